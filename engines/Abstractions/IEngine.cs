@@ -1,0 +1,94 @@
+using Gateway.Protocol.Columnar;
+
+namespace Gateway.Engines;
+
+public enum EngineKind
+{
+    DuckDb,
+    Postgres,
+    HiveServer2,
+    Trino,
+    Spark,
+    Flink,
+}
+
+/// <summary>An engine the gateway can run statements on.</summary>
+public interface IEngine : IAsyncDisposable
+{
+    string Name { get; }
+    EngineKind Kind { get; }
+
+    /// <summary>Opens a session; its state (current database, settings) lives until it is disposed.</summary>
+    ValueTask<IEngineSession> OpenSessionAsync(EngineSessionOptions options, CancellationToken cancellationToken);
+}
+
+public sealed record EngineSessionOptions(string User)
+{
+    /// <summary>Initial database/schema; null keeps the engine's default.</summary>
+    public string? Database { get; init; }
+}
+
+public sealed record ExecuteOptions
+{
+    public static readonly ExecuteOptions Default = new();
+
+    /// <summary>Maximum rows per batch the engine should produce.</summary>
+    public int BatchRows { get; init; } = 10_000;
+}
+
+/// <summary>One engine-side session. Not thread-safe: the gateway serialises statements per session.</summary>
+public interface IEngineSession : IAsyncDisposable
+{
+    /// <summary>The database/schema unqualified names resolve against.</summary>
+    string CurrentDatabase { get; }
+
+    /// <summary>
+    /// Starts a statement and returns once its schema is known. Rows are produced only as
+    /// <see cref="IQueryResult.ReadBatchAsync"/> is called. Errors throw <see cref="EngineException"/>.
+    /// </summary>
+    ValueTask<IQueryResult> ExecuteAsync(string sql, ExecuteOptions options, CancellationToken cancellationToken);
+
+    /// <summary>Interrupts whatever runs on this session now; safe to call from any thread.</summary>
+    void Interrupt();
+
+    IEngineMetadata Metadata { get; }
+}
+
+/// <summary>A pull-based result: schema first, then batches only as they are asked for.</summary>
+public interface IQueryResult : IAsyncDisposable
+{
+    ResultSchema Schema { get; }
+
+    /// <summary>True when the statement returns rows (a query), false for DDL/DML.</summary>
+    bool HasRows { get; }
+
+    /// <summary>Rows changed by DML, when the engine reports it.</summary>
+    long? AffectedRows { get; }
+
+    /// <summary>Next batch of at most <paramref name="maxRows"/> rows, or null at the end. The caller disposes batches.</summary>
+    ValueTask<ColumnBatch?> ReadBatchAsync(int maxRows, CancellationToken cancellationToken);
+
+    /// <summary>Fraction done (0..1) when the engine reports it.</summary>
+    double? Progress { get; }
+}
+
+/// <summary>A statement failure reported by an engine.</summary>
+public sealed class EngineException : Exception
+{
+    public EngineException(string message, string sqlState = "HY000", int errorCode = 0, bool retryable = false, Exception? inner = null)
+        : base(message, inner)
+    {
+        SqlState = sqlState;
+        ErrorCode = errorCode;
+        Retryable = retryable;
+    }
+
+    public EngineException() : this("Engine error.") { }
+    public EngineException(string message) : this(message, "HY000") { }
+    public EngineException(string message, Exception inner) : this(message, "HY000", 0, false, inner) { }
+
+    public string SqlState { get; }
+    public int ErrorCode { get; }
+    public bool Retryable { get; }
+    public bool Canceled => SqlState == "HY008";
+}
