@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Gateway.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+
+namespace Gateway.Server.Cli;
+
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<FileInfo?>("--config", "-c") { Description = "JSON config file (appsettings format, section \"Gateway\"). Environment variables Gateway__Section__Key override it." };
+        var data = new Option<DirectoryInfo?>("--data", "-d") { Description = "Data folder for the embedded database and local state (default ./data)." };
+        var host = new Option<string?>("--host") { Description = "Address of the binary listener (default 127.0.0.1)." };
+        var port = new Option<int?>("--port", "-p") { Description = "Port of the binary listener (default 10000)." };
+        var auth = new Option<string?>("--auth") { Description = "Authentication: none or password-file." };
+        var noDemo = new Option<bool>("--no-demo") { Description = "Do not create the demo schema on first start." };
+        var command = new Command("serve", "Start the gateway.") { config, data, host, port, auth, noDemo };
+        command.SetAction(async (parse, ct) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            if (parse.GetValue(data) is { } d) overrides["Gateway:DataFolder"] = d.FullName;
+            if (parse.GetValue(host) is { } h) overrides["Gateway:Binary:Host"] = h;
+            if (parse.GetValue(port) is { } p) overrides["Gateway:Binary:Port"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (parse.GetValue(auth) is { } a) overrides["Gateway:Auth:Mode"] = a.Equals("password-file", StringComparison.OrdinalIgnoreCase) ? "PasswordFile" : a;
+            if (parse.GetValue(noDemo)) overrides["Gateway:DuckDb:DemoData"] = "false";
+            var file = parse.GetValue(config);
+            try
+            {
+                var app = await GatewayHost.BuildAsync([], cfg =>
+                {
+                    if (file is not null) cfg.AddJsonFile(file.FullName, optional: false, reloadOnChange: false);
+                    cfg.AddEnvironmentVariables();
+                    cfg.AddInMemoryCollection(overrides);
+                }, ct).ConfigureAwait(false);
+                await using (app.ConfigureAwait(false))
+                {
+                    await app.StartAsync(ct).ConfigureAwait(false);
+                    var ports = GatewayHost.BoundPorts(app);
+                    await Console.Out.WriteLineAsync($"gateway listening: HiveServer2 binary on port(s) {string.Join(", ", ports)} (Ctrl+C to stop)").ConfigureAwait(false);
+                    await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
+                }
+                return 0;
+            }
+            catch (GatewayConfigurationException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return 2;
+            }
+            catch (InvalidOperationException ex) when (ex.InnerException is InvalidOperationException or null && ex.Message.Contains("configur", StringComparison.OrdinalIgnoreCase))
+            {
+                await Console.Error.WriteLineAsync($"Invalid configuration: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+            catch (IOException ex) when (ex.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+            {
+                await Console.Error.WriteLineAsync($"Cannot listen: {ex.Message}").ConfigureAwait(false);
+                return 3;
+            }
+        });
+        return command;
+    }
+}

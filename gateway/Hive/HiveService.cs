@@ -1,0 +1,444 @@
+using Gateway.Engines;
+using Gateway.Protocol.Columnar;
+using Gateway.Protocol.Hive;
+using Gateway.Server.Configuration;
+using Gateway.Server.Operations;
+using Gateway.Server.Sessions;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Server.Hive;
+
+/// <summary>
+/// TCLIService for one authenticated caller (a binary connection, or one HTTP request). Every method
+/// answers with a status: statement errors and bad handles never escape as exceptions, so only
+/// framing errors end a connection.
+/// </summary>
+public sealed partial class HiveService : ITCLIService
+{
+    /// <summary>The newest protocol this server speaks; clients get min(theirs, ours).</summary>
+    public const TProtocolVersion ServerProtocol = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V11;
+    public const int PrefetchRows = 4096;
+
+    private readonly SessionManager _sessions;
+    private readonly GatewayOptions _options;
+    private readonly ILogger _logger;
+    private CallerContext _caller;
+    private readonly bool _userFromRequest;
+
+    /// <param name="userFromRequest">True for transports without authentication (no-SASL binary): the user is whoever OpenSession names.</param>
+    public HiveService(SessionManager sessions, GatewayOptions options, CallerContext caller, bool userFromRequest, ILogger logger)
+    {
+        _sessions = sessions;
+        _options = options;
+        _caller = caller;
+        _userFromRequest = userFromRequest;
+        _logger = logger;
+    }
+
+    public CallerContext Caller => _caller;
+
+    public async ValueTask<TOpenSessionResp> OpenSession(TOpenSessionReq req, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_userFromRequest) _caller = _caller with { User = string.IsNullOrWhiteSpace(req.Username) ? "anonymous" : req.Username! };
+            var version = NegotiateVersion(req);
+            var config = req.Configuration is null ? new Dictionary<string, string>() : new Dictionary<string, string>(req.Configuration);
+            var session = await _sessions.OpenSessionAsync(_caller, (int)version, config, cancellationToken).ConfigureAwait(false);
+            return new TOpenSessionResp
+            {
+                Status = StatusMapper.Success(),
+                ServerProtocolVersion = version,
+                SessionHandle = new TSessionHandle { SessionId = ToThrift(session.Handle) },
+                Configuration = new Dictionary<string, string>(),
+            };
+        }
+        catch (Exception ex)
+        {
+            return new TOpenSessionResp { Status = StatusMapper.FromException(ex, _logger), ServerProtocolVersion = ServerProtocol };
+        }
+    }
+
+    private static TProtocolVersion NegotiateVersion(TOpenSessionReq req)
+    {
+        var client = (int)req.ClientProtocol;
+        // Databricks/Spark clients speak the SPARK_CLI_SERVICE_PROTOCOL line; their columnar layout is Hive V8's.
+        if (client >= (int)TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V1) return TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10;
+        return (TProtocolVersion)Math.Min(client, (int)ServerProtocol);
+    }
+
+    public async ValueTask<TCloseSessionResp> CloseSession(TCloseSessionReq req, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var session = Session(req.SessionHandle);
+            await _sessions.CloseSessionAsync(session, "closed by client").ConfigureAwait(false);
+            return new TCloseSessionResp { Status = StatusMapper.Success() };
+        }
+        catch (Exception ex)
+        {
+            return new TCloseSessionResp { Status = StatusMapper.FromException(ex, _logger) };
+        }
+    }
+
+    public ValueTask<TGetInfoResp> GetInfo(TGetInfoReq req, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Session(req.SessionHandle);
+            var info = _options.ServerInfo;
+            var value = (int)req.InfoType switch
+            {
+                13 => new TGetInfoValue { StringValue = info.ServerName },
+                17 => new TGetInfoValue { StringValue = info.DbmsName },
+                18 => new TGetInfoValue { StringValue = info.DbmsVersion },
+                30 or 32 or 35 or 34 or 31 => new TGetInfoValue { LenValue = 128 },
+                10006 => new TGetInfoValue { StringValue = HiveKeywords.OdbcKeywords },
+                // CLI_IDENTIFIER_QUOTE_CHAR
+                29 => new TGetInfoValue { StringValue = "`" },
+                // CLI_USER_NAME
+                47 => new TGetInfoValue { StringValue = _caller.User },
+                // CLI_TXN_CAPABLE: none
+                46 => new TGetInfoValue { SmallIntValue = 0 },
+                _ => null,
+            };
+            if (value is null)
+            {
+                return ValueTask.FromResult(new TGetInfoResp
+                {
+                    Status = StatusMapper.Error($"GetInfo type {(int)req.InfoType} is not supported.", "HYC00"),
+                    InfoValue = new TGetInfoValue { StringValue = "" },
+                });
+            }
+            return ValueTask.FromResult(new TGetInfoResp { Status = StatusMapper.Success(), InfoValue = value });
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromResult(new TGetInfoResp { Status = StatusMapper.FromException(ex, _logger), InfoValue = new TGetInfoValue { StringValue = "" } });
+        }
+    }
+
+    public async ValueTask<TExecuteStatementResp> ExecuteStatement(TExecuteStatementReq req, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var session = Session(req.SessionHandle);
+            var sql = SessionCommands.Substitute(req.Statement ?? "", session);
+            if (req.ConfOverlay is { Count: > 0 } overlay)
+            {
+                foreach (var (k, v) in overlay) session.Conf[k.StartsWith("set:hiveconf:", StringComparison.Ordinal) ? k["set:hiveconf:".Length..] : k] = v;
+            }
+            if (string.IsNullOrWhiteSpace(SessionCommands.StripLeadingComments(sql)))
+            {
+                throw new GatewayException("The statement is empty.", "42000");
+            }
+            Operation op;
+            if (SessionCommands.TryExecute(sql, session, out var commandResult))
+            {
+                op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time,
+                    commandResult ?? new BatchBuilder(SessionCommands.SetSchema).Build(), hasResultSet: commandResult is not null);
+                _sessions.AddOperation(op);
+            }
+            else
+            {
+                var statement = new StatementOperation(session, _sessions.Time, sql, ExecuteOptions.Default, PrefetchRows);
+                _sessions.AddOperation(statement);
+                var timeout = req.QueryTimeout > 0 ? TimeSpan.FromSeconds(req.QueryTimeout) : (TimeSpan?)null;
+                await statement.StartAsync(req.RunAsync, timeout, cancellationToken).ConfigureAwait(false);
+                op = statement;
+                if (!req.RunAsync && op.State is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
+                {
+                    // A synchronous caller learns the failure from the execute call itself, as from HiveServer2.
+                    var status = StatusMapper.Error(op.ErrorMessage ?? "The statement failed.", op.ErrorSqlState, op.ErrorCode);
+                    await _sessions.CloseOperationAsync(op).ConfigureAwait(false);
+                    return new TExecuteStatementResp { Status = status };
+                }
+            }
+            return new TExecuteStatementResp { Status = StatusMapper.Success(), OperationHandle = ToThrift(op) };
+        }
+        catch (Exception ex)
+        {
+            return new TExecuteStatementResp { Status = StatusMapper.FromException(ex, _logger) };
+        }
+    }
+
+    private async ValueTask<(TStatus Status, TOperationHandle? Handle)> MetadataAsync(TSessionHandle? handle, OperationType type, Func<Hs2Session, IEngineMetadata, ValueTask<ColumnBatch>> build, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var session = Session(handle);
+            await using var lease = await session.AcquireEngineSessionAsync(cancellationToken).ConfigureAwait(false);
+            var batch = await build(session, lease.Session.Metadata).ConfigureAwait(false);
+            var op = new MaterializedOperation(session, type, _sessions.Time, batch);
+            _sessions.AddOperation(op);
+            return (StatusMapper.Success(), ToThrift(op));
+        }
+        catch (Exception ex)
+        {
+            return (StatusMapper.FromException(ex, _logger), null);
+        }
+    }
+
+    public async ValueTask<TGetTypeInfoResp> GetTypeInfo(TGetTypeInfoReq req, CancellationToken cancellationToken)
+    {
+        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetTypeInfo, (_, _) => ValueTask.FromResult(JdbcMetadata.BuildTypeInfo()), cancellationToken).ConfigureAwait(false);
+        return new TGetTypeInfoResp { Status = status, OperationHandle = handle };
+    }
+
+    public async ValueTask<TGetCatalogsResp> GetCatalogs(TGetCatalogsReq req, CancellationToken cancellationToken)
+    {
+        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetCatalogs,
+            async (_, md) => JdbcMetadata.BuildCatalogs(await md.GetCatalogsAsync(cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+        return new TGetCatalogsResp { Status = status, OperationHandle = handle };
+    }
+
+    public async ValueTask<TGetSchemasResp> GetSchemas(TGetSchemasReq req, CancellationToken cancellationToken)
+    {
+        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetSchemas,
+            async (_, md) => JdbcMetadata.BuildSchemas(await md.GetSchemasAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+        return new TGetSchemasResp { Status = status, OperationHandle = handle };
+    }
+
+    public async ValueTask<TGetTablesResp> GetTables(TGetTablesReq req, CancellationToken cancellationToken)
+    {
+        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetTables,
+            async (_, md) => JdbcMetadata.BuildTables(await md.GetTablesAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.TableName),
+                req.TableTypes is { Count: > 0 } types ? types : null, cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+        return new TGetTablesResp { Status = status, OperationHandle = handle };
+    }
+
+    public async ValueTask<TGetTableTypesResp> GetTableTypes(TGetTableTypesReq req, CancellationToken cancellationToken)
+    {
+        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetTableTypes, (_, _) => ValueTask.FromResult(JdbcMetadata.BuildTableTypes()), cancellationToken).ConfigureAwait(false);
+        return new TGetTableTypesResp { Status = status, OperationHandle = handle };
+    }
+
+    public async ValueTask<TGetColumnsResp> GetColumns(TGetColumnsReq req, CancellationToken cancellationToken)
+    {
+        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetColumns,
+            async (_, md) => JdbcMetadata.BuildColumns(await md.GetColumnsAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.TableName), Pattern(req.ColumnName), cancellationToken).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
+        return new TGetColumnsResp { Status = status, OperationHandle = handle };
+    }
+
+    public async ValueTask<TGetFunctionsResp> GetFunctions(TGetFunctionsReq req, CancellationToken cancellationToken)
+    {
+        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetFunctions,
+            async (_, md) => JdbcMetadata.BuildFunctions(await md.GetFunctionsAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.FunctionName), cancellationToken).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
+        return new TGetFunctionsResp { Status = status, OperationHandle = handle };
+    }
+
+    public async ValueTask<TGetPrimaryKeysResp> GetPrimaryKeys(TGetPrimaryKeysReq req, CancellationToken cancellationToken)
+    {
+        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.Unknown,
+            async (_, md) => JdbcMetadata.BuildPrimaryKeys(req.TableName is null ? [] : await md.GetPrimaryKeysAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), req.TableName, cancellationToken).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
+        return new TGetPrimaryKeysResp { Status = status, OperationHandle = handle };
+    }
+
+    public async ValueTask<TGetCrossReferenceResp> GetCrossReference(TGetCrossReferenceReq req, CancellationToken cancellationToken)
+    {
+        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.Unknown,
+            async (_, md) => JdbcMetadata.BuildCrossReference(await md.GetCrossReferenceAsync(Pattern(req.ParentCatalogName), Pattern(req.ParentSchemaName), Pattern(req.ParentTableName),
+                Pattern(req.ForeignCatalogName), Pattern(req.ForeignSchemaName), Pattern(req.ForeignTableName), cancellationToken).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
+        return new TGetCrossReferenceResp { Status = status, OperationHandle = handle };
+    }
+
+    public ValueTask<TGetOperationStatusResp> GetOperationStatus(TGetOperationStatusReq req, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var op = Operation(req.OperationHandle);
+            var state = op.State;
+            var resp = new TGetOperationStatusResp
+            {
+                Status = StatusMapper.Success(),
+                OperationState = (TOperationState)(int)state,
+                OperationStarted = op.Started?.ToUnixTimeMilliseconds() ?? op.Created.ToUnixTimeMilliseconds(),
+                OperationCompleted = op.Completed?.ToUnixTimeMilliseconds() ?? 0,
+                HasResultSet = op.HasResultSet,
+                NumModifiedRows = op.AffectedRows,
+            };
+            if (state is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
+            {
+                resp.SqlState = op.ErrorSqlState;
+                resp.ErrorCode = op.ErrorCode;
+                resp.ErrorMessage = op.ErrorMessage ?? state.ToString();
+            }
+            if (req.GetProgressUpdate == true)
+            {
+                var progress = op.Progress ?? 0;
+                resp.ProgressUpdateResponse = new TProgressUpdateResp
+                {
+                    HeaderNames = [],
+                    Rows = [],
+                    ProgressedPercentage = progress,
+                    Status = state switch
+                    {
+                        OperationState.Finished => TJobExecutionStatus.COMPLETE,
+                        OperationState.Running or OperationState.Pending => TJobExecutionStatus.IN_PROGRESS,
+                        _ => TJobExecutionStatus.NOT_AVAILABLE,
+                    },
+                    FooterSummary = "",
+                    StartTime = op.Started?.ToUnixTimeMilliseconds() ?? 0,
+                };
+            }
+            return ValueTask.FromResult(resp);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromResult(new TGetOperationStatusResp { Status = StatusMapper.FromException(ex, _logger) });
+        }
+    }
+
+    public ValueTask<TCancelOperationResp> CancelOperation(TCancelOperationReq req, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Operation(req.OperationHandle).Cancel();
+            return ValueTask.FromResult(new TCancelOperationResp { Status = StatusMapper.Success() });
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromResult(new TCancelOperationResp { Status = StatusMapper.FromException(ex, _logger) });
+        }
+    }
+
+    public async ValueTask<TCloseOperationResp> CloseOperation(TCloseOperationReq req, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _sessions.CloseOperationAsync(Operation(req.OperationHandle)).ConfigureAwait(false);
+            return new TCloseOperationResp { Status = StatusMapper.Success() };
+        }
+        catch (Exception ex)
+        {
+            return new TCloseOperationResp { Status = StatusMapper.FromException(ex, _logger) };
+        }
+    }
+
+    public async ValueTask<TGetResultSetMetadataResp> GetResultSetMetadata(TGetResultSetMetadataReq req, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var op = Operation(req.OperationHandle);
+            if (op is StatementOperation { Execution.IsCompleted: false } running) await running.Execution.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (op.State is OperationState.Error) throw new GatewayException(op.ErrorMessage ?? "The statement failed.", op.ErrorSqlState, op.ErrorCode);
+            return new TGetResultSetMetadataResp
+            {
+                Status = StatusMapper.Success(),
+                Schema = HiveResultEncoder.ToTableSchema(op.Schema, (TProtocolVersion)op.Session.ProtocolVersion),
+            };
+        }
+        catch (Exception ex)
+        {
+            return new TGetResultSetMetadataResp { Status = StatusMapper.FromException(ex, _logger) };
+        }
+    }
+
+    public async ValueTask<TFetchResultsResp> FetchResults(TFetchResultsReq req, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var op = Operation(req.OperationHandle);
+            var version = (TProtocolVersion)op.Session.ProtocolVersion;
+            var orientation = (FetchOrientation)(int)req.Orientation;
+            var maxRows = (int)Math.Clamp(req.MaxRows <= 0 ? 1000 : req.MaxRows, 1, _options.Limits.MaxRowsPerFetch);
+            if (req.FetchType == 1)
+            {
+                var lines = op.TakeLog(orientation == FetchOrientation.First, maxRows);
+                var logBatch = new BatchBuilder(new ResultSchema([new ColumnInfo("operation_log", SqlType.String)]));
+                foreach (var l in lines) logBatch.AddRow(l);
+                using var logs = logBatch.Build();
+                return new TFetchResultsResp
+                {
+                    Status = StatusMapper.Success(),
+                    HasMoreRows = false,
+                    Results = HiveResultEncoder.ToRowSet(logs, ValueFormatter.Utc, version, 0),
+                };
+            }
+            var fetched = await op.FetchAsync(orientation, maxRows, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return new TFetchResultsResp
+                {
+                    Status = StatusMapper.Success(),
+                    HasMoreRows = fetched.HasMoreRows,
+                    Results = HiveResultEncoder.ToRowSet(fetched.Batch, ValueFormatter.Utc, version, fetched.StartRowOffset),
+                };
+            }
+            finally
+            {
+                if (fetched.Owned) fetched.Batch.Dispose();
+            }
+        }
+        catch (Exception ex)
+        {
+            return new TFetchResultsResp { Status = StatusMapper.FromException(ex, _logger), HasMoreRows = false };
+        }
+    }
+
+    public ValueTask<TGetDelegationTokenResp> GetDelegationToken(TGetDelegationTokenReq req, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(new TGetDelegationTokenResp { Status = StatusMapper.NotSupported("Delegation tokens") });
+
+    public ValueTask<TCancelDelegationTokenResp> CancelDelegationToken(TCancelDelegationTokenReq req, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(new TCancelDelegationTokenResp { Status = StatusMapper.NotSupported("Delegation tokens") });
+
+    public ValueTask<TRenewDelegationTokenResp> RenewDelegationToken(TRenewDelegationTokenReq req, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(new TRenewDelegationTokenResp { Status = StatusMapper.NotSupported("Delegation tokens") });
+
+    public ValueTask<TGetQueryIdResp> GetQueryId(TGetQueryIdReq req, CancellationToken cancellationToken)
+    {
+        // GetQueryId has no status field: an invalid handle can only be answered with an empty id.
+        try
+        {
+            return ValueTask.FromResult(new TGetQueryIdResp { QueryId = Operation(req.OperationHandle).Handle.Id.ToString() });
+        }
+        catch (GatewayException)
+        {
+            return ValueTask.FromResult(new TGetQueryIdResp { QueryId = "" });
+        }
+    }
+
+    public ValueTask<TSetClientInfoResp> SetClientInfo(TSetClientInfoReq req, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var session = Session(req.SessionHandle);
+            foreach (var (k, v) in req.Configuration ?? []) session.Conf[$"client.{k}"] = v;
+            return ValueTask.FromResult(new TSetClientInfoResp { Status = StatusMapper.Success() });
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromResult(new TSetClientInfoResp { Status = StatusMapper.FromException(ex, _logger) });
+        }
+    }
+
+    private Hs2Session Session(TSessionHandle? handle)
+    {
+        var id = handle?.SessionId;
+        if (id?.Guid is not { Length: 16 } guid || id.Secret is not { } secret) throw GatewayException.Invalid("session");
+        return _sessions.GetSession(_caller, HandleId.GuidFrom(guid), secret);
+    }
+
+    private Operation Operation(TOperationHandle? handle)
+    {
+        var id = handle?.OperationId;
+        if (id?.Guid is not { Length: 16 } guid || id.Secret is not { } secret) throw GatewayException.Invalid("operation");
+        return _sessions.GetOperation(_caller, HandleId.GuidFrom(guid), secret);
+    }
+
+    private static string? Pattern(string? p) => p;
+
+    private static THandleIdentifier ToThrift(HandleId h) => new() { Guid = h.GuidBytes(), Secret = h.Secret };
+
+    private static TOperationHandle ToThrift(Operation op) => new()
+    {
+        OperationId = ToThrift(op.Handle),
+        OperationType = (TOperationType)(int)op.Type,
+        HasResultSet = op.HasResultSet,
+        ModifiedRowCount = op.AffectedRows is { } n ? n : null,
+    };
+}

@@ -1,0 +1,108 @@
+using System.Text.RegularExpressions;
+using Gateway.Protocol.Columnar;
+using Gateway.Server.Sessions;
+
+namespace Gateway.Server.Hive;
+
+/// <summary>
+/// Statements the gateway answers itself because they change the HiveServer2 session, not the
+/// engine: <c>SET</c>, <c>SET k</c>, <c>SET k=v</c>, <c>SET -v</c>, <c>RESET</c>. Also Hive's
+/// variable substitution (<c>${hivevar:x}</c>, <c>${hiveconf:x}</c>, <c>${x}</c>).
+/// </summary>
+public static partial class SessionCommands
+{
+    public static readonly ResultSchema SetSchema = new([new ColumnInfo("set", SqlType.String)]);
+
+    /// <summary>Returns a result batch (or null for "no result set") when the statement is a session command; false otherwise.</summary>
+    public static bool TryExecute(string statement, Hs2Session session, out ColumnBatch? result)
+    {
+        result = null;
+        var sql = StripLeadingComments(statement).Trim().TrimEnd(';').Trim();
+        if (sql.Equals("RESET", StringComparison.OrdinalIgnoreCase))
+        {
+            session.Conf.Clear();
+            return true;
+        }
+        if (!sql.StartsWith("SET", StringComparison.OrdinalIgnoreCase) || (sql.Length > 3 && !char.IsWhiteSpace(sql[3]))) return false;
+        var body = sql[3..].Trim();
+        var builder = new BatchBuilder(SetSchema);
+        if (body.Length == 0 || body == "-v")
+        {
+            foreach (var (k, v) in session.Conf.OrderBy(kv => kv.Key, StringComparer.Ordinal)) builder.AddRow($"{k}={v}");
+            foreach (var (k, v) in session.HiveVars.OrderBy(kv => kv.Key, StringComparer.Ordinal)) builder.AddRow($"hivevar:{k}={v}");
+            result = builder.Build();
+            return true;
+        }
+        var eq = body.IndexOf('=', StringComparison.Ordinal);
+        if (eq < 0)
+        {
+            var key = Unquote(body);
+            builder.AddRow(Lookup(session, key) is { } value ? $"{key}={value}" : $"{key} is undefined");
+            result = builder.Build();
+            return true;
+        }
+        var name = Unquote(body[..eq].Trim());
+        var val = Unquote(body[(eq + 1)..].Trim());
+        if (name.Length == 0) throw new GatewayException("SET needs a key: SET key=value.", "42000");
+        if (name.StartsWith("hivevar:", StringComparison.OrdinalIgnoreCase)) session.HiveVars[name["hivevar:".Length..]] = val;
+        else if (name.StartsWith("hiveconf:", StringComparison.OrdinalIgnoreCase)) session.Conf[name["hiveconf:".Length..]] = val;
+        else session.Conf[name] = val;
+        return true;
+    }
+
+    private static string? Lookup(Hs2Session session, string key)
+    {
+        if (key.StartsWith("hivevar:", StringComparison.OrdinalIgnoreCase)) return session.HiveVars.GetValueOrDefault(key["hivevar:".Length..]);
+        if (key.StartsWith("hiveconf:", StringComparison.OrdinalIgnoreCase)) return session.Conf.GetValueOrDefault(key["hiveconf:".Length..]);
+        return session.Conf.GetValueOrDefault(key);
+    }
+
+    private static string Unquote(string s) =>
+        s.Length >= 2 && (s[0] == '\'' || s[0] == '"' || s[0] == '`') && s[^1] == s[0] ? s[1..^1] : s;
+
+    /// <summary>Replaces defined <c>${hivevar:x}</c>, <c>${hiveconf:x}</c> and <c>${x}</c>; undefined ones stay as written, as in Hive.</summary>
+    public static string Substitute(string statement, Hs2Session session)
+    {
+        if (!statement.Contains("${", StringComparison.Ordinal)) return statement;
+        if (session.Conf.TryGetValue("hive.variable.substitute", out var on) && on.Equals("false", StringComparison.OrdinalIgnoreCase)) return statement;
+        return VariablePattern().Replace(statement, m =>
+        {
+            var ns = m.Groups["ns"].Value;
+            var name = m.Groups["name"].Value;
+            string? value = ns.ToLowerInvariant() switch
+            {
+                "hivevar" => session.HiveVars.GetValueOrDefault(name),
+                "hiveconf" => session.Conf.GetValueOrDefault(name),
+                "" => session.HiveVars.GetValueOrDefault(name) ?? session.Conf.GetValueOrDefault(name),
+                _ => null,
+            };
+            return value ?? m.Value;
+        });
+    }
+
+    [GeneratedRegex(@"\$\{(?:(?<ns>hivevar|hiveconf|system|env):)?(?<name>[^}:]+)\}", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex VariablePattern();
+
+    public static string StripLeadingComments(string sql)
+    {
+        var i = 0;
+        while (i < sql.Length)
+        {
+            if (char.IsWhiteSpace(sql[i])) { i++; continue; }
+            if (i + 1 < sql.Length && sql[i] == '-' && sql[i + 1] == '-')
+            {
+                var nl = sql.IndexOf('\n', i);
+                i = nl < 0 ? sql.Length : nl + 1;
+                continue;
+            }
+            if (i + 1 < sql.Length && sql[i] == '/' && sql[i + 1] == '*')
+            {
+                var end = sql.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                i = end < 0 ? sql.Length : end + 2;
+                continue;
+            }
+            break;
+        }
+        return sql[i..];
+    }
+}

@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using Gateway.Protocol.Hive;
+using Gateway.Protocol.Sasl;
+using Gateway.Protocol.Thrift;
+using Gateway.Server.Auth;
+using Gateway.Server.Configuration;
+using Gateway.Server.Hive;
+using Gateway.Server.Sessions;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Server.Listeners;
+
+/// <summary>
+/// The HiveServer2 binary transport on one TCP port. The first byte tells the modes apart: 0x80 (or
+/// 0x00, an old non-strict header) is a bare Thrift message from a no-SASL client; 0x01 is a SASL
+/// START, after which every message is framed by a 4-byte big-endian length. A malformed frame or
+/// failed authentication ends only this connection.
+/// </summary>
+public sealed partial class BinaryConnectionHandler : ConnectionHandler
+{
+    private static long s_nextConnectionId;
+    private readonly SessionManager _sessions;
+    private readonly IPasswordAuthenticator _authenticator;
+    private readonly GatewayOptions _options;
+    private readonly ThriftLimits _limits;
+    private readonly ILogger _logger;
+
+    public BinaryConnectionHandler(SessionManager sessions, IPasswordAuthenticator authenticator, GatewayOptions options, ILogger<BinaryConnectionHandler> logger)
+    {
+        _sessions = sessions;
+        _authenticator = authenticator;
+        _options = options;
+        _logger = logger;
+        _limits = ThriftLimits.Default with
+        {
+            MaxMessageSize = options.Limits.MaxMessageBytes,
+            MaxStringLength = Math.Min(ThriftLimits.Default.MaxStringLength, options.Limits.MaxMessageBytes),
+        };
+    }
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var id = Interlocked.Increment(ref s_nextConnectionId);
+        var input = connection.Transport.Input;
+        var output = connection.Transport.Output;
+        var ct = connection.ConnectionClosed;
+        var remote = connection.RemoteEndPoint?.ToString();
+        try
+        {
+            var first = await input.ReadAsync(ct).ConfigureAwait(false);
+            if (first.Buffer.IsEmpty)
+            {
+                input.AdvanceTo(first.Buffer.Start);
+                return;
+            }
+            var mode = first.Buffer.FirstSpan[0];
+            input.AdvanceTo(first.Buffer.Start);
+            switch (mode)
+            {
+                case (byte)SaslStatus.Start:
+                    var user = await NegotiateSaslAsync(input, output, remote, ct).ConfigureAwait(false);
+                    if (user is null) return;
+                    await ServeAsync(input, output, new CallerContext(user, id, remote, "binary+sasl"), framed: true, userFromRequest: false, ct).ConfigureAwait(false);
+                    break;
+                case 0x80 or 0x00:
+                    if (_options.Auth.Mode != AuthMode.None)
+                    {
+                        await RefuseUnauthenticatedAsync(input, output, ct).ConfigureAwait(false);
+                        return;
+                    }
+                    await ServeAsync(input, output, new CallerContext("anonymous", id, remote, "binary"), framed: false, userFromRequest: true, ct).ConfigureAwait(false);
+                    break;
+                default:
+                    LogBadFirstByte(_logger, remote, mode);
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is ThriftProtocolException or SaslProtocolException or InvalidDataException)
+        {
+            LogProtocolError(_logger, remote, ex.Message);
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or OperationCanceledException or ConnectionAbortedException)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            await _sessions.CloseConnectionSessionsAsync(id).ConfigureAwait(false);
+            await input.CompleteAsync().ConfigureAwait(false);
+            await output.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<string?> NegotiateSaslAsync(PipeReader input, PipeWriter output, string? remote, CancellationToken ct)
+    {
+        var sasl = new SaslPlainServer();
+        while (true)
+        {
+            var result = await input.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            SaslStatus status;
+            byte[] payload;
+            bool complete;
+            try
+            {
+                complete = SaslFrame.TryRead(ref buffer, 64 * 1024, out status, out payload);
+            }
+            catch (SaslProtocolException ex)
+            {
+                SaslFrame.Write(output, SaslStatus.Error, ex.Message);
+                await output.FlushAsync(ct).ConfigureAwait(false);
+                throw;
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (!complete)
+            {
+                if (result.IsCompleted) return null;
+                continue;
+            }
+            var step = sasl.Step(status, payload);
+            switch (step.Kind)
+            {
+                case SaslStepKind.Continue:
+                    continue;
+                case SaslStepKind.Fail:
+                    SaslFrame.Write(output, SaslStatus.Bad, step.Error!);
+                    await output.FlushAsync(ct).ConfigureAwait(false);
+                    LogAuthFailed(_logger, remote, "", step.Error!);
+                    return null;
+                default:
+                    var auth = await _authenticator.AuthenticateAsync(step.Credentials.User, step.Credentials.Password, ct).ConfigureAwait(false);
+                    if (!auth.Succeeded)
+                    {
+                        SaslFrame.Write(output, SaslStatus.Bad, auth.Error!);
+                        await output.FlushAsync(ct).ConfigureAwait(false);
+                        LogAuthFailed(_logger, remote, step.Credentials.User, auth.Error!);
+                        return null;
+                    }
+                    SaslFrame.Write(output, SaslStatus.Complete, ReadOnlySpan<byte>.Empty);
+                    await output.FlushAsync(ct).ConfigureAwait(false);
+                    return auth.User;
+            }
+        }
+    }
+
+    /// <summary>A no-SASL client on a gateway that requires passwords gets a Thrift exception it can show, then the door.</summary>
+    private async Task RefuseUnauthenticatedAsync(PipeReader input, PipeWriter output, CancellationToken ct)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (ThriftMessageScanner.TryMeasure(buffer, _limits, out var length))
+            {
+                var message = buffer.Slice(0, length).ToArray();
+                input.AdvanceTo(buffer.GetPosition(length));
+                var header = ReadHeader(message);
+                var writer = new ThriftWriter(output);
+                writer.WriteMessageBegin(header.Name, TMessageType.Exception, header.SeqId);
+                new TApplicationException(TApplicationExceptionType.INTERNAL_ERROR,
+                    "This gateway requires authentication: connect with SASL PLAIN (user and password), not auth=noSasl.").Write(writer);
+                await output.FlushAsync(ct).ConfigureAwait(false);
+                return;
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted) return;
+        }
+    }
+
+    private ThriftMessageHeader ReadHeader(byte[] message)
+    {
+        var reader = new ThriftReader(message, _limits);
+        return reader.ReadMessageBegin();
+    }
+
+    private async Task ServeAsync(PipeReader input, PipeWriter output, CallerContext caller, bool framed, bool userFromRequest, CancellationToken ct)
+    {
+        var service = new HiveService(_sessions, _options, caller, userFromRequest, _logger);
+        using var response = new PooledBufferWriter();
+        while (true)
+        {
+            var result = await input.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            while (TryTakeMessage(ref buffer, framed, out var message))
+            {
+                response.Clear();
+                var rented = default(byte[]);
+                ReadOnlyMemory<byte> memory;
+                if (message.IsSingleSegment)
+                {
+                    memory = message.First;
+                }
+                else
+                {
+                    rented = ArrayPool<byte>.Shared.Rent((int)message.Length);
+                    message.CopyTo(rented);
+                    memory = rented.AsMemory(0, (int)message.Length);
+                }
+                try
+                {
+                    await TCLIServiceDispatcher.DispatchAsync(memory, service, response, _limits, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+                }
+                if (framed)
+                {
+                    var header = output.GetSpan(4);
+                    BinaryPrimitives.WriteInt32BigEndian(header, response.WrittenCount);
+                    output.Advance(4);
+                }
+                output.Write(response.WrittenSpan);
+                var flush = await output.FlushAsync(ct).ConfigureAwait(false);
+                if (flush.IsCompleted) return;
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                if (!buffer.IsEmpty) LogProtocolError(_logger, caller.ClientAddress, $"connection closed inside a message ({buffer.Length} bytes pending)");
+                return;
+            }
+        }
+    }
+
+    private bool TryTakeMessage(ref ReadOnlySequence<byte> buffer, bool framed, out ReadOnlySequence<byte> message)
+    {
+        message = default;
+        if (framed)
+        {
+            if (buffer.Length < 4) return false;
+            Span<byte> header = stackalloc byte[4];
+            buffer.Slice(0, 4).CopyTo(header);
+            var length = BinaryPrimitives.ReadInt32BigEndian(header);
+            if (length <= 0 || length > _limits.MaxMessageSize)
+            {
+                throw new ThriftProtocolException(ThriftProtocolError.SizeLimit, $"Frame of {length} bytes is outside 1..{_limits.MaxMessageSize}.");
+            }
+            if (buffer.Length < 4 + length) return false;
+            message = buffer.Slice(4, length);
+            buffer = buffer.Slice(4 + length);
+            return true;
+        }
+        if (!ThriftMessageScanner.TryMeasure(buffer, _limits, out var size)) return false;
+        message = buffer.Slice(0, size);
+        buffer = buffer.Slice(size);
+        return true;
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Connection from {Remote} closed: protocol error: {Reason}")]
+    private static partial void LogProtocolError(ILogger logger, string? remote, string reason);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Connection from {Remote} closed: first byte 0x{FirstByte:x2} is neither SASL START nor a Thrift message")]
+    private static partial void LogBadFirstByte(ILogger logger, string? remote, byte firstByte);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Authentication failed for '{User}' from {Remote}: {Reason}")]
+    private static partial void LogAuthFailed(ILogger logger, string? remote, string user, string reason);
+}

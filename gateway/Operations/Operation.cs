@@ -1,0 +1,165 @@
+using Gateway.Protocol.Columnar;
+using Gateway.Server.Sessions;
+
+namespace Gateway.Server.Operations;
+
+/// <summary>What one FetchResults call returns; the caller disposes <see cref="Batch"/> when <see cref="Owned"/>.</summary>
+public sealed record FetchResult(ColumnBatch Batch, bool Owned, bool HasMoreRows, long StartRowOffset);
+
+public enum FetchOrientation
+{
+    Next = 0,
+    Prior = 1,
+    Relative = 2,
+    Absolute = 3,
+    First = 4,
+    Last = 5,
+}
+
+/// <summary>
+/// An operation of a session: an explicit state machine plus its result. Transitions go through
+/// <see cref="TryMove"/>; terminal states free what the operation holds.
+/// </summary>
+public abstract class Operation : IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly List<string> _log = [];
+    private int _logCursor;
+    private OperationState _state = OperationState.Initialized;
+    private long _lastAccessTicks;
+
+    protected Operation(Hs2Session session, OperationType type, TimeProvider time)
+    {
+        Session = session;
+        Type = type;
+        Time = time;
+        Handle = HandleId.New();
+        Created = time.GetUtcNow();
+        Touch();
+    }
+
+    public HandleId Handle { get; }
+    public Hs2Session Session { get; }
+    public OperationType Type { get; }
+    protected TimeProvider Time { get; }
+    public DateTimeOffset Created { get; }
+    public DateTimeOffset? Started { get; protected set; }
+    public DateTimeOffset? Completed { get; protected set; }
+
+    public OperationState State
+    {
+        get { lock (_gate) return _state; }
+    }
+
+    public string? ErrorMessage { get; private set; }
+    public string ErrorSqlState { get; private set; } = "HY000";
+    public int ErrorCode { get; private set; }
+
+    public abstract bool HasResultSet { get; }
+    public virtual ResultSchema Schema => ResultSchema.Empty;
+    public virtual double? Progress => State == OperationState.Finished ? 1.0 : null;
+    public virtual long? AffectedRows => null;
+    public virtual string? Statement => null;
+
+    public DateTimeOffset LastAccess => new(Interlocked.Read(ref _lastAccessTicks), TimeSpan.Zero);
+
+    public void Touch() => Interlocked.Exchange(ref _lastAccessTicks, Time.GetUtcNow().UtcTicks);
+
+    /// <summary>Moves to <paramref name="to"/> if the table allows it; returns false when it does not.</summary>
+    public bool TryMove(OperationState to)
+    {
+        lock (_gate)
+        {
+            if (!OperationStateMachine.CanMove(_state, to)) return false;
+            _state = to;
+        }
+        if (to == OperationState.Running) Started ??= Time.GetUtcNow();
+        if (OperationStateMachine.IsTerminal(to) && to != OperationState.Closed) Completed ??= Time.GetUtcNow();
+        return true;
+    }
+
+    protected void Fail(string message, string sqlState, int errorCode, OperationState state = OperationState.Error)
+    {
+        ErrorMessage = message;
+        ErrorSqlState = sqlState;
+        ErrorCode = errorCode;
+        if (TryMove(state)) Log($"{state}: {message}");
+    }
+
+    public void Log(string line)
+    {
+        lock (_log) _log.Add($"{Time.GetUtcNow():yyyy-MM-dd HH:mm:ss.fff} {line}");
+    }
+
+    /// <summary>Log lines not yet fetched (or all of them again on FETCH_FIRST).</summary>
+    public IReadOnlyList<string> TakeLog(bool fromStart, int max)
+    {
+        lock (_log)
+        {
+            if (fromStart) _logCursor = 0;
+            var n = Math.Min(max, _log.Count - _logCursor);
+            var lines = _log.GetRange(_logCursor, n);
+            _logCursor += n;
+            return lines;
+        }
+    }
+
+    public abstract ValueTask<FetchResult> FetchAsync(FetchOrientation orientation, int maxRows, CancellationToken cancellationToken);
+
+    public abstract void Cancel();
+
+    /// <summary>Frees the result and engine resources; the operation ends CLOSED.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!OperationStateMachine.IsTerminal(State))
+        {
+            Cancel();
+        }
+        TryMove(OperationState.Closed);
+        await ReleaseAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract ValueTask ReleaseAsync();
+}
+
+/// <summary>An operation whose whole (small) result is computed up front: metadata calls, SET, EXPLAIN.</summary>
+public sealed class MaterializedOperation : Operation
+{
+    private readonly ColumnBatch _batch;
+    private readonly bool _hasResultSet;
+    private int _cursor;
+
+    public MaterializedOperation(Hs2Session session, OperationType type, TimeProvider time, ColumnBatch batch, bool hasResultSet = true)
+        : base(session, type, time)
+    {
+        _batch = batch;
+        _hasResultSet = hasResultSet;
+        TryMove(OperationState.Running);
+        TryMove(OperationState.Finished);
+    }
+
+    public override bool HasResultSet => _hasResultSet;
+    public override ResultSchema Schema => _batch.Schema;
+
+    public override ValueTask<FetchResult> FetchAsync(FetchOrientation orientation, int maxRows, CancellationToken cancellationToken)
+    {
+        Touch();
+        if (orientation == FetchOrientation.First) _cursor = 0;
+        var start = _cursor;
+        var n = Math.Min(maxRows, _batch.RowCount - start);
+        _cursor += n;
+        var hasMore = _cursor < _batch.RowCount;
+        if (start == 0 && n == _batch.RowCount) return ValueTask.FromResult(new FetchResult(_batch, false, hasMore, start));
+        return ValueTask.FromResult(new FetchResult(ColumnSlicer.Slice(_batch, start, n), true, hasMore, start));
+    }
+
+    // Its result is already complete: there is nothing to interrupt.
+    public override void Cancel() { }
+
+    protected override ValueTask ReleaseAsync()
+    {
+        _batch.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using Gateway.Engines;
+using Gateway.Protocol.Columnar;
+using Gateway.Server.Sessions;
+
+namespace Gateway.Server.Operations;
+
+/// <summary>
+/// A statement running on an engine session. Execution happens in the background; the operation is
+/// FINISHED once the first batch is ready, and the rest of the result streams from the engine only
+/// as the client fetches (nothing beyond one prefetched batch is buffered).
+/// </summary>
+public sealed class StatementOperation : Operation
+{
+    private readonly string _sql;
+    private readonly ExecuteOptions _options;
+    private readonly int _prefetchRows;
+    private readonly string _engineName;
+    private readonly CancellationTokenSource _cts = new();
+    private readonly SemaphoreSlim _fetchGate = new(1, 1);
+    private readonly Lock _leaseGate = new();
+    private Task? _execution;
+    private EngineLease? _lease;
+    private IQueryResult? _result;
+    private ResultSchema _schema = ResultSchema.Empty;
+    private bool _hasRows;
+    private long? _affectedRows;
+    private ColumnBatch? _first;
+    private int _firstCursor;
+    private bool _beyondFirst;
+    private bool _exhausted;
+    private long _rowOffset;
+    private volatile bool _timedOut;
+    private volatile bool _canceled;
+
+    public StatementOperation(Hs2Session session, TimeProvider time, string sql, ExecuteOptions options, int prefetchRows)
+        : base(session, OperationType.ExecuteStatement, time)
+    {
+        _sql = sql;
+        _options = options;
+        _prefetchRows = prefetchRows;
+        _engineName = session.Engine.Name;
+    }
+
+    public override bool HasResultSet => _hasRows;
+    public override ResultSchema Schema => _schema;
+    public override long? AffectedRows => _affectedRows;
+    public override string Statement => _sql;
+    public override double? Progress => State == OperationState.Finished ? 1.0 : _result?.Progress;
+    public Task Execution => _execution ?? Task.CompletedTask;
+
+    /// <summary>Starts the statement; a synchronous caller waits until the first batch (or the error).</summary>
+    public async ValueTask StartAsync(bool runAsync, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        TryMove(OperationState.Pending);
+        var timer = timeout is { } t && t > TimeSpan.Zero ? Time.CreateTimer(_ => OnTimeout(), null, t, Timeout.InfiniteTimeSpan) : null;
+        _execution = Task.Run(async () =>
+        {
+            try
+            {
+                await RunAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                // The query timeout bounds execution, not how long the client takes to read the result.
+                if (timer is not null) await timer.DisposeAsync().ConfigureAwait(false);
+            }
+        }, CancellationToken.None);
+        if (!runAsync) await _execution.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync()
+    {
+        var ct = _cts.Token;
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var lease = await Session.AcquireEngineSessionAsync(ct).ConfigureAwait(false);
+            lock (_leaseGate) _lease = lease;
+            if (!TryMove(OperationState.Running))
+            {
+                await ReleaseEngineAsync().ConfigureAwait(false);
+                return;
+            }
+            Log($"Running on engine '{_engineName}' ({(lease.IsPrimary ? "session connection" : "secondary connection")}).");
+            using (ct.Register(InterruptEngine))
+            {
+                _result = await lease.Session.ExecuteAsync(_sql, _options, ct).ConfigureAwait(false);
+                _schema = _result.Schema;
+                _hasRows = _result.HasRows;
+                _affectedRows = _result.AffectedRows;
+                if (_hasRows)
+                {
+                    _first = await _result.ReadBatchAsync(_prefetchRows, ct).ConfigureAwait(false);
+                    if (_first is null || _first.RowCount < _prefetchRows) _exhausted = true;
+                }
+                else
+                {
+                    _exhausted = true;
+                }
+            }
+            if (_exhausted) await ReleaseEngineAsync().ConfigureAwait(false);
+            if (TryMove(OperationState.Finished))
+            {
+                Log(_hasRows
+                    ? $"Result ready after {watch.ElapsedMilliseconds} ms; rows stream as they are fetched."
+                    : $"Finished in {watch.ElapsedMilliseconds} ms{(_affectedRows is { } n ? $", {n} rows affected" : "")}.");
+            }
+            else
+            {
+                await ReleaseEngineAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            await ReleaseEngineAsync().ConfigureAwait(false);
+            OnFailure(ex);
+        }
+    }
+
+    private void OnFailure(Exception ex)
+    {
+        if (_timedOut)
+        {
+            Fail("The statement exceeded its query timeout and was interrupted.", "HYT00", 0, OperationState.TimedOut);
+        }
+        else if (_canceled || ex is OperationCanceledException || ex is EngineException { Canceled: true })
+        {
+            Fail("The statement was canceled.", "HY008", 0, OperationState.Canceled);
+        }
+        else if (ex is EngineException ee)
+        {
+            Fail(ee.Message, ee.SqlState, ee.ErrorCode);
+        }
+        else if (ex is ObjectDisposedException)
+        {
+            Fail("The session was closed.", "HY000", 0);
+        }
+        else
+        {
+            Fail($"Internal error: {ex.Message}", "HY000", 0);
+        }
+    }
+
+    private void OnTimeout()
+    {
+        if (!TryMove(OperationState.TimedOut)) return;
+        _timedOut = true;
+        Log("Query timeout reached; interrupting the engine.");
+        _cts.Cancel();
+        InterruptEngine();
+    }
+
+    public override void Cancel()
+    {
+        _canceled = true;
+        if (TryMove(OperationState.Canceled)) Log("Canceled by the client.");
+        if (!_cts.IsCancellationRequested) _cts.Cancel();
+        InterruptEngine();
+    }
+
+    private void InterruptEngine()
+    {
+        lock (_leaseGate) _lease?.Session.Interrupt();
+    }
+
+    public override async ValueTask<FetchResult> FetchAsync(FetchOrientation orientation, int maxRows, CancellationToken cancellationToken)
+    {
+        if (_execution is { IsCompleted: false } running) await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _fetchGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Touch();
+            ThrowIfNotFetchable();
+            if (!_hasRows) return new FetchResult(EmptyBatch(), true, false, 0);
+            if (orientation == FetchOrientation.First)
+            {
+                if (_beyondFirst)
+                {
+                    throw new GatewayException($"FETCH_FIRST is only possible within the first {_prefetchRows} rows of a streamed result; re-run the statement to read it again.", "HY106");
+                }
+                _firstCursor = 0;
+                _rowOffset = 0;
+            }
+            else if (orientation != FetchOrientation.Next)
+            {
+                throw new GatewayException($"Fetch orientation {orientation} is not supported; use NEXT or FIRST.", "HY106");
+            }
+
+            if (_first is { } first && _firstCursor < first.RowCount)
+            {
+                var start = _firstCursor;
+                var n = Math.Min(maxRows, first.RowCount - start);
+                _firstCursor += n;
+                _rowOffset += n;
+                var more = _firstCursor < first.RowCount || !_exhausted;
+                return start == 0 && n == first.RowCount
+                    ? new FetchResult(first, false, more, start)
+                    : new FetchResult(ColumnSlicer.Slice(first, start, n), true, more, start);
+            }
+            if (_exhausted || _result is null) return new FetchResult(EmptyBatch(), true, false, _rowOffset);
+
+            _beyondFirst = true;
+            ColumnBatch? batch;
+            try
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
+                using (linked.Token.Register(InterruptEngine))
+                {
+                    batch = await _result.ReadBatchAsync(maxRows, linked.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex)
+            {
+                await ReleaseEngineAsync().ConfigureAwait(false);
+                OnFailure(ex);
+                throw new GatewayException(ErrorMessage ?? ex.Message, ErrorSqlState, ErrorCode);
+            }
+            if (batch is null || batch.RowCount < maxRows)
+            {
+                _exhausted = true;
+                await ReleaseEngineAsync().ConfigureAwait(false);
+            }
+            if (batch is null) return new FetchResult(EmptyBatch(), true, false, _rowOffset);
+            var offset = _rowOffset;
+            _rowOffset += batch.RowCount;
+            return new FetchResult(batch, true, !_exhausted, offset);
+        }
+        finally
+        {
+            _fetchGate.Release();
+        }
+    }
+
+    private void ThrowIfNotFetchable()
+    {
+        switch (State)
+        {
+            case OperationState.Finished: return;
+            case OperationState.Error: throw new GatewayException(ErrorMessage ?? "The statement failed.", ErrorSqlState, ErrorCode);
+            case OperationState.Canceled: throw new GatewayException("The operation was canceled.", "HY008");
+            case OperationState.TimedOut: throw new GatewayException("The operation timed out.", "HYT00");
+            case OperationState.Closed: throw GatewayException.Invalid("operation");
+            default: throw new GatewayException($"The operation is {State}; fetch when it is FINISHED.", "HY010");
+        }
+    }
+
+    private ColumnBatch EmptyBatch() => new BatchBuilder(_schema).Build();
+
+    private async ValueTask ReleaseEngineAsync()
+    {
+        var result = Interlocked.Exchange(ref _result, null);
+        if (result is not null)
+        {
+            try { await result.DisposeAsync().ConfigureAwait(false); }
+            catch (EngineException) { /* a result that failed still frees its native state */ }
+        }
+        EngineLease? lease;
+        lock (_leaseGate)
+        {
+            lease = _lease;
+            _lease = null;
+        }
+        if (lease is not null) await lease.DisposeAsync().ConfigureAwait(false);
+    }
+
+    protected override async ValueTask ReleaseAsync()
+    {
+        if (!_cts.IsCancellationRequested) _cts.Cancel();
+        InterruptEngine();
+        if (_execution is { } run)
+        {
+            try { await run.ConfigureAwait(false); }
+            catch (Exception) { /* the failure is already the operation's state */ }
+        }
+        await _fetchGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await ReleaseEngineAsync().ConfigureAwait(false);
+            _first?.Dispose();
+            _first = null;
+        }
+        finally
+        {
+            _fetchGate.Release();
+        }
+        _cts.Dispose();
+    }
+}

@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using Gateway.Engines;
+using Gateway.Server.Configuration;
+using Gateway.Server.Operations;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Server.Sessions;
+
+/// <summary>
+/// Owns every session and operation of this gateway. Every lookup checks the handle's secret and
+/// that the caller owns the session, so no client can see or touch another's state.
+/// </summary>
+public sealed partial class SessionManager : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<Guid, Hs2Session> _sessions = new();
+    private readonly ConcurrentDictionary<Guid, Operation> _operations = new();
+    private readonly ConcurrentDictionary<string, int> _sessionsPerUser = new(StringComparer.Ordinal);
+    private readonly Lock _admission = new();
+    private readonly LimitOptions _limits;
+    private readonly IEngine _engine;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public SessionManager(GatewayOptions options, IEngine engine, TimeProvider time, ILogger<SessionManager> logger)
+    {
+        _limits = options.Limits;
+        _engine = engine;
+        _time = time;
+        _logger = logger;
+    }
+
+    public int SessionCount => _sessions.Count;
+    public int OperationCount => _operations.Count;
+    public TimeProvider Time => _time;
+    public LimitOptions Limits => _limits;
+
+    public async ValueTask<Hs2Session> OpenSessionAsync(CallerContext caller, int protocolVersion, IReadOnlyDictionary<string, string>? configuration, CancellationToken cancellationToken)
+    {
+        string? database = null;
+        var conf = new Dictionary<string, string>(StringComparer.Ordinal);
+        var vars = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in configuration ?? new Dictionary<string, string>())
+        {
+            if (key.Equals("use:database", StringComparison.OrdinalIgnoreCase)) database = string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+            else if (key.StartsWith("set:hiveconf:", StringComparison.OrdinalIgnoreCase)) conf[key["set:hiveconf:".Length..]] = value;
+            else if (key.StartsWith("set:hivevar:", StringComparison.OrdinalIgnoreCase)) vars[key["set:hivevar:".Length..]] = value;
+            else if (key.Equals("use:catalog", StringComparison.OrdinalIgnoreCase)) conf["gateway.catalog"] = value;
+            else conf[key] = value;
+        }
+
+        lock (_admission)
+        {
+            if (_sessions.Count >= _limits.MaxSessions)
+            {
+                throw new GatewayException($"The gateway has reached its limit of {_limits.MaxSessions} sessions; close idle sessions or raise Gateway:Limits:MaxSessions.", "53000");
+            }
+            var count = _sessionsPerUser.GetValueOrDefault(caller.User);
+            if (count >= _limits.MaxSessionsPerUser)
+            {
+                throw new GatewayException($"User '{caller.User}' already has {count} open sessions (limit {_limits.MaxSessionsPerUser}).", "53000");
+            }
+            _sessionsPerUser[caller.User] = count + 1;
+        }
+
+        var session = new Hs2Session(new SessionInfo(caller.User, protocolVersion, caller.ConnectionId, caller.ClientAddress, database), _engine, _time);
+        foreach (var (k, v) in conf) session.Conf[k] = v;
+        foreach (var (k, v) in vars) session.HiveVars[k] = v;
+        try
+        {
+            await session.EnsureEngineSessionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ReleaseUserSlot(caller.User);
+            await session.DisposeAsync().ConfigureAwait(false);
+            if (ex is EngineException ee) throw new GatewayException($"Cannot open the session: {ee.Message}", ee.SqlState, ee.ErrorCode);
+            throw;
+        }
+        _sessions[session.Handle.Id] = session;
+        LogSessionOpened(_logger, session.Handle.Id, caller.User, caller.Transport, protocolVersion);
+        return session;
+    }
+
+    public Hs2Session GetSession(CallerContext caller, Guid id, ReadOnlySpan<byte> secret)
+    {
+        if (!_sessions.TryGetValue(id, out var session) || !session.Handle.SecretMatches(secret) || !session.IsOwnedBy(caller) || session.State != SessionState.Open)
+        {
+            throw GatewayException.Invalid("session");
+        }
+        session.Touch();
+        return session;
+    }
+
+    public Operation GetOperation(CallerContext caller, Guid id, ReadOnlySpan<byte> secret)
+    {
+        if (!_operations.TryGetValue(id, out var op) || !op.Handle.SecretMatches(secret) || !op.Session.IsOwnedBy(caller)
+            || op.State == OperationState.Closed || op.Session.State != SessionState.Open)
+        {
+            throw GatewayException.Invalid("operation");
+        }
+        op.Touch();
+        op.Session.Touch();
+        return op;
+    }
+
+    /// <summary>Registers an operation, enforcing the per-session limit.</summary>
+    public void AddOperation(Operation op)
+    {
+        var session = op.Session;
+        if (session.Operations.Count >= _limits.MaxOperationsPerSession)
+        {
+            throw new GatewayException($"The session already has {session.Operations.Count} open operations (limit {_limits.MaxOperationsPerSession}); close finished operations first.", "53000");
+        }
+        session.Operations[op.Handle.Id] = op;
+        _operations[op.Handle.Id] = op;
+    }
+
+    public async ValueTask CloseOperationAsync(Operation op)
+    {
+        _operations.TryRemove(op.Handle.Id, out _);
+        op.Session.Operations.TryRemove(op.Handle.Id, out _);
+        await op.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask CloseSessionAsync(Hs2Session session, string reason)
+    {
+        if (!_sessions.TryRemove(session.Handle.Id, out _)) return;
+        ReleaseUserSlot(session.User);
+        foreach (var id in session.Operations.Keys) _operations.TryRemove(id, out _);
+        await session.DisposeAsync().ConfigureAwait(false);
+        LogSessionClosed(_logger, session.Handle.Id, session.User, reason);
+    }
+
+    /// <summary>Binary-transport sessions end with their connection, as in HiveServer2.</summary>
+    public async ValueTask CloseConnectionSessionsAsync(long connectionId)
+    {
+        foreach (var s in _sessions.Values.Where(s => s.Info.ConnectionId == connectionId).ToList())
+        {
+            await CloseSessionAsync(s, "connection closed").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes idle sessions and abandoned operations; returns how many of each.</summary>
+    public async ValueTask<(int Sessions, int Operations)> SweepAsync()
+    {
+        var now = _time.GetUtcNow();
+        var sessions = 0;
+        var operations = 0;
+        foreach (var s in _sessions.Values.ToList())
+        {
+            var active = s.Operations.Values.Any(o => o.State is OperationState.Running or OperationState.Pending);
+            if (!active && now - s.LastAccess > _limits.SessionIdleTimeout)
+            {
+                await CloseSessionAsync(s, "idle timeout").ConfigureAwait(false);
+                sessions++;
+            }
+        }
+        foreach (var op in _operations.Values.ToList())
+        {
+            if (now - op.LastAccess > _limits.OperationIdleTimeout)
+            {
+                LogOperationAbandoned(_logger, op.Handle.Id, op.State);
+                await CloseOperationAsync(op).ConfigureAwait(false);
+                operations++;
+            }
+        }
+        return (sessions, operations);
+    }
+
+    private void ReleaseUserSlot(string user)
+    {
+        lock (_admission)
+        {
+            var n = _sessionsPerUser.GetValueOrDefault(user) - 1;
+            if (n <= 0) _sessionsPerUser.TryRemove(user, out _);
+            else _sessionsPerUser[user] = n;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var s in _sessions.Values.ToList()) await CloseSessionAsync(s, "shutdown").ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Session {SessionId} opened by {User} over {Transport} (protocol {Protocol})")]
+    private static partial void LogSessionOpened(ILogger logger, Guid sessionId, string user, string transport, int protocol);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Session {SessionId} of {User} closed: {Reason}")]
+    private static partial void LogSessionClosed(ILogger logger, Guid sessionId, string user, string reason);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Operation {OperationId} abandoned in state {State}: closed")]
+    private static partial void LogOperationAbandoned(ILogger logger, Guid operationId, OperationState state);
+}

@@ -1,0 +1,179 @@
+using System.Buffers;
+using System.Text;
+using Gateway.Engines;
+using Gateway.Protocol.Sasl;
+using Gateway.Server.Auth;
+using Gateway.Server.Cli;
+using Gateway.Server.Configuration;
+using Gateway.Server.Operations;
+
+namespace Gateway.Tests.Unit;
+
+public class SaslUnitTests
+{
+    [Fact]
+    public void FramesRoundTripAndWaitForCompleteData()
+    {
+        var w = new ArrayBufferWriter<byte>();
+        SaslFrame.Write(w, SaslStatus.Start, "PLAIN"u8);
+        SaslFrame.Write(w, SaslStatus.Ok, SaslPlainServer.EncodePlain("alice", "s3cret"));
+        var bytes = w.WrittenMemory;
+        for (var cut = 0; cut < 10; cut++)
+        {
+            var partial = new ReadOnlySequence<byte>(bytes[..cut]);
+            Assert.False(SaslFrame.TryRead(ref partial, 1024, out _, out _));
+        }
+        var all = new ReadOnlySequence<byte>(bytes);
+        Assert.True(SaslFrame.TryRead(ref all, 1024, out var s1, out var p1));
+        Assert.Equal(SaslStatus.Start, s1);
+        Assert.Equal("PLAIN", Encoding.ASCII.GetString(p1));
+        Assert.True(SaslFrame.TryRead(ref all, 1024, out var s2, out var p2));
+        Assert.Equal(SaslStatus.Ok, s2);
+        Assert.True(all.IsEmpty);
+
+        var server = new SaslPlainServer();
+        Assert.Equal(SaslStepKind.Continue, server.Step(s1, p1).Kind);
+        var step = server.Step(s2, p2);
+        Assert.Equal(SaslStepKind.Authenticate, step.Kind);
+        Assert.Equal("alice", step.Credentials.User);
+        Assert.Equal("s3cret", step.Credentials.Password);
+    }
+
+    [Fact]
+    public void BadFramesAreRejected()
+    {
+        var oversized = new byte[] { 1, 0x7f, 0xff, 0xff, 0xff };
+        var seq = new ReadOnlySequence<byte>(oversized);
+        Assert.Throws<SaslProtocolException>(() => SaslFrame.TryRead(ref seq, 1024, out _, out _));
+        var badStatus = new ReadOnlySequence<byte>(new byte[] { 9, 0, 0, 0, 0 });
+        Assert.Throws<SaslProtocolException>(() => SaslFrame.TryRead(ref badStatus, 1024, out _, out _));
+    }
+
+    [Fact]
+    public void MechanismAndResponseAreChecked()
+    {
+        Assert.Equal(SaslStepKind.Fail, new SaslPlainServer().Step(SaslStatus.Start, "GSSAPI"u8).Kind);
+        Assert.Equal(SaslStepKind.Fail, new SaslPlainServer().Step(SaslStatus.Ok, "x"u8).Kind);
+        var s = new SaslPlainServer();
+        s.Step(SaslStatus.Start, "PLAIN"u8);
+        Assert.Equal(SaslStepKind.Fail, s.Step(SaslStatus.Ok, "no-separators"u8).Kind);
+        Assert.False(SaslPlainServer.TryParsePlain("\0\0pw"u8, out _));
+        Assert.True(SaslPlainServer.TryParsePlain("authz\0bob\0"u8, out var c));
+        Assert.Equal(("authz", "bob", ""), (c.AuthorizationId, c.User, c.Password));
+    }
+}
+
+public class PasswordFileUnitTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gw-pw").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public async Task HashesVerifyAndFileReloadsOnChange()
+    {
+        var path = Path.Combine(_dir, "users.txt");
+        PasswordFile.Write(path, new Dictionary<string, PasswordHash> { ["alice"] = PasswordHash.Create("pw1", 1000) });
+        var text = await File.ReadAllTextAsync(path);
+        Assert.DoesNotContain("pw1", text, StringComparison.Ordinal);
+        Assert.Contains("alice:pbkdf2-sha256:1000:", text, StringComparison.Ordinal);
+
+        var auth = new PasswordFileAuthenticator(path, TimeProvider.System);
+        Assert.True((await auth.AuthenticateAsync("alice", "pw1", default)).Succeeded);
+        Assert.False((await auth.AuthenticateAsync("alice", "wrong", default)).Succeeded);
+        Assert.False((await auth.AuthenticateAsync("mallory", "pw1", default)).Succeeded);
+
+        var users = PasswordFile.Read(path);
+        users["bob"] = PasswordHash.Create("pw2", 1000);
+        PasswordFile.Write(path, users);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(5));
+        Assert.True((await auth.AuthenticateAsync("bob", "pw2", default)).Succeeded);
+    }
+
+    [Fact]
+    public void SaltsDifferAndCorruptLinesAreReported()
+    {
+        var a = PasswordHash.Create("same", 1000);
+        var b = PasswordHash.Create("same", 1000);
+        Assert.NotEqual(a.Format(), b.Format());
+        var path = Path.Combine(_dir, "bad.txt");
+        File.WriteAllText(path, "alice:md5:abc\n");
+        var ex = Assert.Throws<InvalidDataException>(() => PasswordFile.Read(path));
+        Assert.Contains("bad.txt:1", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => PasswordFile.ValidateUserName("a:b"));
+    }
+}
+
+public class OperationStateUnitTests
+{
+    [Theory]
+    [InlineData(OperationState.Initialized, OperationState.Pending, true)]
+    [InlineData(OperationState.Pending, OperationState.Running, true)]
+    [InlineData(OperationState.Running, OperationState.Finished, true)]
+    [InlineData(OperationState.Running, OperationState.TimedOut, true)]
+    [InlineData(OperationState.Finished, OperationState.Closed, true)]
+    [InlineData(OperationState.Finished, OperationState.Running, false)]
+    [InlineData(OperationState.Closed, OperationState.Running, false)]
+    [InlineData(OperationState.Canceled, OperationState.Finished, false)]
+    [InlineData(OperationState.Error, OperationState.Finished, false)]
+    [InlineData(OperationState.TimedOut, OperationState.Canceled, false)]
+    public void TransitionTableIsEnforced(OperationState from, OperationState to, bool allowed) =>
+        Assert.Equal(allowed, OperationStateMachine.CanMove(from, to));
+}
+
+public class ConfigurationUnitTests
+{
+    [Fact]
+    public void DefaultsAreValid() => Assert.Empty(GatewayOptionsValidator.Validate(new GatewayOptions()));
+
+    [Fact]
+    public void NoAuthOnANetworkAddressIsRefusedUnlessAllowed()
+    {
+        var open = new GatewayOptions { Binary = new BinaryListenerOptions { Host = "0.0.0.0" } };
+        Assert.Contains(GatewayOptionsValidator.Validate(open), e => e.Contains("not loopback", StringComparison.Ordinal));
+        Assert.Empty(GatewayOptionsValidator.Validate(open with { Auth = new AuthOptions { AllowUnauthenticatedNetworkAccess = true } }));
+        Assert.Empty(GatewayOptionsValidator.Validate(open with { Auth = new AuthOptions { Mode = AuthMode.PasswordFile } }));
+    }
+
+    [Fact]
+    public void BadLimitsAreListed()
+    {
+        var bad = new GatewayOptions { Limits = new LimitOptions { MaxSessions = 0, MaxMessageBytes = 10, SessionIdleTimeout = TimeSpan.Zero }, Binary = new BinaryListenerOptions { Port = 70000 } };
+        var errors = GatewayOptionsValidator.Validate(bad);
+        Assert.Equal(4, errors.Count);
+    }
+}
+
+public class CliUnitTests
+{
+    [Fact]
+    public void ScriptsSplitOutsideQuotesAndComments()
+    {
+        var parts = StatementSplitter.Split("select ';' as a; -- a comment; here\nselect `x;y` from t /* ; */ ;\n-- trailing").ToList();
+        Assert.Equal(2, parts.Count);
+        Assert.Equal("select ';' as a", parts[0]);
+        Assert.StartsWith("-- a comment; here\nselect `x;y` from t /* ; */", parts[1], StringComparison.Ordinal);
+        Assert.True(StatementSplitter.EndsStatement("select 1;\n"));
+        Assert.False(StatementSplitter.EndsStatement("select ';"));
+    }
+
+    [Fact]
+    public void TablesAreAligned()
+    {
+        var text = TableRenderer.Render(["id", "name"], [["1", "alice"], ["22", null]]);
+        var lines = text.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(6, lines.Length);
+        Assert.All(lines, l => Assert.Equal(lines[0].Length, l.Length));
+        Assert.Contains("NULL", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sales%", "sales_2024", true)]
+    [InlineData("sales\\_%", "sales_x", true)]
+    [InlineData("sales\\_%", "salesX", false)]
+    [InlineData("s_les", "SALES", true)]
+    [InlineData("%", "anything", true)]
+    [InlineData("a.b", "axb", false)]
+    public void JdbcPatternsHonourEscapes(string pattern, string name, bool match) =>
+        Assert.Equal(match, JdbcPattern.Matches(pattern, name));
+}
