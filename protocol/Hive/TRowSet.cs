@@ -1,0 +1,142 @@
+using Gateway.Protocol.Thrift;
+
+namespace Gateway.Protocol.Hive;
+
+/// <summary>
+/// A fetched block of rows: row-based (<see cref="Rows"/>, protocol below V6), columnar
+/// (<see cref="Columns"/>, V6+; <see cref="Rows"/> is then sent as an empty list because it is
+/// required), or vendor formats (Arrow batches, result links). Hand-written because it carries
+/// <see cref="TColumn"/>. Dispose after writing: encoder-made columns hold pooled buffers.
+/// </summary>
+public sealed partial class TRowSet : IThriftStruct, IDisposable
+{
+    public long StartRowOffset { get; set; }
+    public List<TRow> Rows { get; set; } = new();
+    public List<TColumn>? Columns { get; set; }
+    public byte[]? BinaryColumns { get; set; }
+    public int? ColumnCount { get; set; }
+    /// <summary>0x501: Arrow IPC record batches (after the schema sent in the metadata response).</summary>
+    public List<TSparkArrowBatch>? ArrowBatches { get; set; }
+    /// <summary>0x502: cloud-fetch links.</summary>
+    public List<TSparkArrowResultLink>? ResultLinks { get; set; }
+    /// <summary>0xD01.</summary>
+    public List<TDBSqlCloudResultFile>? CloudFetchResults { get; set; }
+    /// <summary>0xD02.</summary>
+    public byte[]? SmallInlineCloudResult { get; set; }
+    /// <summary>0xD03: row count for results that are not list based.</summary>
+    public long? RowCount { get; set; }
+
+    public void Read(ref ThriftReader reader)
+    {
+        var hasStartRowOffset = false;
+        var hasRows = false;
+        reader.ReadStructBegin();
+        while (true)
+        {
+            var field = reader.ReadFieldBegin();
+            if (field.Type == TType.Stop) break;
+            switch (field.Id)
+            {
+                case 1 when field.Type == TType.I64:
+                    StartRowOffset = reader.ReadI64();
+                    hasStartRowOffset = true;
+                    break;
+                case 2 when field.Type == TType.List:
+                    Rows = ReadStructList<TRow>(ref reader);
+                    hasRows = true;
+                    break;
+                case 3 when field.Type == TType.List:
+                    Columns = ReadStructList<TColumn>(ref reader);
+                    break;
+                case 4 when field.Type == TType.String:
+                    BinaryColumns = reader.ReadBinary();
+                    break;
+                case 5 when field.Type == TType.I32:
+                    ColumnCount = reader.ReadI32();
+                    break;
+                case 0x501 when field.Type == TType.List:
+                    ArrowBatches = ReadStructList<TSparkArrowBatch>(ref reader);
+                    break;
+                case 0x502 when field.Type == TType.List:
+                    ResultLinks = ReadStructList<TSparkArrowResultLink>(ref reader);
+                    break;
+                case 0xD01 when field.Type == TType.List:
+                    CloudFetchResults = ReadStructList<TDBSqlCloudResultFile>(ref reader);
+                    break;
+                case 0xD02 when field.Type == TType.String:
+                    SmallInlineCloudResult = reader.ReadBinary();
+                    break;
+                case 0xD03 when field.Type == TType.I64:
+                    RowCount = reader.ReadI64();
+                    break;
+                default:
+                    reader.Skip(field.Type);
+                    break;
+            }
+        }
+        reader.ReadStructEnd();
+        if (!hasStartRowOffset) ThriftProtocolException.ThrowMissingField(nameof(TRowSet), "startRowOffset");
+        if (!hasRows) ThriftProtocolException.ThrowMissingField(nameof(TRowSet), "rows");
+    }
+
+    private static List<T> ReadStructList<T>(ref ThriftReader reader) where T : IThriftStruct, new()
+    {
+        var (elem, count) = reader.ReadListBegin();
+        ThriftReader.CheckElementType(elem, TType.Struct, count);
+        var list = new List<T>(ThriftReader.InitialCapacity(count));
+        for (var i = 0; i < count; i++)
+        {
+            var item = new T();
+            item.Read(ref reader);
+            list.Add(item);
+        }
+        return list;
+    }
+
+    public void Write(ThriftWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteFieldBegin(TType.I64, 1);
+        writer.WriteI64(StartRowOffset);
+        WriteStructList(writer, 2, Rows);
+        if (Columns is { } columns) WriteStructList(writer, 3, columns);
+        if (BinaryColumns is { } binaryColumns)
+        {
+            writer.WriteFieldBegin(TType.String, 4);
+            writer.WriteBinary(binaryColumns);
+        }
+        if (ColumnCount is { } columnCount)
+        {
+            writer.WriteFieldBegin(TType.I32, 5);
+            writer.WriteI32(columnCount);
+        }
+        if (ArrowBatches is { } arrowBatches) WriteStructList(writer, 0x501, arrowBatches);
+        if (ResultLinks is { } resultLinks) WriteStructList(writer, 0x502, resultLinks);
+        if (CloudFetchResults is { } cloudFetchResults) WriteStructList(writer, 0xD01, cloudFetchResults);
+        if (SmallInlineCloudResult is { } smallInline)
+        {
+            writer.WriteFieldBegin(TType.String, 0xD02);
+            writer.WriteBinary(smallInline);
+        }
+        if (RowCount is { } rowCount)
+        {
+            writer.WriteFieldBegin(TType.I64, 0xD03);
+            writer.WriteI64(rowCount);
+        }
+        writer.WriteFieldStop();
+    }
+
+    private static void WriteStructList<T>(ThriftWriter writer, short id, List<T> items) where T : IThriftStruct
+    {
+        writer.WriteFieldBegin(TType.List, id);
+        writer.WriteListBegin(TType.Struct, items.Count);
+        foreach (var item in items) item.Write(writer);
+    }
+
+    /// <summary>Returns pooled buffers of columns this row set owns (text columns the encoder formatted).</summary>
+    public void Dispose()
+    {
+        if (Columns is null) return;
+        foreach (var c in Columns) c.Dispose();
+    }
+}

@@ -1,0 +1,87 @@
+using System.Buffers;
+
+namespace Gateway.Protocol.Thrift;
+
+/// <summary>
+/// An <see cref="IBufferWriter{T}"/> over one <see cref="ArrayPool{T}.Shared"/> array that grows by
+/// doubling: for responses whose length must be known before they are sent. Dispose returns the array.
+/// </summary>
+public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
+{
+    private const int MinimumGrowth = 256;
+    private byte[] _buffer;
+    private int _written;
+
+    public PooledBufferWriter(int initialCapacity = 4096)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(initialCapacity);
+        _buffer = initialCapacity == 0 ? [] : ArrayPool<byte>.Shared.Rent(initialCapacity);
+    }
+
+    public int WrittenCount => _written;
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+    public int Capacity => _buffer.Length;
+
+    /// <summary>Forgets what was written; keeps the array for reuse.</summary>
+    public void Clear() => _written = 0;
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count > _buffer.Length - _written) throw new InvalidOperationException("Advanced past the end of the buffer.");
+        _written += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsMemory(_written);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsSpan(_written);
+    }
+
+    /// <summary>
+    /// Hands the pooled array (and the count of written bytes) to the caller, who must return it to
+    /// <see cref="ArrayPool{T}.Shared"/>; this writer starts over empty.
+    /// </summary>
+    public byte[] Detach(out int length)
+    {
+        var buffer = _buffer;
+        length = _written;
+        _buffer = [];
+        _written = 0;
+        return buffer;
+    }
+
+    private void Ensure(int sizeHint)
+    {
+        if (sizeHint < 1) sizeHint = 1;
+        var free = _buffer.Length - _written;
+        if (sizeHint <= free) return;
+        var needed = (long)_written + sizeHint;
+        var grown = Math.Max(needed, Math.Max((long)_buffer.Length * 2, MinimumGrowth));
+        if (grown > Array.MaxLength) grown = Math.Max(needed, Array.MaxLength);
+        if (needed > Array.MaxLength) throw new OutOfMemoryException("Buffer would exceed the largest array.");
+        var next = ArrayPool<byte>.Shared.Rent((int)grown);
+        _buffer.AsSpan(0, _written).CopyTo(next);
+        Return();
+        _buffer = next;
+    }
+
+    private void Return()
+    {
+        if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+    }
+
+    public void Dispose()
+    {
+        Return();
+        _written = 0;
+    }
+}
