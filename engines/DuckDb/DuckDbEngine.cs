@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+
+namespace Gateway.Engines.DuckDb;
+
+public sealed record DuckDbEngineOptions
+{
+    public const string InMemoryPath = ":memory:";
+
+    public string Name { get; init; } = "duckdb";
+
+    /// <summary>Folder holding the database file; created when missing. <see cref="InMemoryPath"/> for a transient database.</summary>
+    public string DataDirectory { get; init; } = "data";
+
+    public string FileName { get; init; } = "gateway.duckdb";
+
+    /// <summary>DuckDB worker threads; null keeps DuckDB's default (the core count).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>DuckDB memory_limit, e.g. "2GB"; null keeps DuckDB's default (80% of RAM).</summary>
+    public string? MemoryLimit { get; init; }
+
+    /// <summary>Further DuckDB configuration options (name → value) applied when the database opens.</summary>
+    public IReadOnlyDictionary<string, string>? Settings { get; init; }
+
+    public bool IsInMemory => DataDirectory == InMemoryPath || FileName == InMemoryPath;
+
+    public static DuckDbEngineOptions InMemory(int? threads = null) => new() { DataDirectory = InMemoryPath, Threads = threads };
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a clear message when the options cannot work.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name)) throw new ArgumentException("DuckDB engine: Name is empty.");
+        if (!IsInMemory)
+        {
+            if (string.IsNullOrWhiteSpace(DataDirectory)) throw new ArgumentException("DuckDB engine: DataDirectory is empty.");
+            if (string.IsNullOrWhiteSpace(FileName) || FileName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+            {
+                throw new ArgumentException($"DuckDB engine: FileName '{FileName}' is not a file name.");
+            }
+        }
+        if (Threads is < 1) throw new ArgumentException($"DuckDB engine: Threads must be at least 1 (was {Threads}).");
+    }
+}
+
+/// <summary>
+/// The embedded DuckDB engine: one database (a file in the data folder, or in memory) shared by every
+/// session; each session owns its own DuckDB connection. See README.md for threading and ownership rules.
+/// </summary>
+public sealed class DuckDbEngine : IEngine
+{
+    private readonly DatabaseHandle _database;
+    private readonly ConcurrentDictionary<DuckDbSession, byte> _sessions = new();
+    private int _disposed;
+
+    public DuckDbEngine(DuckDbEngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        if (options.IsInMemory)
+        {
+            DatabasePath = null;
+        }
+        else
+        {
+            Directory.CreateDirectory(options.DataDirectory);
+            DatabasePath = Path.GetFullPath(Path.Combine(options.DataDirectory, options.FileName));
+        }
+        _database = Open(DatabasePath, options);
+    }
+
+    public DuckDbEngineOptions Options { get; }
+
+    /// <summary>Full path of the database file; null in memory.</summary>
+    public string? DatabasePath { get; }
+
+    public string Name => Options.Name;
+
+    public EngineKind Kind => EngineKind.DuckDb;
+
+    public async ValueTask<IEngineSession> OpenSessionAsync(EngineSessionOptions options, CancellationToken cancellationToken) =>
+        await OpenDuckDbSessionAsync(options, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Like <see cref="OpenSessionAsync"/>, typed.</summary>
+    public async ValueTask<DuckDbSession> OpenDuckDbSessionAsync(EngineSessionOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var session = new DuckDbSession(this, Connect());
+        _sessions.TryAdd(session, 0);
+        try
+        {
+            await session.InitializeAsync(options.Database, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return session;
+    }
+
+    internal ConnectionHandle Connect()
+    {
+        if (NativeMethods.duckdb_connect(_database, out var raw) != DuckDbState.Success)
+        {
+            throw new EngineException("Could not open a DuckDB connection.", "08001");
+        }
+        return new ConnectionHandle(raw);
+    }
+
+    internal void Forget(DuckDbSession session) => _sessions.TryRemove(session, out _);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        foreach (var session in _sessions.Keys)
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+        _database.Dispose();
+    }
+
+    private static DatabaseHandle Open(string? path, DuckDbEngineOptions options)
+    {
+        if (NativeMethods.duckdb_create_config(out var config) != DuckDbState.Success)
+        {
+            throw new EngineException("Could not create a DuckDB configuration.", "HY000");
+        }
+        try
+        {
+            var settings = new List<KeyValuePair<string, string>>
+            {
+                // The gateway's machines reach no extension repository: never try to download one.
+                new("autoinstall_known_extensions", "false"),
+            };
+            if (options.Threads is { } threads) settings.Add(new("threads", threads.ToString(CultureInfo.InvariantCulture)));
+            if (options.MemoryLimit is { } limit) settings.Add(new("memory_limit", limit));
+            if (options.Settings is { } extra) settings.AddRange(extra);
+            foreach (var (name, value) in settings)
+            {
+                if (NativeMethods.duckdb_set_config(config, name, value) != DuckDbState.Success)
+                {
+                    throw new EngineException($"DuckDB rejected the setting {name} = '{value}'.", "22023");
+                }
+            }
+
+            if (NativeMethods.duckdb_open_ext(path, out var database, config, out var error) != DuckDbState.Success)
+            {
+                var message = NativeMethods.TakeString(error);
+                if (database != IntPtr.Zero) NativeMethods.duckdb_close(ref database);
+                throw new EngineException($"Could not open DuckDB database '{path ?? DuckDbEngineOptions.InMemoryPath}': {message}", "08001");
+            }
+            return new DatabaseHandle(database);
+        }
+        finally
+        {
+            NativeMethods.duckdb_destroy_config(ref config);
+        }
+    }
+}

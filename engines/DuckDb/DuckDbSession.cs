@@ -1,0 +1,299 @@
+using System.Collections.Immutable;
+using System.Text;
+using Gateway.Protocol.Columnar;
+
+namespace Gateway.Engines.DuckDb;
+
+/// <summary>
+/// One DuckDB connection. Every native call on it runs on the session's <see cref="SessionWorker"/>;
+/// <see cref="Interrupt"/> and <see cref="IQueryResult.Progress"/> are the only calls made from other threads
+/// (DuckDB allows both concurrently with a running query).
+/// A DuckDB connection streams one result at a time: starting a statement closes the previous
+/// streaming result of the session (its next read fails with SQLSTATE 24000).
+/// </summary>
+public sealed class DuckDbSession : IEngineSession
+{
+    private readonly DuckDbEngine _engine;
+    private readonly ConnectionHandle _connection;
+    private ConnectionHandle? _metadataConnection;
+    private DuckDbQueryResult? _active;
+    private StatementState? _current;
+    private volatile string _currentDatabase = "main";
+    private int _disposed;
+
+    internal DuckDbSession(DuckDbEngine engine, ConnectionHandle connection)
+    {
+        _engine = engine;
+        _connection = connection;
+        Worker = new SessionWorker("duckdb-session");
+        Metadata = new DuckDbMetadata(this);
+    }
+
+    internal SessionWorker Worker { get; }
+
+    public string CurrentDatabase => _currentDatabase;
+
+    public IEngineMetadata Metadata { get; }
+
+    internal async ValueTask InitializeAsync(string? database, CancellationToken cancellationToken)
+    {
+        // Progress for IQueryResult.Progress (a per-connection setting), never printed to a terminal.
+        await Worker.RunAsync(() =>
+        {
+            NativeQuery.QueryRows(_connection, "SET enable_progress_bar = true");
+            NativeQuery.QueryRows(_connection, "SET enable_progress_bar_print = false");
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        if (!string.IsNullOrEmpty(database))
+        {
+            await using var _ = await ExecuteAsync("USE " + HiveDialect.QuoteIdentifier(database), ExecuteOptions.Default, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await Worker.RunAsync(() =>
+            {
+                RefreshCurrentDatabase();
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask<IQueryResult> ExecuteAsync(string sql, ExecuteOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var translation = HiveDialect.Translate(sql);
+        var state = new StatementState();
+        using var registration = cancellationToken.Register(() => Interrupt(state, byToken: true));
+        try
+        {
+            return await Worker.RunAsync(() => ExecuteOnWorker(translation, state), cancellationToken).ConfigureAwait(false);
+        }
+        catch (EngineException e) when (e.Canceled && state.CanceledByToken)
+        {
+            throw new OperationCanceledException("The statement was canceled.", e, cancellationToken);
+        }
+        catch (ObjectDisposedException e) when (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new EngineException("The DuckDB session is closed.", "08003", inner: e);
+        }
+    }
+
+    public void Interrupt()
+    {
+        if (_current is { } state) Interrupt(state, byToken: false);
+    }
+
+    internal void Interrupt(StatementState state, bool byToken)
+    {
+        state.MarkInterrupted(byToken);
+        // Only the statement that owns the connection now is interrupted in DuckDB.
+        if (!ReferenceEquals(_current, state)) return;
+        try
+        {
+            NativeMethods.duckdb_interrupt(_connection);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session closed meanwhile: nothing runs any more.
+        }
+    }
+
+    /// <summary>Progress of the running query, 0..1, when DuckDB reports one.</summary>
+    internal double? QueryProgress()
+    {
+        try
+        {
+            var p = NativeMethods.duckdb_query_progress(_connection);
+            return p.Percentage >= 0 ? Math.Clamp(p.Percentage / 100.0, 0, 1) : null;
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    private IQueryResult ExecuteOnWorker(HiveTranslation translation, StatementState state)
+    {
+        ReleaseActive("a later statement ran on the same session");
+        _current = state;
+        state.ThrowIfInterrupted();
+        if (translation.Kind == HiveStatementKind.Describe) return Describe(translation);
+
+        var count = (int)NativeMethods.duckdb_extract_statements(_connection, translation.Sql, out var rawExtracted);
+        using var extracted = new ExtractedHandle(rawExtracted);
+        if (count == 0)
+        {
+            var error = NativeMethods.PtrToString(NativeMethods.duckdb_extract_statements_error(extracted));
+            throw error is null ? new EngineException("There is no statement to execute.", "42000") : DuckDbErrors.Create(error);
+        }
+
+        // A script runs statement by statement; only the last one's result streams back.
+        var changesDatabase = translation.ChangesDatabase;
+        for (var i = 0; i < count - 1; i++)
+        {
+            using var prepared = NativeQuery.PrepareExtracted(_connection, extracted, i);
+            CheckNoParameters(prepared);
+            changesDatabase |= ChangesSchema(prepared);
+            using var _ = NativeQuery.Execute(prepared, state, streaming: false);
+        }
+
+        var last = NativeQuery.PrepareExtracted(_connection, extracted, count - 1);
+        ResultHandle? result = null;
+        var transferred = false;
+        try
+        {
+            CheckNoParameters(last);
+            last = ApplyCastFallback(last, translation.Sql, count);
+            changesDatabase |= ChangesSchema(last);
+            result = NativeQuery.Execute(last, state, streaming: true);
+            var returnType = NativeQuery.ReturnType(result);
+            if (returnType == ResultType.QueryResult)
+            {
+                var (schema, types) = NativeQuery.Schema(result);
+                var query = new DuckDbQueryResult(this, state, last, result, new ChunkConverter(schema, types));
+                transferred = true;
+                _active = query;
+                return query;
+            }
+            long? affected = returnType == ResultType.ChangedRows ? NativeQuery.RowsChanged(result, state) : null;
+            result.Dispose();
+            if (changesDatabase) RefreshCurrentDatabase();
+            return RowsQueryResult.NoRows(affected);
+        }
+        finally
+        {
+            if (!transferred)
+            {
+                result?.Dispose();
+                last.Dispose();
+            }
+        }
+    }
+
+    private static bool ChangesSchema(PreparedHandle prepared) =>
+        NativeMethods.duckdb_prepared_statement_type(prepared) is StatementType.Set or StatementType.VariableSet;
+
+    private static void CheckNoParameters(PreparedHandle prepared)
+    {
+        if (NativeMethods.duckdb_nparams(prepared) > 0)
+        {
+            throw new EngineException("Statements with parameter placeholders (?, $1) are not supported; inline the values.", "07002");
+        }
+    }
+
+    /// <summary>
+    /// Columns of types without a native mapping (BIT, BIGNUM, GEOMETRY, ...) are cast to VARCHAR by wrapping a
+    /// single SELECT; elsewhere such a column is an error naming the type.
+    /// </summary>
+    private PreparedHandle ApplyCastFallback(PreparedHandle prepared, string sql, int statementCount)
+    {
+        var columns = NativeQuery.PreparedColumns(prepared);
+        if (columns.All(c => DuckDbTypes.IsSupported(c.Type))) return prepared;
+        var unsupported = columns.First(c => !DuckDbTypes.IsSupported(c.Type));
+        if (statementCount != 1 || NativeMethods.duckdb_prepared_statement_type(prepared) != StatementType.Select)
+        {
+            throw DuckDbTypes.Unsupported(unsupported.Type);
+        }
+        var sb = new StringBuilder("SELECT ");
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            if (DuckDbTypes.IsSupported(columns[i].Type)) sb.Append('#').Append(i + 1);
+            else sb.Append("CAST(#").Append(i + 1).Append(" AS VARCHAR)");
+            sb.Append(" AS ").Append(HiveDialect.QuoteIdentifier(columns[i].Name));
+        }
+        // Newlines keep a trailing line comment from swallowing the closing parenthesis.
+        sb.Append(" FROM (\n").Append(sql.TrimEnd().TrimEnd(';')).Append("\n) AS gateway_cast_fallback");
+        var wrapped = NativeQuery.Prepare(_connection, sb.ToString());
+        prepared.Dispose();
+        return wrapped;
+    }
+
+    private void ReleaseActive(string reason)
+    {
+        var active = _active;
+        _active = null;
+        active?.Release(reason);
+    }
+
+    internal void OnReleased(DuckDbQueryResult result)
+    {
+        if (ReferenceEquals(_active, result)) _active = null;
+    }
+
+    private void RefreshCurrentDatabase() =>
+        _currentDatabase = NativeQuery.QueryScalarString(_connection, "SELECT current_schema()") ?? _currentDatabase;
+
+    /// <summary>
+    /// Runs a metadata query on the worker: on the session's connection when no result streams on it
+    /// (so temporary tables are visible), else on a second connection, so the open result survives.
+    /// </summary>
+    internal Task<List<object?[]>> QueryMetadataAsync(string sql, CancellationToken cancellationToken) =>
+        Worker.RunAsync(() =>
+        {
+            ConnectionHandle connection;
+            if (_active is null)
+            {
+                connection = _connection;
+            }
+            else
+            {
+                connection = _metadataConnection ??= _engine.Connect();
+            }
+            return NativeQuery.QueryRows(connection, sql);
+        }, cancellationToken);
+
+    internal Task<T> RunOnWorkerAsync<T>(Func<ConnectionHandle, T> work, CancellationToken cancellationToken) =>
+        Worker.RunAsync(() => work(_active is null ? _connection : _metadataConnection ??= _engine.Connect()), cancellationToken);
+
+    private RowsQueryResult Describe(HiveTranslation t)
+    {
+        var catalog = t.Catalog ?? NativeQuery.QueryScalarString(_connection, "SELECT current_database()")!;
+        var schema = t.Schema ?? NativeQuery.QueryScalarString(_connection, "SELECT current_schema()")!;
+        var columns = DescribeColumns(_connection, catalog, schema, t.Table!);
+        var rows = columns.Select(c => new object?[] { c.Name, c.Type.ToString(), c.Comment }).ToList();
+        var resultSchema = new ResultSchema([
+            new ColumnInfo("col_name", SqlType.String),
+            new ColumnInfo("data_type", SqlType.String),
+            new ColumnInfo("comment", SqlType.String),
+        ]);
+        return new RowsQueryResult(resultSchema, rows);
+    }
+
+    /// <summary>A table's columns with their gateway types and comments (DESCRIBE, and checks in tests).</summary>
+    internal static List<(string Name, SqlType Type, string? Comment)> DescribeColumns(ConnectionHandle connection, string catalog, string schema, string table)
+    {
+        var qualified = $"{HiveDialect.QuoteIdentifier(catalog)}.{HiveDialect.QuoteIdentifier(schema)}.{HiveDialect.QuoteIdentifier(table)}";
+        List<(string, DuckDbLogicalType)> types;
+        using (var prepared = NativeQuery.Prepare(connection, "SELECT * FROM " + qualified))
+        {
+            types = [.. NativeQuery.PreparedColumns(prepared)];
+        }
+        var comments = NativeQuery.QueryRows(connection,
+            "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = " + HiveDialect.QuoteLiteral(catalog)
+            + " AND schema_name = " + HiveDialect.QuoteLiteral(schema) + " AND table_name = " + HiveDialect.QuoteLiteral(table))
+            .ToDictionary(r => (string)r[0]!, r => r[1] as string, StringComparer.Ordinal);
+        return [.. types.Select(c => (c.Item1, DuckDbTypes.ToSqlTypeOrString(c.Item2), comments.GetValueOrDefault(c.Item1)))];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Interrupt();
+        try
+        {
+            await Worker.RunAsync(() =>
+            {
+                ReleaseActive("the session closed");
+                _metadataConnection?.Dispose();
+                _connection.Dispose();
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            Worker.Dispose();
+            _engine.Forget(this);
+        }
+    }
+}

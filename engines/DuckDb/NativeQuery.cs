@@ -1,0 +1,200 @@
+using System.Collections.Immutable;
+using Gateway.Protocol.Columnar;
+
+namespace Gateway.Engines.DuckDb;
+
+/// <summary>Interrupt and cancellation flags of one statement, shared by its execute and its fetches.</summary>
+internal sealed class StatementState
+{
+    private int _interrupted;
+    private int _byToken;
+
+    public bool Interrupted => Volatile.Read(ref _interrupted) != 0;
+    public bool CanceledByToken => Volatile.Read(ref _byToken) != 0;
+
+    public void MarkInterrupted(bool byToken)
+    {
+        if (byToken) Volatile.Write(ref _byToken, 1);
+        Volatile.Write(ref _interrupted, 1);
+    }
+
+    public void ThrowIfInterrupted()
+    {
+        if (Interrupted) throw DuckDbErrors.Canceled();
+    }
+
+    /// <summary>An error while interrupted is the interruption, whatever DuckDB calls it.</summary>
+    public EngineException Fail(string? message, DuckDbErrorType type = DuckDbErrorType.Invalid) =>
+        Interrupted ? DuckDbErrors.Canceled() : DuckDbErrors.Create(message, type);
+}
+
+/// <summary>Native call sequences. Every method here runs on the session's worker thread.</summary>
+internal static unsafe class NativeQuery
+{
+    public static PreparedHandle Prepare(ConnectionHandle connection, string sql)
+    {
+        var state = NativeMethods.duckdb_prepare(connection, sql, out var raw);
+        var prepared = new PreparedHandle(raw);
+        if (state != DuckDbState.Success)
+        {
+            var message = NativeMethods.PtrToString(NativeMethods.duckdb_prepare_error(prepared));
+            prepared.Dispose();
+            DuckDbErrors.Throw(message);
+        }
+        return prepared;
+    }
+
+    public static PreparedHandle PrepareExtracted(ConnectionHandle connection, ExtractedHandle extracted, int index)
+    {
+        var state = NativeMethods.duckdb_prepare_extracted_statement(connection, extracted, (ulong)index, out var raw);
+        var prepared = new PreparedHandle(raw);
+        if (state != DuckDbState.Success)
+        {
+            var message = NativeMethods.PtrToString(NativeMethods.duckdb_prepare_error(prepared));
+            prepared.Dispose();
+            DuckDbErrors.Throw(message);
+        }
+        return prepared;
+    }
+
+    public static IReadOnlyList<(string Name, DuckDbLogicalType Type)> PreparedColumns(PreparedHandle prepared)
+    {
+        var n = (int)NativeMethods.duckdb_prepared_statement_column_count(prepared);
+        var columns = new (string, DuckDbLogicalType)[n];
+        for (var i = 0; i < n; i++)
+        {
+            var name = NativeMethods.TakeString(NativeMethods.duckdb_prepared_statement_column_name(prepared, (ulong)i)) ?? $"_col{i}";
+            columns[i] = (name, DuckDbLogicalType.TakeNative(NativeMethods.duckdb_prepared_statement_column_logical_type(prepared, (ulong)i)));
+        }
+        return columns;
+    }
+
+    /// <summary>Runs a prepared statement's tasks until its result is ready, checking for interruption between tasks.</summary>
+    public static ResultHandle Execute(PreparedHandle prepared, StatementState state, bool streaming)
+    {
+        var ok = streaming
+            ? NativeMethods.duckdb_pending_prepared_streaming(prepared, out var raw)
+            : NativeMethods.duckdb_pending_prepared(prepared, out raw);
+        using var pending = new PendingHandle(raw);
+        if (ok != DuckDbState.Success) throw state.Fail(NativeMethods.PtrToString(NativeMethods.duckdb_pending_error(pending)));
+
+        while (true)
+        {
+            state.ThrowIfInterrupted();
+            var s = NativeMethods.duckdb_pending_execute_task(pending);
+            if (s == PendingState.ResultReady) break;
+            if (s == PendingState.Error) throw state.Fail(NativeMethods.PtrToString(NativeMethods.duckdb_pending_error(pending)));
+            // DuckDB's own threads are busy with this query: let them work.
+            if (s == PendingState.NoTasksAvailable) Thread.Sleep(1);
+        }
+
+        var result = new ResultHandle();
+        if (NativeMethods.duckdb_execute_pending(pending, result.Pointer) != DuckDbState.Success)
+        {
+            var message = NativeMethods.PtrToString(NativeMethods.duckdb_result_error(result.Pointer));
+            var type = NativeMethods.duckdb_result_error_type(result.Pointer);
+            result.Dispose();
+            throw state.Fail(message, type);
+        }
+        return result;
+    }
+
+    public static ResultType ReturnType(ResultHandle result) => NativeMethods.duckdb_result_return_type(*result.Pointer);
+
+    public static (ResultSchema Schema, DuckDbLogicalType[] Types) Schema(ResultHandle result)
+    {
+        var n = (int)NativeMethods.duckdb_column_count(result.Pointer);
+        var columns = ImmutableArray.CreateBuilder<ColumnInfo>(n);
+        var types = new DuckDbLogicalType[n];
+        for (var i = 0; i < n; i++)
+        {
+            var name = NativeMethods.PtrToString(NativeMethods.duckdb_column_name(result.Pointer, (ulong)i)) ?? $"_col{i}";
+            types[i] = DuckDbLogicalType.TakeNative(NativeMethods.duckdb_column_logical_type(result.Pointer, (ulong)i));
+            columns.Add(new ColumnInfo(name, DuckDbTypes.ToSqlType(types[i])));
+        }
+        return (new ResultSchema(columns.MoveToImmutable()), types);
+    }
+
+    /// <summary>Fetches the next chunk; null at the end. Throws the stream's error, if any.</summary>
+    public static ChunkHandle? Fetch(ResultHandle result, StatementState state)
+    {
+        state.ThrowIfInterrupted();
+        var chunk = NativeMethods.duckdb_fetch_chunk(*result.Pointer);
+        if (chunk != IntPtr.Zero) return new ChunkHandle(chunk);
+        var error = NativeMethods.PtrToString(NativeMethods.duckdb_result_error(result.Pointer));
+        if (error is not null) throw state.Fail(error, NativeMethods.duckdb_result_error_type(result.Pointer));
+        state.ThrowIfInterrupted();
+        return null;
+    }
+
+    /// <summary>Rows changed by INSERT/UPDATE/DELETE: a streaming result carries them as one BIGINT value.</summary>
+    public static long RowsChanged(ResultHandle result, StatementState state)
+    {
+        var changed = (long)NativeMethods.duckdb_rows_changed(result.Pointer);
+        using var chunk = Fetch(result, state);
+        if (chunk is null || NativeMethods.duckdb_data_chunk_get_size(chunk.DangerousGetHandle()) == 0) return changed;
+        var vector = NativeMethods.duckdb_data_chunk_get_vector(chunk.DangerousGetHandle(), 0);
+        return *(long*)NativeMethods.duckdb_vector_get_data(vector);
+    }
+
+    /// <summary>Runs a small query to completion and returns its rows as CLR values (metadata; cold path).</summary>
+    public static List<object?[]> QueryRows(ConnectionHandle connection, string sql)
+    {
+        var state = new StatementState();
+        using var prepared = Prepare(connection, sql);
+        using var result = Execute(prepared, state, streaming: false);
+        var (schema, types) = Schema(result);
+        using var converter = new ChunkConverter(schema, types);
+        var rows = new List<object?[]>();
+        while (Fetch(result, state) is { } chunk)
+        {
+            using (chunk)
+            {
+                var size = (int)NativeMethods.duckdb_data_chunk_get_size(chunk.DangerousGetHandle());
+                if (size == 0) continue;
+                converter.Append(chunk.DangerousGetHandle(), 0, size);
+                using var batch = converter.Build(size);
+                for (var r = 0; r < size; r++)
+                {
+                    var row = new object?[batch.Columns.Length];
+                    for (var c = 0; c < row.Length; c++) row[c] = ColumnValues.Get(batch.Columns[c], r);
+                    rows.Add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    public static string? QueryScalarString(ConnectionHandle connection, string sql)
+    {
+        var rows = QueryRows(connection, sql);
+        return rows.Count > 0 ? rows[0][0]?.ToString() : null;
+    }
+}
+
+/// <summary>Reads one value out of a column as a CLR object (cold paths only: metadata, tests).</summary>
+public static class ColumnValues
+{
+    public static object? Get(Column column, int row)
+    {
+        if (column.IsNull(row)) return null;
+        return column switch
+        {
+            NullColumn => null,
+            BooleanColumn b => b.GetValue(row),
+            PrimitiveColumn<sbyte> c => c.Values[row],
+            PrimitiveColumn<short> c => c.Values[row],
+            PrimitiveColumn<int> c => c.Values[row],
+            PrimitiveColumn<long> c => c.Values[row],
+            PrimitiveColumn<float> c => c.Values[row],
+            PrimitiveColumn<double> c => c.Values[row],
+            PrimitiveColumn<Int128> c => c.Values[row],
+            PrimitiveColumn<IntervalValue> c => c.Values[row],
+            BinaryColumn c when c.Type.Kind == SqlTypeKind.Binary => c.GetBytes(row).ToArray(),
+            BinaryColumn c => c.GetString(row),
+            ListColumn l => Enumerable.Range(l.Offsets[row], l.Offsets[row + 1] - l.Offsets[row]).Select(i => Get(l.Values, i)).ToArray(),
+            StructColumn s => s.Children.Select(c => Get(c, row)).ToArray(),
+            _ => throw new NotSupportedException($"No CLR value for {column.Type}."),
+        };
+    }
+}
