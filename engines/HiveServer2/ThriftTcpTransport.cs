@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Gateway.Protocol.Hive;
 using Gateway.Protocol.Sasl;
 using Gateway.Protocol.Thrift;
 

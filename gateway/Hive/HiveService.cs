@@ -37,6 +37,21 @@ public sealed partial class HiveService : ITCLIService
 
     public CallerContext Caller => _caller;
 
+    private readonly List<IDisposable> _afterReply = [];
+
+    private T DisposeAfterReply<T>(T resource) where T : IDisposable
+    {
+        _afterReply.Add(resource);
+        return resource;
+    }
+
+    /// <summary>Called by the transport once the reply is serialized: frees what the reply referenced.</summary>
+    public void ReplyWritten()
+    {
+        for (var i = _afterReply.Count - 1; i >= 0; i--) _afterReply[i].Dispose();
+        _afterReply.Clear();
+    }
+
     public async ValueTask<TOpenSessionResp> OpenSession(TOpenSessionReq req, CancellationToken cancellationToken)
     {
         try
@@ -143,10 +158,11 @@ public sealed partial class HiveService : ITCLIService
             {
                 var statement = new StatementOperation(session, _sessions.Time, sql, ExecuteOptions.Default, PrefetchRows);
                 _sessions.AddOperation(statement);
-                var timeout = req.QueryTimeout > 0 ? TimeSpan.FromSeconds(req.QueryTimeout) : (TimeSpan?)null;
-                await statement.StartAsync(req.RunAsync, timeout, cancellationToken).ConfigureAwait(false);
+                var timeout = req.QueryTimeout is { } seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+                var runAsync = req.RunAsync == true;
+                await statement.StartAsync(runAsync, timeout, cancellationToken).ConfigureAwait(false);
                 op = statement;
-                if (!req.RunAsync && op.State is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
+                if (!runAsync && op.State is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
                 {
                     // A synchronous caller learns the failure from the execute call itself, as from HiveServer2.
                     var status = StatusMapper.Error(op.ErrorMessage ?? "The statement failed.", op.ErrorSqlState, op.ErrorCode);
@@ -351,28 +367,23 @@ public sealed partial class HiveService : ITCLIService
                 var lines = op.TakeLog(orientation == FetchOrientation.First, maxRows);
                 var logBatch = new BatchBuilder(new ResultSchema([new ColumnInfo("operation_log", SqlType.String)]));
                 foreach (var l in lines) logBatch.AddRow(l);
-                using var logs = logBatch.Build();
+                var logs = DisposeAfterReply(logBatch.Build());
                 return new TFetchResultsResp
                 {
                     Status = StatusMapper.Success(),
                     HasMoreRows = false,
-                    Results = HiveResultEncoder.ToRowSet(logs, ValueFormatter.Utc, version, 0),
+                    Results = DisposeAfterReply(HiveResultEncoder.Encode(logs, ValueFormatter.Utc, version, 0)),
                 };
             }
             var fetched = await op.FetchAsync(orientation, maxRows, cancellationToken).ConfigureAwait(false);
-            try
+            // The row set references the batch's buffers: both live until the reply is written.
+            if (fetched.Owned) DisposeAfterReply(fetched.Batch);
+            return new TFetchResultsResp
             {
-                return new TFetchResultsResp
-                {
-                    Status = StatusMapper.Success(),
-                    HasMoreRows = fetched.HasMoreRows,
-                    Results = HiveResultEncoder.ToRowSet(fetched.Batch, ValueFormatter.Utc, version, fetched.StartRowOffset),
-                };
-            }
-            finally
-            {
-                if (fetched.Owned) fetched.Batch.Dispose();
-            }
+                Status = StatusMapper.Success(),
+                HasMoreRows = fetched.HasMoreRows,
+                Results = DisposeAfterReply(HiveResultEncoder.Encode(fetched.Batch, ValueFormatter.Utc, version, fetched.StartRowOffset)),
+            };
         }
         catch (Exception ex)
         {

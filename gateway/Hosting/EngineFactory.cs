@@ -1,4 +1,5 @@
 using Gateway.Engines;
+using Gateway.Engines.DuckDb;
 using Gateway.Server.Configuration;
 
 namespace Gateway.Server.Hosting;
@@ -8,9 +9,22 @@ public static class EngineFactory
 {
     public static async Task<IEngine> CreateDefaultAsync(GatewayOptions options, CancellationToken cancellationToken)
     {
-        await Task.CompletedTask.ConfigureAwait(false);
-        _ = options;
-        _ = cancellationToken;
-        throw new NotImplementedException("DuckDB engine arrives with the duckdb branch.");
+        var engine = new DuckDbEngine(new DuckDbEngineOptions
+        {
+            DataDirectory = options.DuckDb.File == DuckDbEngineOptions.InMemoryPath ? DuckDbEngineOptions.InMemoryPath : options.DataFolder,
+            FileName = options.DuckDb.File,
+            Threads = options.DuckDb.Threads,
+            MemoryLimit = options.DuckDb.MemoryLimit,
+        });
+        try
+        {
+            if (options.DuckDb.DemoData) await Task.CompletedTask.ConfigureAwait(false); // DEMO-PENDING
+        }
+        catch
+        {
+            await engine.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return engine;
     }
 }

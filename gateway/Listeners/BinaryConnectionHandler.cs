@@ -101,12 +101,17 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         {
             var result = await input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
-            SaslStatus status;
-            byte[] payload;
-            bool complete;
+            PlainCredentials? credentials = null;
+            string? failure = null;
             try
             {
-                complete = SaslFrame.TryRead(ref buffer, 64 * 1024, out status, out payload);
+                // Clients send START and the PLAIN response back to back: handle every whole frame buffered.
+                while (credentials is null && failure is null && SaslFrame.TryRead(ref buffer, 64 * 1024, out var status, out var payload))
+                {
+                    var step = sasl.Step(status, payload);
+                    if (step.Kind == SaslStepKind.Fail) failure = step.Error;
+                    else if (step.Kind == SaslStepKind.Authenticate) credentials = step.Credentials;
+                }
             }
             catch (SaslProtocolException ex)
             {
@@ -115,34 +120,28 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                 throw;
             }
             input.AdvanceTo(buffer.Start, buffer.End);
-            if (!complete)
+            if (failure is not null)
             {
-                if (result.IsCompleted) return null;
-                continue;
+                SaslFrame.Write(output, SaslStatus.Bad, failure);
+                await output.FlushAsync(ct).ConfigureAwait(false);
+                LogAuthFailed(_logger, remote, "", failure);
+                return null;
             }
-            var step = sasl.Step(status, payload);
-            switch (step.Kind)
+            if (credentials is { } c)
             {
-                case SaslStepKind.Continue:
-                    continue;
-                case SaslStepKind.Fail:
-                    SaslFrame.Write(output, SaslStatus.Bad, step.Error!);
+                var auth = await _authenticator.AuthenticateAsync(c.User, c.Password, ct).ConfigureAwait(false);
+                if (!auth.Succeeded)
+                {
+                    SaslFrame.Write(output, SaslStatus.Bad, auth.Error!);
                     await output.FlushAsync(ct).ConfigureAwait(false);
-                    LogAuthFailed(_logger, remote, "", step.Error!);
+                    LogAuthFailed(_logger, remote, c.User, auth.Error!);
                     return null;
-                default:
-                    var auth = await _authenticator.AuthenticateAsync(step.Credentials.User, step.Credentials.Password, ct).ConfigureAwait(false);
-                    if (!auth.Succeeded)
-                    {
-                        SaslFrame.Write(output, SaslStatus.Bad, auth.Error!);
-                        await output.FlushAsync(ct).ConfigureAwait(false);
-                        LogAuthFailed(_logger, remote, step.Credentials.User, auth.Error!);
-                        return null;
-                    }
-                    SaslFrame.Write(output, SaslStatus.Complete, ReadOnlySpan<byte>.Empty);
-                    await output.FlushAsync(ct).ConfigureAwait(false);
-                    return auth.User;
+                }
+                SaslFrame.Write(output, SaslStatus.Complete, ReadOnlySpan<byte>.Empty);
+                await output.FlushAsync(ct).ConfigureAwait(false);
+                return auth.User;
             }
+            if (result.IsCompleted) return null;
         }
     }
 
@@ -205,6 +204,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                 }
                 finally
                 {
+                    service.ReplyWritten();
                     if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
                 }
                 if (framed)

@@ -24,6 +24,7 @@ public sealed class StatementOperation : Operation
     private IQueryResult? _result;
     private ResultSchema _schema = ResultSchema.Empty;
     private bool _hasRows;
+    private readonly bool _predictedRows;
     private long? _affectedRows;
     private ColumnBatch? _first;
     private int _firstCursor;
@@ -40,9 +41,11 @@ public sealed class StatementOperation : Operation
         _options = options;
         _prefetchRows = prefetchRows;
         _engineName = session.Engine.Name;
+        _predictedRows = Hive.ResultPrediction.ReturnsRows(sql);
     }
 
-    public override bool HasResultSet => _hasRows;
+    /// <summary>The engine's answer once execution is done; the prediction from the statement text before.</summary>
+    public override bool HasResultSet => _execution is { IsCompleted: true } ? _hasRows : _predictedRows;
     public override ResultSchema Schema => _schema;
     public override long? AffectedRows => _affectedRows;
     public override string Statement => _sql;

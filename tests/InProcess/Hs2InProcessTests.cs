@@ -22,7 +22,7 @@ public class Hs2InProcessTests(GatewayFixture fixture)
         Assert.Equal(["one", "two", "three", "four"], schema.Columns.Select(col => col.Name));
         Assert.Equal(SqlTypeKind.Int, schema.Columns[0].Type.Kind);
         Assert.Single(rows);
-        Assert.Equal(["1", "two", null, "2.5"], rows[0]);
+        Assert.Equal(new string?[] { "1", "two", null, "2.5" }, rows[0]);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public class Hs2InProcessTests(GatewayFixture fixture)
         Assert.Equal(SqlTypeKind.Struct, schema.Columns[5].Type.Kind);
         Assert.Equal(SqlTypeKind.Map, schema.Columns[6].Type.Kind);
         var (_, rows) = await op.ReadAllAsTextAsync();
-        Assert.Equal(["1.500", "x", "2024-01-31", "2024-01-31 12:00:00.123", "[1,2]", "{\"a\":1}", "{\"k\":2}"], rows[0]);
+        Assert.Equal(new string?[] { "1.500", "x", "2024-01-31", "2024-01-31 12:00:00.123", "[1,2]", "{\"a\":1}", "{\"k\":2}" }, rows[0]);
     }
 
     [Fact]

@@ -125,8 +125,7 @@ public class RobustnessInProcessTests(GatewayFixture fixture)
         var header = reader.ReadMessageBegin();
         Assert.Equal(TMessageType.Exception, header.Type);
         Assert.Equal(17, header.SeqId);
-        var ex = new TApplicationException();
-        ex.Read(ref reader);
+        var ex = TApplicationException.Read(ref reader);
         Assert.Equal(TApplicationExceptionType.UNKNOWN_METHOD, ex.Type);
 
         // The same connection still serves real calls.
