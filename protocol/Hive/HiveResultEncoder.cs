@@ -175,15 +175,15 @@ public static class HiveResultEncoder
             case SqlTypeKind.Double:
                 return new TColumnValue { DoubleVal = new TDoubleValue { Value = isNull ? null : ((PrimitiveColumn<double>)column).Values[row] } };
             default:
-            {
-                string? text = null;
-                if (!isNull)
                 {
-                    // Text and (below V6) binary values go as they are; everything else in Hive's text form.
-                    text = column is BinaryColumn b ? Encoding.UTF8.GetString(b.GetBytes(row)) : formatter.FormatToString(column, row);
+                    string? text = null;
+                    if (!isNull)
+                    {
+                        // Text and (below V6) binary values go as they are; everything else in Hive's text form.
+                        text = column is BinaryColumn b ? Encoding.UTF8.GetString(b.GetBytes(row)) : formatter.FormatToString(column, row);
+                    }
+                    return new TColumnValue { StringVal = new TStringValue { Value = text } };
                 }
-                return new TColumnValue { StringVal = new TStringValue { Value = text } };
-            }
         }
     }
 

@@ -173,18 +173,18 @@ public sealed partial class TColumn : IThriftStruct, IDisposable
                 writer.WriteDoubleValues(c.Values.AsSpan(offset, length));
                 break;
             case PrimitiveColumn<float> c:
-            {
-                Span<double> chunk = stackalloc double[256];
-                var values = c.Values.AsSpan(offset, length);
-                while (!values.IsEmpty)
                 {
-                    var n = Math.Min(values.Length, chunk.Length);
-                    for (var i = 0; i < n; i++) chunk[i] = FloatToDouble(values[i]);
-                    writer.WriteDoubleValues(chunk[..n]);
-                    values = values[n..];
+                    Span<double> chunk = stackalloc double[256];
+                    var values = c.Values.AsSpan(offset, length);
+                    while (!values.IsEmpty)
+                    {
+                        var n = Math.Min(values.Length, chunk.Length);
+                        for (var i = 0; i < n; i++) chunk[i] = FloatToDouble(values[i]);
+                        writer.WriteDoubleValues(chunk[..n]);
+                        values = values[n..];
+                    }
+                    break;
                 }
-                break;
-            }
             case BinaryColumn c:
                 writer.WriteBinaryValues(c.Offsets.AsSpan(offset, length + 1), c.Data, length);
                 break;
@@ -385,64 +385,64 @@ public sealed partial class TColumn : IThriftStruct, IDisposable
         switch (kind)
         {
             case TColumnKind.BoolVal:
-            {
-                var bits = new byte[Bitmap.ByteCount(count)];
-                for (var i = 0; i < count; i++)
                 {
-                    if (reader.ReadBool()) Bitmap.Set(bits, i);
-                }
-                return new BooleanColumn(count, bits);
-            }
-            case TColumnKind.ByteVal:
-            {
-                var values = new sbyte[count];
-                reader.ReadByteValues(values);
-                return new PrimitiveColumn<sbyte>(type, count, values);
-            }
-            case TColumnKind.I16Val:
-            {
-                var values = new short[count];
-                reader.ReadI16Values(values);
-                return new PrimitiveColumn<short>(type, count, values);
-            }
-            case TColumnKind.I32Val:
-            {
-                var values = new int[count];
-                reader.ReadI32Values(values);
-                return new PrimitiveColumn<int>(type, count, values);
-            }
-            case TColumnKind.I64Val:
-            {
-                var values = new long[count];
-                reader.ReadI64Values(values);
-                return new PrimitiveColumn<long>(type, count, values);
-            }
-            case TColumnKind.DoubleVal:
-            {
-                var values = new double[count];
-                reader.ReadDoubleValues(values);
-                return new PrimitiveColumn<double>(type, count, values);
-            }
-            default:
-            {
-                var offsets = new int[count + 1];
-                var data = new byte[Math.Min(reader.Remaining, 4096)];
-                var used = 0;
-                for (var i = 0; i < count; i++)
-                {
-                    var value = reader.ReadBinarySpan();
-                    if (value.Length > data.Length - used)
+                    var bits = new byte[Bitmap.ByteCount(count)];
+                    for (var i = 0; i < count; i++)
                     {
-                        // Values sit inside the message, so the total never exceeds its size.
-                        var grown = Math.Max(data.Length * 2L, (long)used + value.Length);
-                        Array.Resize(ref data, (int)Math.Min(grown, Array.MaxLength));
+                        if (reader.ReadBool()) Bitmap.Set(bits, i);
                     }
-                    value.CopyTo(data.AsSpan(used));
-                    used += value.Length;
-                    offsets[i + 1] = used;
+                    return new BooleanColumn(count, bits);
                 }
-                return new BinaryColumn(type, count, offsets, data);
-            }
+            case TColumnKind.ByteVal:
+                {
+                    var values = new sbyte[count];
+                    reader.ReadByteValues(values);
+                    return new PrimitiveColumn<sbyte>(type, count, values);
+                }
+            case TColumnKind.I16Val:
+                {
+                    var values = new short[count];
+                    reader.ReadI16Values(values);
+                    return new PrimitiveColumn<short>(type, count, values);
+                }
+            case TColumnKind.I32Val:
+                {
+                    var values = new int[count];
+                    reader.ReadI32Values(values);
+                    return new PrimitiveColumn<int>(type, count, values);
+                }
+            case TColumnKind.I64Val:
+                {
+                    var values = new long[count];
+                    reader.ReadI64Values(values);
+                    return new PrimitiveColumn<long>(type, count, values);
+                }
+            case TColumnKind.DoubleVal:
+                {
+                    var values = new double[count];
+                    reader.ReadDoubleValues(values);
+                    return new PrimitiveColumn<double>(type, count, values);
+                }
+            default:
+                {
+                    var offsets = new int[count + 1];
+                    var data = new byte[Math.Min(reader.Remaining, 4096)];
+                    var used = 0;
+                    for (var i = 0; i < count; i++)
+                    {
+                        var value = reader.ReadBinarySpan();
+                        if (value.Length > data.Length - used)
+                        {
+                            // Values sit inside the message, so the total never exceeds its size.
+                            var grown = Math.Max(data.Length * 2L, (long)used + value.Length);
+                            Array.Resize(ref data, (int)Math.Min(grown, Array.MaxLength));
+                        }
+                        value.CopyTo(data.AsSpan(used));
+                        used += value.Length;
+                        offsets[i + 1] = used;
+                    }
+                    return new BinaryColumn(type, count, offsets, data);
+                }
         }
     }
 

@@ -107,48 +107,48 @@ public static class ThriftMessageScanner
                 case TType.Double:
                     return Advance(8);
                 case TType.String:
-                {
-                    if (!_reader.TryReadBigEndian(out int length)) return false;
-                    if (length < 0) ThriftProtocolException.ThrowNegativeSize(length);
-                    if (length > _limits.MaxStringLength) ThriftProtocolException.ThrowSizeLimit("String length", length, _limits.MaxStringLength);
-                    return Advance(length);
-                }
-                case TType.Struct:
-                {
-                    Enter();
-                    while (true)
                     {
-                        if (!_reader.TryRead(out var fieldType)) return false;
-                        if (fieldType == 0) break;
-                        if (!TTypes.IsValid(fieldType)) ThriftProtocolException.ThrowInvalidType(fieldType);
-                        if (!Advance(2)) return false; // field id
-                        if (!Skip((TType)fieldType)) return false;
+                        if (!_reader.TryReadBigEndian(out int length)) return false;
+                        if (length < 0) ThriftProtocolException.ThrowNegativeSize(length);
+                        if (length > _limits.MaxStringLength) ThriftProtocolException.ThrowSizeLimit("String length", length, _limits.MaxStringLength);
+                        return Advance(length);
                     }
-                    _depth--;
-                    return true;
-                }
+                case TType.Struct:
+                    {
+                        Enter();
+                        while (true)
+                        {
+                            if (!_reader.TryRead(out var fieldType)) return false;
+                            if (fieldType == 0) break;
+                            if (!TTypes.IsValid(fieldType)) ThriftProtocolException.ThrowInvalidType(fieldType);
+                            if (!Advance(2)) return false; // field id
+                            if (!Skip((TType)fieldType)) return false;
+                        }
+                        _depth--;
+                        return true;
+                    }
                 case TType.List:
                 case TType.Set:
-                {
-                    Enter();
-                    if (!_reader.TryRead(out var elem)) return false;
-                    if (!_reader.TryReadBigEndian(out int count)) return false;
-                    CheckCount(count, elem, 0, isMap: false);
-                    if (!SkipMany(count, elem, 0, isMap: false)) return false;
-                    _depth--;
-                    return true;
-                }
+                    {
+                        Enter();
+                        if (!_reader.TryRead(out var elem)) return false;
+                        if (!_reader.TryReadBigEndian(out int count)) return false;
+                        CheckCount(count, elem, 0, isMap: false);
+                        if (!SkipMany(count, elem, 0, isMap: false)) return false;
+                        _depth--;
+                        return true;
+                    }
                 case TType.Map:
-                {
-                    Enter();
-                    if (!_reader.TryRead(out var key)) return false;
-                    if (!_reader.TryRead(out var value)) return false;
-                    if (!_reader.TryReadBigEndian(out int count)) return false;
-                    CheckCount(count, key, value, isMap: true);
-                    if (!SkipMany(count, key, value, isMap: true)) return false;
-                    _depth--;
-                    return true;
-                }
+                    {
+                        Enter();
+                        if (!_reader.TryRead(out var key)) return false;
+                        if (!_reader.TryRead(out var value)) return false;
+                        if (!_reader.TryReadBigEndian(out int count)) return false;
+                        CheckCount(count, key, value, isMap: true);
+                        if (!SkipMany(count, key, value, isMap: true)) return false;
+                        _depth--;
+                        return true;
+                    }
                 default:
                     ThriftProtocolException.ThrowInvalidType((byte)type);
                     return false;

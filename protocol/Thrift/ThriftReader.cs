@@ -196,33 +196,33 @@ public ref struct ThriftReader
                 break;
             case TType.List:
             case TType.Set:
-            {
-                EnterContainer();
-                var (elem, count) = ReadListBegin();
-                SkipElements(elem, count);
-                _depth--;
-                break;
-            }
+                {
+                    EnterContainer();
+                    var (elem, count) = ReadListBegin();
+                    SkipElements(elem, count);
+                    _depth--;
+                    break;
+                }
             case TType.Map:
-            {
-                EnterContainer();
-                var (key, value, count) = ReadMapBegin();
-                var fixedPair = TTypes.FixedSize(key) > 0 && TTypes.FixedSize(value) > 0;
-                if (fixedPair)
                 {
-                    Take(checked(count * (TTypes.FixedSize(key) + TTypes.FixedSize(value))));
-                }
-                else
-                {
-                    for (var i = 0; i < count; i++)
+                    EnterContainer();
+                    var (key, value, count) = ReadMapBegin();
+                    var fixedPair = TTypes.FixedSize(key) > 0 && TTypes.FixedSize(value) > 0;
+                    if (fixedPair)
                     {
-                        Skip(key);
-                        Skip(value);
+                        Take(checked(count * (TTypes.FixedSize(key) + TTypes.FixedSize(value))));
                     }
+                    else
+                    {
+                        for (var i = 0; i < count; i++)
+                        {
+                            Skip(key);
+                            Skip(value);
+                        }
+                    }
+                    _depth--;
+                    break;
                 }
-                _depth--;
-                break;
-            }
             default:
                 ThriftProtocolException.ThrowInvalidType((byte)type);
                 break;

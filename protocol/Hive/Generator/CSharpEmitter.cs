@@ -276,39 +276,39 @@ public sealed class CSharpEmitter
             case REnum e:
                 return $"({e.Name})reader.ReadI32()";
             case RStruct s:
-            {
-                var v = $"s{depth}";
-                Line($"var {v} = new {s.Name}();");
-                Line($"{v}.Read(ref reader);");
-                return v;
-            }
+                {
+                    var v = $"s{depth}";
+                    Line($"var {v} = new {s.Name}();");
+                    Line($"{v}.Read(ref reader);");
+                    return v;
+                }
             case RList l:
-            {
-                var (v, elem, count, i) = ($"list{depth}", $"elem{depth}", $"count{depth}", $"i{depth}");
-                Line($"var ({elem}, {count}) = reader.ReadListBegin();");
-                Line($"ThriftReader.CheckElementType({elem}, {WireType(l.Element)}, {count});");
-                Line($"var {v} = new {CsType(type)}(ThriftReader.InitialCapacity({count}));");
-                Open($"for (var {i} = 0; {i} < {count}; {i}++)");
-                var item = ReadValue(l.Element, depth + 1);
-                Line($"{v}.Add({item});");
-                Close();
-                return v;
-            }
+                {
+                    var (v, elem, count, i) = ($"list{depth}", $"elem{depth}", $"count{depth}", $"i{depth}");
+                    Line($"var ({elem}, {count}) = reader.ReadListBegin();");
+                    Line($"ThriftReader.CheckElementType({elem}, {WireType(l.Element)}, {count});");
+                    Line($"var {v} = new {CsType(type)}(ThriftReader.InitialCapacity({count}));");
+                    Open($"for (var {i} = 0; {i} < {count}; {i}++)");
+                    var item = ReadValue(l.Element, depth + 1);
+                    Line($"{v}.Add({item});");
+                    Close();
+                    return v;
+                }
             case RMap m:
-            {
-                var (v, key, value, count, i) = ($"map{depth}", $"key{depth}", $"value{depth}", $"count{depth}", $"i{depth}");
-                Line($"var ({key}, {value}, {count}) = reader.ReadMapBegin();");
-                Line($"ThriftReader.CheckElementType({key}, {WireType(m.Key)}, {count});");
-                Line($"ThriftReader.CheckElementType({value}, {WireType(m.Value)}, {count});");
-                Line($"var {v} = new {CsType(type)}(ThriftReader.InitialCapacity({count}));");
-                Open($"for (var {i} = 0; {i} < {count}; {i}++)");
-                var k = ReadValue(m.Key, depth + 1);
-                Line($"var k{depth} = {k};");
-                var val = ReadValue(m.Value, depth + 1);
-                Line($"{v}[k{depth}] = {val};");
-                Close();
-                return v;
-            }
+                {
+                    var (v, key, value, count, i) = ($"map{depth}", $"key{depth}", $"value{depth}", $"count{depth}", $"i{depth}");
+                    Line($"var ({key}, {value}, {count}) = reader.ReadMapBegin();");
+                    Line($"ThriftReader.CheckElementType({key}, {WireType(m.Key)}, {count});");
+                    Line($"ThriftReader.CheckElementType({value}, {WireType(m.Value)}, {count});");
+                    Line($"var {v} = new {CsType(type)}(ThriftReader.InitialCapacity({count}));");
+                    Open($"for (var {i} = 0; {i} < {count}; {i}++)");
+                    var k = ReadValue(m.Key, depth + 1);
+                    Line($"var k{depth} = {k};");
+                    var val = ReadValue(m.Value, depth + 1);
+                    Line($"{v}[k{depth}] = {val};");
+                    Close();
+                    return v;
+                }
             default:
                 throw new FormatException("Unsupported type.");
         }

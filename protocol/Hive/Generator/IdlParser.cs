@@ -138,30 +138,30 @@ public sealed class IdlParser
             switch (keyword)
             {
                 case "namespace":
-                {
-                    var scope = Identifier();
-                    var name = Identifier();
-                    if (scope == "cs" || scope == "csharp" || scope == "netstd") doc.CSharpNamespace = name;
-                    break;
-                }
+                    {
+                        var scope = Identifier();
+                        var name = Identifier();
+                        if (scope == "cs" || scope == "csharp" || scope == "netstd") doc.CSharpNamespace = name;
+                        break;
+                    }
                 case "typedef":
-                {
-                    var type = Type();
-                    doc.Typedefs[Identifier()] = type;
-                    SkipSeparator();
-                    break;
-                }
+                    {
+                        var type = Type();
+                        doc.Typedefs[Identifier()] = type;
+                        SkipSeparator();
+                        break;
+                    }
                 case "const":
-                {
-                    var type = Type();
-                    var name = Identifier();
-                    Expect("=");
-                    var value = Next();
-                    if (value.Kind is not (TokenKind.String or TokenKind.Number)) throw new FormatException($"Line {value.Line}: only string and integer constants are supported.");
-                    doc.Consts.Add(new IdlConst(type, name, value.Text));
-                    SkipSeparator();
-                    break;
-                }
+                    {
+                        var type = Type();
+                        var name = Identifier();
+                        Expect("=");
+                        var value = Next();
+                        if (value.Kind is not (TokenKind.String or TokenKind.Number)) throw new FormatException($"Line {value.Line}: only string and integer constants are supported.");
+                        doc.Consts.Add(new IdlConst(type, name, value.Text));
+                        SkipSeparator();
+                        break;
+                    }
                 case "enum":
                     doc.Enums.Add(Enum());
                     break;
@@ -282,28 +282,28 @@ public sealed class IdlParser
         switch (name)
         {
             case "list":
-            {
-                Expect("<");
-                var element = Type();
-                Expect(">");
-                return new IdlType.ListOf(element);
-            }
+                {
+                    Expect("<");
+                    var element = Type();
+                    Expect(">");
+                    return new IdlType.ListOf(element);
+                }
             case "set":
-            {
-                Expect("<");
-                var element = Type();
-                Expect(">");
-                return new IdlType.SetOf(element);
-            }
+                {
+                    Expect("<");
+                    var element = Type();
+                    Expect(">");
+                    return new IdlType.SetOf(element);
+                }
             case "map":
-            {
-                Expect("<");
-                var key = Type();
-                Expect(",");
-                var value = Type();
-                Expect(">");
-                return new IdlType.MapOf(key, value);
-            }
+                {
+                    Expect("<");
+                    var key = Type();
+                    Expect(",");
+                    var value = Type();
+                    Expect(">");
+                    return new IdlType.MapOf(key, value);
+                }
             case "bool" or "byte" or "i8" or "i16" or "i32" or "i64" or "double" or "string" or "binary":
                 return new IdlType.Base(name == "i8" ? "byte" : name);
             default:
