@@ -8,7 +8,7 @@ namespace Gateway.Server.Hive;
 public static class ResultPrediction
 {
     private static readonly string[] RowKeywords =
-        ["SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "VALUES", "FROM", "TABLE", "PRAGMA", "SUMMARIZE", "LIST", "(" ];
+        ["SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "VALUES", "FROM", "TABLE", "PRAGMA", "SUMMARIZE", "LIST", "("];
 
     public static bool ReturnsRows(string sql)
     {

@@ -51,27 +51,27 @@ public sealed class ValueFormatter
                 else o.Write(c.GetBytes(row));
                 break;
             case ListColumn l when l.Type.Kind == SqlTypeKind.Map:
-            {
-                var entries = (StructColumn)l.Values;
-                Ascii(o, "{");
-                for (var i = l.Offsets[row]; i < l.Offsets[row + 1]; i++)
                 {
-                    if (i > l.Offsets[row]) Ascii(o, ",");
-                    var key = entries.Children[0];
-                    // JSON object keys are strings: quote keys of every type.
-                    if (key is BinaryColumn { Type.Kind: not SqlTypeKind.Binary } || key.IsNull(i)) Write(key, i, o, json: true);
-                    else
+                    var entries = (StructColumn)l.Values;
+                    Ascii(o, "{");
+                    for (var i = l.Offsets[row]; i < l.Offsets[row + 1]; i++)
                     {
-                        var tmp = new ArrayBufferWriter<byte>();
-                        Write(key, i, tmp, json: false);
-                        JsonUtf8(o, tmp.WrittenSpan);
+                        if (i > l.Offsets[row]) Ascii(o, ",");
+                        var key = entries.Children[0];
+                        // JSON object keys are strings: quote keys of every type.
+                        if (key is BinaryColumn { Type.Kind: not SqlTypeKind.Binary } || key.IsNull(i)) Write(key, i, o, json: true);
+                        else
+                        {
+                            var tmp = new ArrayBufferWriter<byte>();
+                            Write(key, i, tmp, json: false);
+                            JsonUtf8(o, tmp.WrittenSpan);
+                        }
+                        Ascii(o, ":");
+                        Write(entries.Children[1], i, o, json: true);
                     }
-                    Ascii(o, ":");
-                    Write(entries.Children[1], i, o, json: true);
+                    Ascii(o, "}");
+                    break;
                 }
-                Ascii(o, "}");
-                break;
-            }
             case ListColumn l:
                 Ascii(o, "[");
                 for (var i = l.Offsets[row]; i < l.Offsets[row + 1]; i++)
