@@ -74,6 +74,8 @@ public sealed class DuckDbQueryResult : IQueryResult
         var rows = 0;
         try
         {
+            // Interrupted between fetches: fail even when a kept chunk could still answer.
+            _state.ThrowIfInterrupted();
             while (rows < maxRows)
             {
                 if (_chunk is null)

@@ -46,7 +46,7 @@ public sealed class DuckDbSession : IEngineSession
         }, cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(database))
         {
-            await using var _ = await ExecuteAsync("USE " + HiveDialect.QuoteIdentifier(database), ExecuteOptions.Default, cancellationToken).ConfigureAwait(false);
+            await using var _ = await ExecuteCoreAsync(HiveDialect.Translate("USE " + HiveDialect.QuoteIdentifier(database)), cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -61,8 +61,19 @@ public sealed class DuckDbSession : IEngineSession
     public async ValueTask<IQueryResult> ExecuteAsync(string sql, ExecuteOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
+        return await ExecuteCoreAsync(HiveDialect.Translate(sql), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs DuckDB SQL as is, without the Hive dialect translation (the gateway's own statements).</summary>
+    public async ValueTask<IQueryResult> ExecuteNativeAsync(string sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return await ExecuteCoreAsync(new HiveTranslation(HiveStatementKind.Sql, sql), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<IQueryResult> ExecuteCoreAsync(HiveTranslation translation, CancellationToken cancellationToken)
+    {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var translation = HiveDialect.Translate(sql);
         var state = new StatementState();
         using var registration = cancellationToken.Register(() => Interrupt(state, byToken: true));
         try
