@@ -17,7 +17,7 @@ public sealed class DuckDbSession : IEngineSession
     private readonly ConnectionHandle _connection;
     private ConnectionHandle? _metadataConnection;
     private DuckDbQueryResult? _active;
-    private StatementState? _current;
+    private volatile StatementState? _current;
     private volatile string _currentDatabase = "main";
     private int _disposed;
 
@@ -75,6 +75,8 @@ public sealed class DuckDbSession : IEngineSession
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var state = new StatementState();
+        // Current from now on, so an Interrupt() issued before the worker picks the statement up still lands.
+        _current = state;
         using var registration = cancellationToken.Register(() => Interrupt(state, byToken: true));
         try
         {
@@ -127,7 +129,6 @@ public sealed class DuckDbSession : IEngineSession
     private IQueryResult ExecuteOnWorker(HiveTranslation translation, StatementState state)
     {
         ReleaseActive("a later statement ran on the same session");
-        _current = state;
         state.ThrowIfInterrupted();
         if (translation.Kind == HiveStatementKind.Describe) return Describe(translation);
 

@@ -86,39 +86,39 @@ public sealed record DuckDbLogicalType(DuckDbTypeId Id)
             case DuckDbTypeId.Map:
                 return Map(TakeNative(NativeMethods.duckdb_map_type_key_type(type)), TakeNative(NativeMethods.duckdb_map_type_value_type(type)));
             case DuckDbTypeId.Struct:
-            {
-                var n = NativeMethods.duckdb_struct_type_child_count(type);
-                var fields = ImmutableArray.CreateBuilder<DuckDbField>((int)n);
-                for (ulong i = 0; i < n; i++)
                 {
-                    fields.Add(new DuckDbField(
-                        NativeMethods.TakeString(NativeMethods.duckdb_struct_type_child_name(type, i)) ?? "",
-                        TakeNative(NativeMethods.duckdb_struct_type_child_type(type, i))));
+                    var n = NativeMethods.duckdb_struct_type_child_count(type);
+                    var fields = ImmutableArray.CreateBuilder<DuckDbField>((int)n);
+                    for (ulong i = 0; i < n; i++)
+                    {
+                        fields.Add(new DuckDbField(
+                            NativeMethods.TakeString(NativeMethods.duckdb_struct_type_child_name(type, i)) ?? "",
+                            TakeNative(NativeMethods.duckdb_struct_type_child_type(type, i))));
+                    }
+                    return new DuckDbLogicalType(id) { Fields = fields.MoveToImmutable() };
                 }
-                return new DuckDbLogicalType(id) { Fields = fields.MoveToImmutable() };
-            }
             case DuckDbTypeId.Union:
-            {
-                var n = NativeMethods.duckdb_union_type_member_count(type);
-                var fields = ImmutableArray.CreateBuilder<DuckDbField>((int)n);
-                for (ulong i = 0; i < n; i++)
                 {
-                    fields.Add(new DuckDbField(
-                        NativeMethods.TakeString(NativeMethods.duckdb_union_type_member_name(type, i)) ?? "",
-                        TakeNative(NativeMethods.duckdb_union_type_member_type(type, i))));
+                    var n = NativeMethods.duckdb_union_type_member_count(type);
+                    var fields = ImmutableArray.CreateBuilder<DuckDbField>((int)n);
+                    for (ulong i = 0; i < n; i++)
+                    {
+                        fields.Add(new DuckDbField(
+                            NativeMethods.TakeString(NativeMethods.duckdb_union_type_member_name(type, i)) ?? "",
+                            TakeNative(NativeMethods.duckdb_union_type_member_type(type, i))));
+                    }
+                    return new DuckDbLogicalType(id) { Fields = fields.MoveToImmutable() };
                 }
-                return new DuckDbLogicalType(id) { Fields = fields.MoveToImmutable() };
-            }
             case DuckDbTypeId.Enum:
-            {
-                var n = NativeMethods.duckdb_enum_dictionary_size(type);
-                var values = ImmutableArray.CreateBuilder<string>((int)n);
-                for (uint i = 0; i < n; i++)
                 {
-                    values.Add(NativeMethods.TakeString(NativeMethods.duckdb_enum_dictionary_value(type, i)) ?? "");
+                    var n = NativeMethods.duckdb_enum_dictionary_size(type);
+                    var values = ImmutableArray.CreateBuilder<string>((int)n);
+                    for (uint i = 0; i < n; i++)
+                    {
+                        values.Add(NativeMethods.TakeString(NativeMethods.duckdb_enum_dictionary_value(type, i)) ?? "");
+                    }
+                    return new DuckDbLogicalType(id) { InternalType = NativeMethods.duckdb_enum_internal_type(type), EnumValues = values.MoveToImmutable() };
                 }
-                return new DuckDbLogicalType(id) { InternalType = NativeMethods.duckdb_enum_internal_type(type), EnumValues = values.MoveToImmutable() };
-            }
             default:
                 return new DuckDbLogicalType(id);
         }

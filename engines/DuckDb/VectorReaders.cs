@@ -254,10 +254,10 @@ internal abstract unsafe class VectorReader : IDisposable
             case DuckDbTypeId.List: return new ListReader(sql, Create(type.Child!), fixedSize: 0);
             case DuckDbTypeId.Array: return new ListReader(sql, Create(type.Child!), fixedSize: type.ArraySize);
             case DuckDbTypeId.Map:
-            {
-                var entry = new StructReader(SqlType.Struct(sql.Fields), [Create(type.Fields[0].Type), Create(type.Fields[1].Type)]);
-                return new ListReader(sql, entry, fixedSize: 0);
-            }
+                {
+                    var entry = new StructReader(SqlType.Struct(sql.Fields), [Create(type.Fields[0].Type), Create(type.Fields[1].Type)]);
+                    return new ListReader(sql, entry, fixedSize: 0);
+                }
             case DuckDbTypeId.Struct: return new StructReader(sql, [.. type.Fields.Select(f => Create(f.Type))]);
             case DuckDbTypeId.Union: return new UnionReader(sql, [.. type.Fields.Select(f => Create(f.Type))]);
             default: throw DuckDbTypes.Unsupported(type);
