@@ -39,7 +39,8 @@ public sealed class DuckDbQueryResult : IQueryResult
 
     public long? AffectedRows => null;
 
-    public double? Progress => _finished ? 1.0 : _session.QueryProgress();
+    /// <summary>1 once fully read; DuckDB's progress while this result owns the connection; else unknown.</summary>
+    public double? Progress => _finished ? 1.0 : Volatile.Read(ref _released) ? null : _session.QueryProgress();
 
     public async ValueTask<ColumnBatch?> ReadBatchAsync(int maxRows, CancellationToken cancellationToken)
     {
