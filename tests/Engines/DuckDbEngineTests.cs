@@ -284,6 +284,18 @@ public class DuckDbEngineTests(DuckDbFixture fixture) : IClassFixture<DuckDbFixt
     }
 
     [Fact]
+    public async Task InterruptRightAfterStartingCancelsTheStatement()
+    {
+        await using var session = await OpenAsync();
+        // The statement is current as soon as ExecuteAsync is called, before the worker thread takes it up.
+        var running = session.ExecuteAsync("SELECT count(*) FROM range(100000000000)", Options, CancellationToken.None).AsTask();
+        session.Interrupt();
+        var e = await Assert.ThrowsAsync<EngineException>(() => running);
+        Assert.Equal("HY008", e.SqlState);
+        Assert.Equal("3", await ScalarAsync(session, "SELECT 3"));
+    }
+
+    [Fact]
     public async Task InterruptBetweenFetchesFailsTheNextFetch()
     {
         await using var session = await OpenAsync();
