@@ -33,7 +33,7 @@ internal sealed class DuckDbMetadata(DuckDbSession session) : IEngineMetadata
     public async ValueTask<IReadOnlyList<TableInfo>> GetTablesAsync(string? catalog, string? schemaPattern, string? tablePattern, IReadOnlyCollection<string>? tableTypes, CancellationToken cancellationToken)
     {
         var rows = await session.QueryMetadataAsync(
-            "SELECT database_name, schema_name, table_name, CASE WHEN temporary THEN 'LOCAL TEMPORARY' ELSE 'TABLE' END, comment "
+            "SELECT database_name, schema_name, table_name, CASE WHEN database_name = 'temp' THEN 'LOCAL TEMPORARY' ELSE 'TABLE' END, comment "
             + "FROM duckdb_tables() t WHERE " + Visible("t")
             + " UNION ALL SELECT database_name, schema_name, view_name, CASE WHEN temporary THEN 'LOCAL TEMPORARY' ELSE 'VIEW' END, comment "
             + "FROM duckdb_views() v WHERE NOT v.internal AND " + Visible("v")
@@ -144,7 +144,7 @@ internal sealed class DuckDbMetadata(DuckDbSession session) : IEngineMetadata
 
     /// <summary>Objects of user databases, plus temporary ones (DuckDB keeps those in its internal "temp" database).</summary>
     private static string Visible(string alias) =>
-        $"({alias}.temporary OR {alias}.database_name IN (SELECT database_name FROM duckdb_databases() WHERE NOT internal)) AND {alias}.schema_name NOT IN {HiddenSchemas}";
+        $"({alias}.database_name = 'temp' OR {alias}.database_name IN (SELECT database_name FROM duckdb_databases() WHERE NOT internal)) AND {alias}.schema_name NOT IN {HiddenSchemas}";
 
     private static bool CatalogMatches(string? catalog, string name) =>
         string.IsNullOrEmpty(catalog) || string.Equals(catalog, name, StringComparison.OrdinalIgnoreCase);

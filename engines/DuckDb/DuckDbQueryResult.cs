@@ -39,7 +39,8 @@ public sealed class DuckDbQueryResult : IQueryResult
 
     public long? AffectedRows => null;
 
-    public double? Progress => _finished ? 1.0 : _session.QueryProgress();
+    /// <summary>1 once fully read; DuckDB's progress while this result owns the connection; else unknown.</summary>
+    public double? Progress => _finished ? 1.0 : Volatile.Read(ref _released) ? null : _session.QueryProgress();
 
     public async ValueTask<ColumnBatch?> ReadBatchAsync(int maxRows, CancellationToken cancellationToken)
     {
@@ -74,6 +75,8 @@ public sealed class DuckDbQueryResult : IQueryResult
         var rows = 0;
         try
         {
+            // Interrupted between fetches: fail even when a kept chunk could still answer.
+            _state.ThrowIfInterrupted();
             while (rows < maxRows)
             {
                 if (_chunk is null)

@@ -17,7 +17,7 @@ public sealed class DuckDbSession : IEngineSession
     private readonly ConnectionHandle _connection;
     private ConnectionHandle? _metadataConnection;
     private DuckDbQueryResult? _active;
-    private StatementState? _current;
+    private volatile StatementState? _current;
     private volatile string _currentDatabase = "main";
     private int _disposed;
 
@@ -46,7 +46,7 @@ public sealed class DuckDbSession : IEngineSession
         }, cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(database))
         {
-            await using var _ = await ExecuteAsync("USE " + HiveDialect.QuoteIdentifier(database), ExecuteOptions.Default, cancellationToken).ConfigureAwait(false);
+            await using var _ = await ExecuteCoreAsync(HiveDialect.Translate("USE " + HiveDialect.QuoteIdentifier(database)), cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -61,9 +61,22 @@ public sealed class DuckDbSession : IEngineSession
     public async ValueTask<IQueryResult> ExecuteAsync(string sql, ExecuteOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
+        return await ExecuteCoreAsync(HiveDialect.Translate(sql), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs DuckDB SQL as is, without the Hive dialect translation (the gateway's own statements).</summary>
+    public async ValueTask<IQueryResult> ExecuteNativeAsync(string sql, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return await ExecuteCoreAsync(new HiveTranslation(HiveStatementKind.Sql, sql), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<IQueryResult> ExecuteCoreAsync(HiveTranslation translation, CancellationToken cancellationToken)
+    {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var translation = HiveDialect.Translate(sql);
         var state = new StatementState();
+        // Current from now on, so an Interrupt() issued before the worker picks the statement up still lands.
+        _current = state;
         using var registration = cancellationToken.Register(() => Interrupt(state, byToken: true));
         try
         {
@@ -116,7 +129,6 @@ public sealed class DuckDbSession : IEngineSession
     private IQueryResult ExecuteOnWorker(HiveTranslation translation, StatementState state)
     {
         ReleaseActive("a later statement ran on the same session");
-        _current = state;
         state.ThrowIfInterrupted();
         if (translation.Kind == HiveStatementKind.Describe) return Describe(translation);
 

@@ -4,20 +4,27 @@ namespace Gateway.Engines.DuckDb;
 /// The one thread that makes every blocking DuckDB call of a session (execute, fetch, destroy).
 /// Blocking native calls never occupy thread-pool threads, and because work items run one at a time
 /// in order, a result is never destroyed while a fetch on it is still running. The thread is started
-/// on demand and exits after <see cref="IdleTimeout"/> without work, so idle sessions hold no thread.
+/// on demand and exits after an idle timeout (30 s) without work, so idle sessions hold no thread.
 /// </summary>
 internal sealed class SessionWorker : IDisposable
 {
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
     private static int s_counter;
 
     private readonly object _sync = new();
     private readonly Queue<Action> _queue = new();
     private readonly string _name;
+    private readonly TimeSpan _idleTimeout;
     private Thread? _thread;
     private bool _stopped;
 
-    public SessionWorker(string name) => _name = name;
+    public SessionWorker(string name, TimeSpan? idleTimeout = null)
+    {
+        _name = name;
+        _idleTimeout = idleTimeout ?? TimeSpan.FromSeconds(30);
+    }
+
+    /// <summary>How many times a thread was started (tests).</summary>
+    internal int ThreadsStarted { get; private set; }
 
     /// <summary>True on the worker thread itself (work items must not wait for other work items).</summary>
     public bool IsCurrentThread => Thread.CurrentThread == _thread;
@@ -63,6 +70,7 @@ internal sealed class SessionWorker : IDisposable
                     IsBackground = true,
                     Name = $"{_name}-{Interlocked.Increment(ref s_counter)}",
                 };
+                ThreadsStarted++;
                 _thread.Start();
             }
             else
@@ -81,7 +89,7 @@ internal sealed class SessionWorker : IDisposable
             {
                 while (_queue.Count == 0)
                 {
-                    if (_stopped || !Monitor.Wait(_sync, IdleTimeout))
+                    if (_stopped || !Monitor.Wait(_sync, _idleTimeout))
                     {
                         if (_queue.Count > 0) break;
                         _thread = null;
