@@ -18,7 +18,7 @@ public static class EngineFactory
         });
         try
         {
-            if (options.DuckDb.DemoData) await Task.CompletedTask.ConfigureAwait(false); // DEMO-PENDING
+            if (options.DuckDb.DemoData) await DemoData.EnsureAsync(engine, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -43,8 +43,8 @@ public class Hs2InProcessTests(GatewayFixture fixture)
             var (schema, rows) = await c.QueryAsync("SELECT * FROM demo.all_types ORDER BY 1");
             Assert.True(schema.Count >= 20, $"all_types has {schema.Count} columns");
             Assert.True(rows.Count >= 2);
-            // Every column has at least one NULL row and one non-NULL row in the demo table.
-            for (var i = 0; i < schema.Count; i++)
+            // Every column but the id has at least one NULL row and one non-NULL row in the demo table.
+            for (var i = 1; i < schema.Count; i++)
             {
                 Assert.Contains(rows, r => r[i] is null);
                 Assert.Contains(rows, r => r[i] is not null);

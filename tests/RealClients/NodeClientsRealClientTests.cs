@@ -78,7 +78,9 @@ public class NodeClientsRealClientTests(GatewayFixture fixture)
         Assert.Equal("sales", r.GetProperty("crossReference").GetProperty("rows")[0].GetProperty("FKTABLE_NAME").GetString());
         Assert.True(r.GetProperty("typeInfo").GetProperty("count").GetInt32() >= 15);
 
-        Assert.Contains("no_such_table", r.GetProperty("error").GetString(), StringComparison.OrdinalIgnoreCase);
+        var error = r.GetProperty("error");
+        Assert.Contains("no_such_table", error.GetProperty("serverMessage").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("42S02", error.GetProperty("sqlState").GetString());
         Assert.Equal("CANCELED_STATE", r.GetProperty("cancel").GetProperty("state").GetString());
         Assert.Equal("7", Str(r.GetProperty("afterCancel")[0].GetProperty("seven")));
     }

@@ -65,7 +65,8 @@ async function main() {
     await query('SELECT * FROM no_such_table');
     out.error = null;
   } catch (e) {
-    out.error = String(e.message || e);
+    // The driver puts the server's GetOperationStatus answer (errorMessage, sqlState) on the error.
+    out.error = { message: String(e.message || e), serverMessage: e.response ? e.response.errorMessage : null, sqlState: e.response ? e.response.sqlState : null };
   }
 
   const long = await session.executeStatement(LONG_QUERY, { runAsync: true });
