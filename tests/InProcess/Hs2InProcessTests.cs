@@ -49,6 +49,31 @@ public class Hs2InProcessTests(GatewayFixture fixture)
                 Assert.Contains(rows, r => r[i] is null);
                 Assert.Contains(rows, r => r[i] is not null);
             }
+            var first = rows.Single(r => r[0] == "1");
+            string? Cell(string column) => first[schema.Columns.Select(c => c.Name).ToList().IndexOf(column)];
+            var expected = new Dictionary<string, string>
+            {
+                ["c_boolean"] = "true",
+                ["c_tinyint"] = "-8",
+                ["c_bigint"] = "-64",
+                ["c_ubigint"] = "64",
+                ["c_hugeint"] = "123456789012345678901234567890",
+                ["c_double"] = "2.25",
+                ["c_decimal_38_10"] = "1234567890123456789012345678.0123456789",
+                ["c_varchar"] = "hello",
+                ["c_date"] = "2024-02-29",
+                ["c_time"] = "13:45:30.123456",
+                ["c_timestamp"] = "2024-02-29 13:45:30.123456",
+                ["c_timestamp_ns"] = "2024-02-29 13:45:30.123456",
+                ["c_interval"] = "1 year 2 months 3 days 04:05:06.000007",
+                ["c_uuid"] = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+                ["c_enum"] = "green",
+                ["c_list"] = "[1,null,3]",
+                ["c_struct"] = "{\"name\":\"x\",\"score\":9.5}",
+                ["c_map"] = "{\"a\":1,\"b\":null}",
+                ["c_nested"] = "{\"tags\":[\"t1\",\"t2\"],\"attrs\":{\"since\":\"2020-01-01\"}}",
+            };
+            foreach (var (column, text) in expected) Assert.True(text == Cell(column), $"{column} over {version}: expected {text}, got {Cell(column)}");
         }
     }
 
