@@ -382,7 +382,7 @@ public sealed partial class HiveService : ITCLIService
             {
                 Status = StatusMapper.Success(),
                 HasMoreRows = fetched.HasMoreRows,
-                Results = DisposeAfterReply(HiveResultEncoder.Encode(fetched.Batch, ValueFormatter.Utc, version, fetched.StartRowOffset)),
+                Results = DisposeAfterReply(HiveResultEncoder.Encode(fetched.Batch, op.Session.Formatter, version, fetched.StartRowOffset)),
             };
         }
         catch (Exception ex)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Engines;
+using Gateway.Protocol.Columnar;
 using Gateway.Server.Operations;
 
 namespace Gateway.Server.Sessions;
@@ -55,6 +56,28 @@ public sealed class Hs2Session : IAsyncDisposable
 
     /// <summary>The current database as the primary engine session knows it.</summary>
     public string CurrentDatabase => _primary?.CurrentDatabase ?? Info.InitialDatabase ?? "default";
+
+    private ValueFormatter? _formatter;
+
+    /// <summary>
+    /// Formats text-carried values; TIMESTAMP WITH TIME ZONE is shown in the session's zone
+    /// (<c>spark.sql.session.timeZone</c> or <c>hive.local.time.zone</c>, UTC by default).
+    /// </summary>
+    public ValueFormatter Formatter
+    {
+        get
+        {
+            var zoneId = Conf.GetValueOrDefault("spark.sql.session.timeZone") ?? Conf.GetValueOrDefault("hive.local.time.zone");
+            var current = _formatter;
+            if (current is not null && (zoneId is null ? current.Zone == TimeZoneInfo.Utc : current.Zone.Id == zoneId)) return current;
+            var zone = TimeZoneInfo.Utc;
+            if (zoneId is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out zone))
+            {
+                throw new GatewayException($"Unknown time zone '{zoneId}' in the session configuration (use an IANA name such as Europe/Paris).", "22023");
+            }
+            return _formatter = zone == TimeZoneInfo.Utc ? ValueFormatter.Utc : new ValueFormatter(zone!);
+        }
+    }
 
     public void Touch() => Interlocked.Exchange(ref _lastAccessTicks, _time.GetUtcNow().UtcTicks);
 

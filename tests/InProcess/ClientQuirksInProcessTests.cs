@@ -150,6 +150,20 @@ public class ClientQuirksInProcessTests(GatewayFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task TimestampWithTimeZoneIsShownInTheSessionZone()
+    {
+        await using var c = await fixture.Gateway.ConnectAsync(configuration: new Dictionary<string, string> { ["spark.sql.session.timeZone"] = "America/New_York" });
+        Assert.Equal("2024-01-31 07:00:00", (await c.QueryAsync("SELECT TIMESTAMPTZ '2024-01-31 12:00:00+00'")).Rows[0][0]);
+        await using (await c.ExecuteAsync("SET spark.sql.session.timeZone=Asia/Tokyo")) { }
+        Assert.Equal("2024-01-31 21:00:00", (await c.QueryAsync("SELECT TIMESTAMPTZ '2024-01-31 12:00:00+00'")).Rows[0][0]);
+        // Wall-clock TIMESTAMP values are never shifted.
+        Assert.Equal("2024-01-31 12:00:00", (await c.QueryAsync("SELECT TIMESTAMP '2024-01-31 12:00:00'")).Rows[0][0]);
+        await using (await c.ExecuteAsync("SET spark.sql.session.timeZone=Mars/Olympus")) { }
+        var ex = await Assert.ThrowsAsync<HiveClientException>(() => c.QueryAsync("SELECT TIMESTAMPTZ '2024-01-31 12:00:00+00'"));
+        Assert.Contains("Unknown time zone", ex.Message, StringComparison.Ordinal);
+    }
+
     private static async Task CallUnknownAsync(IAsyncDisposable transport, string method)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
