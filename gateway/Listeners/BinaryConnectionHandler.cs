@@ -183,7 +183,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         {
             var result = await input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
-            while (TryTakeMessage(ref buffer, framed, out var message))
+            while (ThriftFrames.TryTake(ref buffer, framed, _limits, out var message))
             {
                 response.Clear();
                 var rented = default(byte[]);
@@ -224,30 +224,6 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                 return;
             }
         }
-    }
-
-    private bool TryTakeMessage(ref ReadOnlySequence<byte> buffer, bool framed, out ReadOnlySequence<byte> message)
-    {
-        message = default;
-        if (framed)
-        {
-            if (buffer.Length < 4) return false;
-            Span<byte> header = stackalloc byte[4];
-            buffer.Slice(0, 4).CopyTo(header);
-            var length = BinaryPrimitives.ReadInt32BigEndian(header);
-            if (length <= 0 || length > _limits.MaxMessageSize)
-            {
-                throw new ThriftProtocolException(ThriftProtocolError.SizeLimit, $"Frame of {length} bytes is outside 1..{_limits.MaxMessageSize}.");
-            }
-            if (buffer.Length < 4 + length) return false;
-            message = buffer.Slice(4, length);
-            buffer = buffer.Slice(4 + length);
-            return true;
-        }
-        if (!ThriftMessageScanner.TryMeasure(buffer, _limits, out var size)) return false;
-        message = buffer.Slice(0, size);
-        buffer = buffer.Slice(size);
-        return true;
     }
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Connection from {Remote} closed: protocol error: {Reason}")]

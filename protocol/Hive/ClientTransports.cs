@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
-using System.Text;
 using Gateway.Protocol.Thrift;
 
 namespace Gateway.Protocol.Hive;
@@ -68,22 +67,8 @@ public sealed class StreamThriftTransport : IThriftTransport, IAsyncDisposable
     private bool TryTakeMessage(ref ReadOnlySequence<byte> buffer, out byte[] message)
     {
         message = [];
-        if (_framing == ThriftFraming.Unframed)
-        {
-            if (!ThriftMessageScanner.TryMeasure(buffer, _limits, out var length)) return false;
-            message = buffer.Slice(0, length).ToArray();
-            buffer = buffer.Slice(length);
-            return true;
-        }
-        if (buffer.Length < 4) return false;
-        Span<byte> prefix = stackalloc byte[4];
-        buffer.Slice(0, 4).CopyTo(prefix);
-        var frame = BinaryPrimitives.ReadInt32BigEndian(prefix);
-        if (frame < 0) throw new ThriftProtocolException(ThriftProtocolError.NegativeSize, $"Negative frame length {frame}.");
-        if (frame > _limits.MaxMessageSize) throw new ThriftProtocolException(ThriftProtocolError.SizeLimit, $"Frame length {frame} exceeds the limit {_limits.MaxMessageSize}.");
-        if (buffer.Length < 4L + frame) return false;
-        message = buffer.Slice(4, frame).ToArray();
-        buffer = buffer.Slice(4L + frame);
+        if (!ThriftFrames.TryTake(ref buffer, _framing == ThriftFraming.Framed, _limits, out var whole)) return false;
+        message = whole.ToArray();
         return true;
     }
 
@@ -91,72 +76,6 @@ public sealed class StreamThriftTransport : IThriftTransport, IAsyncDisposable
     {
         await _reader.CompleteAsync().ConfigureAwait(false);
         if (!_leaveOpen) await _stream.DisposeAsync().ConfigureAwait(false);
-    }
-}
-
-/// <summary>
-/// The client half of the Thrift SASL handshake with the PLAIN mechanism. Frames are
-/// <c>status(1) | length(4, big-endian) | payload</c>; after COMPLETE the connection carries
-/// <see cref="ThriftFraming.Framed"/> messages.
-/// </summary>
-public static class ThriftSaslClient
-{
-    public const byte Start = 1;
-    public const byte Ok = 2;
-    public const byte Bad = 3;
-    public const byte Error = 4;
-    public const byte Complete = 5;
-
-    /// <summary>
-    /// Sends START "PLAIN", then the response <c>authzid \0 user \0 password</c> with status OK (as
-    /// PyHive's thrift_sasl does) or COMPLETE (as the Java TSaslClientTransport does), and waits for
-    /// the server's COMPLETE. BAD/ERROR become <see cref="UnauthorizedAccessException"/>.
-    /// </summary>
-    public static async Task PlainHandshakeAsync(Stream stream, string user, string password, string? authorizationId = null, bool responseAsComplete = false, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        await WriteFrameAsync(stream, Start, "PLAIN"u8.ToArray(), cancellationToken).ConfigureAwait(false);
-        var response = Encoding.UTF8.GetBytes($"{authorizationId}\0{user}\0{password}");
-        await WriteFrameAsync(stream, responseAsComplete ? Complete : Ok, response, cancellationToken).ConfigureAwait(false);
-        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        while (true)
-        {
-            var (status, payload) = await ReadFrameAsync(stream, 64 * 1024, cancellationToken).ConfigureAwait(false);
-            switch (status)
-            {
-                case Complete:
-                    return;
-                case Ok:
-                    // PLAIN has no challenges; tolerate an empty OK before COMPLETE.
-                    continue;
-                case Bad or Error:
-                    throw new UnauthorizedAccessException($"SASL authentication failed: {Encoding.UTF8.GetString(payload)}");
-                default:
-                    throw new ThriftProtocolException(ThriftProtocolError.InvalidData, $"Unexpected SASL status {status}.");
-            }
-        }
-    }
-
-    public static async Task WriteFrameAsync(Stream stream, byte status, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        var header = new byte[5];
-        header[0] = status;
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(1), payload.Length);
-        await stream.WriteAsync(header, cancellationToken).ConfigureAwait(false);
-        await stream.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
-    }
-
-    public static async Task<(byte Status, byte[] Payload)> ReadFrameAsync(Stream stream, int maxPayload, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        var header = new byte[5];
-        await stream.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
-        var length = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1));
-        if (length < 0 || length > maxPayload) throw new ThriftProtocolException(ThriftProtocolError.SizeLimit, $"SASL frame length {length} is out of range.");
-        var payload = new byte[length];
-        await stream.ReadExactlyAsync(payload, cancellationToken).ConfigureAwait(false);
-        return (header[0], payload);
     }
 }
 

@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Text;
 using Gateway.Protocol.Hive;
+using Gateway.Protocol.Sasl;
 using Gateway.Protocol.Thrift;
 
 namespace Gateway.Tests.Unit;
@@ -147,6 +148,22 @@ public class HiveClientTransportUnitTests
         await server;
     }
 
+    private static async Task<(SaslStatus Status, byte[] Payload)> ReadSaslFrameAsync(Stream stream, CancellationToken ct)
+    {
+        var header = new byte[SaslFrame.HeaderLength];
+        await stream.ReadExactlyAsync(header, ct);
+        var payload = new byte[System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1))];
+        await stream.ReadExactlyAsync(payload, ct);
+        return ((SaslStatus)header[0], payload);
+    }
+
+    private static async Task WriteSaslFrameAsync(Stream stream, SaslStatus status, byte[] payload, CancellationToken ct)
+    {
+        var frame = new System.Buffers.ArrayBufferWriter<byte>();
+        SaslFrame.Write(frame, status, payload);
+        await stream.WriteAsync(frame.WrittenMemory, ct);
+    }
+
     [Fact]
     public async Task SaslPlainHandshakeThenFramedMessages()
     {
@@ -154,17 +171,17 @@ public class HiveClientTransportUnitTests
         var (clientStream, serverStream) = Connection();
         var server = Task.Run(async () =>
         {
-            var (start, mechanism) = await ThriftSaslClient.ReadFrameAsync(serverStream, 1024, cts.Token);
-            Assert.Equal(ThriftSaslClient.Start, start);
+            var (start, mechanism) = await ReadSaslFrameAsync(serverStream, cts.Token);
+            Assert.Equal(SaslStatus.Start, start);
             Assert.Equal("PLAIN", Encoding.UTF8.GetString(mechanism));
-            var (status, response) = await ThriftSaslClient.ReadFrameAsync(serverStream, 1024, cts.Token);
-            Assert.Equal(ThriftSaslClient.Complete, status);
+            var (status, response) = await ReadSaslFrameAsync(serverStream, cts.Token);
+            Assert.Equal(SaslStatus.Complete, status);
             Assert.Equal("\0alice\0secret", Encoding.UTF8.GetString(response));
-            await ThriftSaslClient.WriteFrameAsync(serverStream, ThriftSaslClient.Complete, Array.Empty<byte>(), cts.Token);
+            await WriteSaslFrameAsync(serverStream, SaslStatus.Complete, [], cts.Token);
             await serverStream.FlushAsync(cts.Token);
             await ServeAsync(serverStream, ThriftFraming.Framed, cts.Token);
         });
-        await ThriftSaslClient.PlainHandshakeAsync(clientStream, "alice", "secret", responseAsComplete: true, cancellationToken: cts.Token);
+        await SaslPlainClient.HandshakeAsync(clientStream, "alice", "secret", responseAsComplete: true, cancellationToken: cts.Token);
         await using (var transport = new StreamThriftTransport(clientStream, ThriftFraming.Framed))
         {
             var open = await new TCLIServiceClient(transport).OpenSessionAsync(new TOpenSessionReq(), cts.Token);
@@ -180,13 +197,13 @@ public class HiveClientTransportUnitTests
         var (clientStream, serverStream) = Connection();
         var server = Task.Run(async () =>
         {
-            await ThriftSaslClient.ReadFrameAsync(serverStream, 1024, cts.Token);
-            var (status, _) = await ThriftSaslClient.ReadFrameAsync(serverStream, 1024, cts.Token);
-            Assert.Equal(ThriftSaslClient.Ok, status);
-            await ThriftSaslClient.WriteFrameAsync(serverStream, ThriftSaslClient.Bad, "Error validating the login"u8.ToArray(), cts.Token);
+            await ReadSaslFrameAsync(serverStream, cts.Token);
+            var (status, _) = await ReadSaslFrameAsync(serverStream, cts.Token);
+            Assert.Equal(SaslStatus.Ok, status);
+            await WriteSaslFrameAsync(serverStream, SaslStatus.Bad, "Error validating the login"u8.ToArray(), cts.Token);
             await serverStream.FlushAsync(cts.Token);
         });
-        var ex = await Assert.ThrowsAsync<UnauthorizedAccessException>(() => ThriftSaslClient.PlainHandshakeAsync(clientStream, "x", "y", cancellationToken: cts.Token));
+        var ex = await Assert.ThrowsAsync<UnauthorizedAccessException>(() => SaslPlainClient.HandshakeAsync(clientStream, "x", "y", cancellationToken: cts.Token));
         Assert.Contains("Error validating the login", ex.Message, StringComparison.Ordinal);
         await server;
     }
