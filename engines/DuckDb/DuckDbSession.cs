@@ -147,7 +147,7 @@ public sealed class DuckDbSession : IEngineSession
             using var prepared = NativeQuery.PrepareExtracted(_connection, extracted, i);
             CheckNoParameters(prepared);
             changesDatabase |= ChangesSchema(prepared);
-            using var _ = NativeQuery.Execute(prepared, state, streaming: false);
+            using var _ = NativeQuery.Execute(_connection, prepared, state, streaming: false);
         }
 
         var last = NativeQuery.PrepareExtracted(_connection, extracted, count - 1);
@@ -158,7 +158,7 @@ public sealed class DuckDbSession : IEngineSession
             CheckNoParameters(last);
             last = ApplyCastFallback(last, translation.Sql, count);
             changesDatabase |= ChangesSchema(last);
-            result = NativeQuery.Execute(last, state, streaming: true);
+            result = NativeQuery.Execute(_connection, last, state, streaming: true);
             var returnType = NativeQuery.ReturnType(result);
             if (returnType == ResultType.QueryResult)
             {

@@ -70,7 +70,7 @@ internal static unsafe class NativeQuery
     }
 
     /// <summary>Runs a prepared statement's tasks until its result is ready, checking for interruption between tasks.</summary>
-    public static ResultHandle Execute(PreparedHandle prepared, StatementState state, bool streaming)
+    public static ResultHandle Execute(ConnectionHandle connection, PreparedHandle prepared, StatementState state, bool streaming)
     {
         var ok = streaming
             ? NativeMethods.duckdb_pending_prepared_streaming(prepared, out var raw)
@@ -80,7 +80,13 @@ internal static unsafe class NativeQuery
 
         while (true)
         {
-            state.ThrowIfInterrupted();
+            if (state.Interrupted)
+            {
+                // An interrupt that arrived before DuckDB began this query was reset when it began: repeat it
+                // now, or destroying the pending result would wait for DuckDB's threads to finish the query.
+                NativeMethods.duckdb_interrupt(connection);
+                throw DuckDbErrors.Canceled();
+            }
             var s = NativeMethods.duckdb_pending_execute_task(pending);
             if (s == PendingState.ResultReady) break;
             if (s == PendingState.Error) throw state.Fail(NativeMethods.PtrToString(NativeMethods.duckdb_pending_error(pending)));
@@ -142,7 +148,7 @@ internal static unsafe class NativeQuery
     {
         var state = new StatementState();
         using var prepared = Prepare(connection, sql);
-        using var result = Execute(prepared, state, streaming: false);
+        using var result = Execute(connection, prepared, state, streaming: false);
         var (schema, types) = Schema(result);
         using var converter = new ChunkConverter(schema, types);
         var rows = new List<object?[]>();

@@ -57,6 +57,11 @@ public sealed record LimitOptions
     /// <summary>An operation nobody has touched for this long is closed (its session stays).</summary>
     public TimeSpan OperationIdleTimeout { get; init; } = TimeSpan.FromMinutes(15);
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// GetOperationStatus on a running statement waits up to this long for it to finish (HiveServer2's
+    /// long polling), so polling clients learn of completion at once instead of on their next poll.
+    /// </summary>
+    public TimeSpan StatusLongPoll { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 public sealed record DuckDbOptions
@@ -104,6 +109,7 @@ public static class GatewayOptionsValidator
         if (l.SessionIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:SessionIdleTimeout must be positive.");
         if (l.OperationIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:OperationIdleTimeout must be positive.");
         if (l.SweepInterval <= TimeSpan.Zero) errors.Add("Gateway:Limits:SweepInterval must be positive.");
+        if (l.StatusLongPoll < TimeSpan.Zero || l.StatusLongPoll > TimeSpan.FromMinutes(1)) errors.Add("Gateway:Limits:StatusLongPoll must be between 0 and 1 minute.");
         if (string.IsNullOrWhiteSpace(o.DataFolder)) errors.Add("Gateway:DataFolder must be set.");
         if (string.IsNullOrWhiteSpace(o.DuckDb.File)) errors.Add("Gateway:DuckDb:File must be set.");
         if (o.DuckDb.Threads is < 1) errors.Add("Gateway:DuckDb:Threads must be positive.");

@@ -262,11 +262,22 @@ public sealed partial class HiveService : ITCLIService
         return new TGetCrossReferenceResp { Status = status, OperationHandle = handle };
     }
 
-    public ValueTask<TGetOperationStatusResp> GetOperationStatus(TGetOperationStatusReq req, CancellationToken cancellationToken)
+    public async ValueTask<TGetOperationStatusResp> GetOperationStatus(TGetOperationStatusReq req, CancellationToken cancellationToken)
     {
         try
         {
             var op = Operation(req.OperationHandle);
+            if (op is StatementOperation { Execution.IsCompleted: false } running && _options.Limits.StatusLongPoll > TimeSpan.Zero)
+            {
+                try
+                {
+                    await running.Execution.WaitAsync(_options.Limits.StatusLongPoll, _sessions.Time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Still running: report it.
+                }
+            }
             var state = op.State;
             var resp = new TGetOperationStatusResp
             {
@@ -301,11 +312,11 @@ public sealed partial class HiveService : ITCLIService
                     StartTime = op.Started?.ToUnixTimeMilliseconds() ?? 0,
                 };
             }
-            return ValueTask.FromResult(resp);
+            return resp;
         }
         catch (Exception ex)
         {
-            return ValueTask.FromResult(new TGetOperationStatusResp { Status = StatusMapper.FromException(ex, _logger) });
+            return new TGetOperationStatusResp { Status = StatusMapper.FromException(ex, _logger) };
         }
     }
 

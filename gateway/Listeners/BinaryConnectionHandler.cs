@@ -200,7 +200,9 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                 }
                 try
                 {
-                    await TCLIServiceDispatcher.DispatchAsync(memory, service, response, _limits, ct).ConfigureAwait(false);
+                    var outcome = await TCLIServiceDispatcher.DispatchAsync(memory, service, response, _limits, ct).ConfigureAwait(false);
+                    if (outcome.HandlerException is { } bug) LogHandlerFault(_logger, outcome.MethodName, bug);
+                    else if (!outcome.IsKnownMethod) LogUnknownMethod(_logger, caller.ClientAddress, outcome.MethodName);
                 }
                 finally
                 {
@@ -231,6 +233,12 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Connection from {Remote} closed: first byte 0x{FirstByte:x2} is neither SASL START nor a Thrift message")]
     private static partial void LogBadFirstByte(ILogger logger, string? remote, byte firstByte);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "{Method} threw instead of answering with a status; the client got INTERNAL_ERROR")]
+    private static partial void LogHandlerFault(ILogger logger, string method, Exception ex);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Debug, Message = "{Remote} called unknown method {Method}; answered UNKNOWN_METHOD")]
+    private static partial void LogUnknownMethod(ILogger logger, string? remote, string method);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Authentication failed for '{User}' from {Remote}: {Reason}")]
     private static partial void LogAuthFailed(ILogger logger, string? remote, string user, string reason);
