@@ -81,9 +81,14 @@ public sealed class Hs2Session : IAsyncDisposable
 
     public void Touch() => Interlocked.Exchange(ref _lastAccessTicks, _time.GetUtcNow().UtcTicks);
 
+    /// <summary>
+    /// A session opened on a connection belongs to that connection (whatever user names later
+    /// OpenSession calls on it give); one opened without a connection (HTTP) belongs to its user.
+    /// </summary>
     public bool IsOwnedBy(CallerContext caller) =>
-        string.Equals(caller.User, User, StringComparison.Ordinal)
-        && (Info.ConnectionId is null || caller.ConnectionId is null || Info.ConnectionId == caller.ConnectionId);
+        Info.ConnectionId is { } connection
+            ? caller.ConnectionId == connection
+            : caller.ConnectionId is null && string.Equals(caller.User, User, StringComparison.Ordinal);
 
     /// <summary>Binds the primary engine session now (OpenSession does this so a bad initial database fails the open).</summary>
     public async ValueTask EnsureEngineSessionAsync(CancellationToken cancellationToken)

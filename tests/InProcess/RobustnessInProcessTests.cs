@@ -173,6 +173,21 @@ public class RobustnessInProcessTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task TwoNoSaslSessionsWithDifferentUsersOnOneConnectionBothWork()
+    {
+        using var s = await RawAsync();
+        await using var transport = new StreamThriftTransport(new NetworkStream(s), ThriftFraming.Unframed);
+        var client = new TCLIServiceClient(transport);
+        var first = await client.OpenSessionAsync(new TOpenSessionReq { ClientProtocol = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, Username = "ann" });
+        var second = await client.OpenSessionAsync(new TOpenSessionReq { ClientProtocol = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, Username = "ben" });
+        foreach (var session in new[] { first.SessionHandle!, second.SessionHandle! })
+        {
+            var r = await client.ExecuteStatementAsync(new TExecuteStatementReq { SessionHandle = session, Statement = "SELECT 1" });
+            Assert.Equal(TStatusCode.SUCCESS_STATUS, r.Status.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task DelegationTokensAreClearlyUnsupported()
     {
         await using var c = await Gateway.ConnectAsync();
