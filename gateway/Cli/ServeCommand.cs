@@ -47,11 +47,6 @@ public static class ServeCommand
                 await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
                 return 2;
             }
-            catch (InvalidOperationException ex) when (ex.InnerException is InvalidOperationException or null && ex.Message.Contains("configur", StringComparison.OrdinalIgnoreCase))
-            {
-                await Console.Error.WriteLineAsync($"Invalid configuration: {ex.Message}").ConfigureAwait(false);
-                return 2;
-            }
             catch (IOException ex) when (ex.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
             {
                 await Console.Error.WriteLineAsync($"Cannot listen: {ex.Message}").ConfigureAwait(false);

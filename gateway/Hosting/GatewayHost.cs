@@ -24,7 +24,17 @@ public static class GatewayHost
 {
     public static GatewayOptions LoadOptions(IConfiguration configuration)
     {
-        var options = configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+        GatewayOptions options;
+        try
+        {
+            options = configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // "Failed to convert configuration value 'x' at 'Gateway:...' to type ...": say which key and what is allowed.
+            var detail = ex.InnerException?.Message is { } inner ? $" ({inner})" : "";
+            throw new GatewayConfigurationException([ex.Message + detail]);
+        }
         var errors = GatewayOptionsValidator.Validate(options);
         if (errors.Count > 0) throw new GatewayConfigurationException(errors);
         return options;

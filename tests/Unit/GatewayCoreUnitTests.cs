@@ -6,6 +6,7 @@ using Gateway.Server.Auth;
 using Gateway.Server.Cli;
 using Gateway.Server.Configuration;
 using Gateway.Server.Operations;
+using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Tests.Unit;
 
@@ -133,6 +134,15 @@ public class ConfigurationUnitTests
         Assert.Contains(GatewayOptionsValidator.Validate(open), e => e.Contains("not loopback", StringComparison.Ordinal));
         Assert.Empty(GatewayOptionsValidator.Validate(open with { Auth = new AuthOptions { AllowUnauthenticatedNetworkAccess = true } }));
         Assert.Empty(GatewayOptionsValidator.Validate(open with { Auth = new AuthOptions { Mode = AuthMode.PasswordFile } }));
+    }
+
+    [Fact]
+    public void UnconvertibleValuesNameTheKey()
+    {
+        var config = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Auth:Mode"] = "bogus" }).Build();
+        var ex = Assert.Throws<Gateway.Server.Hosting.GatewayConfigurationException>(() => Gateway.Server.Hosting.GatewayHost.LoadOptions(config));
+        Assert.Contains("Gateway:Auth:Mode", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
