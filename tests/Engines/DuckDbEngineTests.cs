@@ -24,7 +24,7 @@ public sealed class DuckDbFixture : IAsyncLifetime
 public sealed class DuckDbEngineCollection;
 
 [Collection(nameof(DuckDbEngineTests))]
-public class DuckDbEngineTests(DuckDbFixture fixture) : IClassFixture<DuckDbFixture>
+public partial class DuckDbEngineTests(DuckDbFixture fixture) : IClassFixture<DuckDbFixture>
 {
     private static readonly ExecuteOptions Options = ExecuteOptions.Default;
 
@@ -424,7 +424,8 @@ public class DuckDbEngineTests(DuckDbFixture fixture) : IClassFixture<DuckDbFixt
 
         (schema, rows) = await QueryAsync(session, "DESCRIBE FORMATTED demo.`sales`");
         Assert.Equal(["col_name", "data_type", "comment"], schema.Columns.Select(c => c.Name));
-        Assert.Equal(10, rows.Count);
+        Assert.Equal(10, rows.FindIndex(r => r[0] == ""));
+        Assert.Contains(["Comment:", "One row per sale line: 1,000,000 rows over 2023-2024", null], rows);
         Assert.Equal(new string?[] { "sale_id", "bigint", "Surrogate key" }, rows[0]);
         Assert.Equal(new string?[] { "unit_price", "decimal(10,2)", null }, rows[7]);
         Assert.Equal(new string?[] { "amount", "decimal(18,2)", "quantity * unit_price" }, rows[8]);
