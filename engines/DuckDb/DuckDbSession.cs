@@ -282,7 +282,16 @@ public sealed class DuckDbSession : IEngineSession
     private RowsQueryResult Describe(HiveTranslation t)
     {
         var (catalog, schema) = ResolveTable(t.Catalog, t.Schema, t.Table!);
-        var columns = DescribeColumns(_connection, catalog, schema, t.Table!);
+        List<(string Name, SqlType Type, string? Comment, bool Nullable)> columns;
+        try
+        {
+            columns = DescribeColumns(_connection, catalog, schema, t.Table!);
+        }
+        catch (EngineException e) when (e.SqlState == "42S02")
+        {
+            // Hive's wording: PyHive's has_table() recognises a missing table by it.
+            throw new EngineException("SemanticException [Error 10001]: Table not found " + t.ObjectName, e.SqlState, e.ErrorCode, inner: e);
+        }
         var rows = columns.Select(c => new object?[] { c.Name, c.Type.ToString(), c.Comment }).ToList();
         if (t.Extended)
         {

@@ -291,8 +291,13 @@ public static partial class HiveDialect
         switch (token.Kind)
         {
             case TokenKind.Word when token.Value.Equals("current_database", StringComparison.OrdinalIgnoreCase) && !afterDot
-                && i + 1 < t.Count && t[i + 1].Value == "(":
+                && i + 1 < t.Count && t[i + 1].Is("("):
                 sb.Append("current_schema");
+                break;
+            case TokenKind.Word when token.Value.Equals("current_timestamp", StringComparison.OrdinalIgnoreCase) && !afterDot
+                && i + 1 < t.Count && t[i + 1].Is("("):
+                // Spark's current_timestamp() (dbt-spark's macro); DuckDB's takes no parentheses.
+                sb.Append("get_current_timestamp");
                 break;
             case TokenKind.Word or TokenKind.QuotedIdentifier when beforeDot && !afterDot && token.Value.Equals("default", StringComparison.OrdinalIgnoreCase):
                 // default.t: Hive's default database is DuckDB's main schema.

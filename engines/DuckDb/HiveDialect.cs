@@ -31,6 +31,9 @@ public sealed record HiveTranslation(HiveStatementKind Kind, string Sql)
     public string? Schema { get; init; }
     public string? Table { get; init; }
 
+    /// <summary>DESCRIBE: the name as the client wrote it, without quotes (for Hive's "Table not found" message).</summary>
+    public string? ObjectName { get; init; }
+
     /// <summary>DESCRIBE EXTENDED|FORMATTED: the detailed table information follows the columns.</summary>
     public bool Extended { get; init; }
 
@@ -193,7 +196,7 @@ public static partial class HiveDialect
     {
         var i = 2;
         if (!TryName(t, ref i, out var name)) return null;
-        if (i < t.Count && t[i].Value == "(") i = SkipParens(t, i);
+        if (i < t.Count && t[i].Is("(")) i = SkipParens(t, i);
         if (i != t.Count) return null;
         return new(HiveStatementKind.Sql, $"SELECT CAST(NULL AS VARCHAR) AS prpt_name, CAST(NULL AS VARCHAR) AS prpt_value FROM (SELECT * FROM {QualifiedName(name)} LIMIT 0)");
     }
@@ -279,7 +282,14 @@ public static partial class HiveDialect
         if (!TryName(t, ref i, out var parts) || i != t.Count) return null;
         var schema = parts.Count >= 2 ? MapDatabase(parts[^2]) : null;
         var catalog = parts.Count == 3 ? parts[0].Value : null;
-        return new(HiveStatementKind.Describe, "") { Catalog = catalog, Schema = schema, Table = parts[^1].Value, Extended = extended };
+        return new(HiveStatementKind.Describe, "")
+        {
+            Catalog = catalog,
+            Schema = schema,
+            Table = parts[^1].Value,
+            Extended = extended,
+            ObjectName = string.Join('.', parts.Select(p => p.Value)),
+        };
     }
 
     private static HiveTranslation? TryDescribeDatabase(List<Token> t)
@@ -323,7 +333,7 @@ public static partial class HiveDialect
                 Drop(edits, i, i + 2);
                 i += 2;
             }
-            else if (t[i].Is("WITH") && i + 2 < t.Count && (t[i + 1].Is("DBPROPERTIES") || t[i + 1].Is("PROPERTIES")) && t[i + 2].Value == "(")
+            else if (t[i].Is("WITH") && i + 2 < t.Count && (t[i + 1].Is("DBPROPERTIES") || t[i + 1].Is("PROPERTIES")) && t[i + 2].Is("("))
             {
                 var end = SkipParens(t, i + 2);
                 if (end > t.Count) return null;
@@ -385,7 +395,7 @@ public static partial class HiveDialect
 
         // The column list: COMMENT 'text' after a column is Hive's, not DuckDB's.
         var columnsClose = -1;
-        if (i < t.Count && t[i].Value == "(" && !(i + 1 < t.Count && QueryStarts.Any(k => t[i + 1].Is(k))))
+        if (i < t.Count && t[i].Is("(") && !(i + 1 < t.Count && QueryStarts.Any(k => t[i + 1].Is(k))))
         {
             var end = SkipParens(t, i);
             if (end > t.Count) return null;
@@ -462,9 +472,9 @@ public static partial class HiveDialect
         var depth = 0;
         for (var k = from; k <= to; k++)
         {
-            if (k < to && t[k].Value == "(") depth++;
-            else if (k < to && t[k].Value == ")") depth--;
-            else if (k == to || (depth == 0 && t[k].Value == ","))
+            if (k < to && t[k].Is("(")) depth++;
+            else if (k < to && t[k].Is(")")) depth--;
+            else if (k == to || (depth == 0 && t[k].Is(",")))
             {
                 if (k - start >= 2 && t[start].IsIdentifier && t[start + 1].IsIdentifier) entries.Add((start, k));
                 else untyped++;
@@ -580,13 +590,12 @@ public static partial class HiveDialect
     /// <summary>Index past the balanced parentheses opening at <paramref name="i"/>, or past the end when there are none.</summary>
     private static int SkipParens(List<Token> t, int i)
     {
-        if (i >= t.Count || t[i].Value != "(") return t.Count + 1;
+        if (i >= t.Count || !t[i].Is("(")) return t.Count + 1;
         var depth = 0;
         for (; i < t.Count; i++)
         {
-            if (t[i].Kind != TokenKind.Other) continue;
-            if (t[i].Value == "(") depth++;
-            else if (t[i].Value == ")" && --depth == 0) return i + 1;
+            if (t[i].Is("(")) depth++;
+            else if (t[i].Is(")") && --depth == 0) return i + 1;
         }
         return t.Count + 1;
     }

@@ -131,8 +131,14 @@ public partial class DuckDbEngineTests
         }
         Assert.Equal([["3", "late"]], (await QueryAsync(session, "select * from dbt_it.orders")).Rows);
 
+        // A seed: dbt-spark creates the table, then PyHive inlines the rows with backslash escapes.
+        await ExecAsync(session, "create table dbt_it.seed (name string, n bigint) using csv");
+        await ExecAsync(session, @"insert overwrite table dbt_it.seed values ('O\'Brien', 1), ('tab\there', 2)");
+        await ExecAsync(session, @"insert overwrite table dbt_it.seed values ('O\'Brien', 1), ('tab\there', 2), ('back\\slash', 3)");
+        Assert.Equal([["O'Brien", "1"], ["tab\there", "2"], ["back\\slash", "3"]], (await QueryAsync(session, "select * from dbt_it.seed order by n")).Rows);
+
         await ExecAsync(session, "alter table dbt_it.orders rename to dbt_it.orders_old");
-        Assert.Equal([["orders_old"], ["orders_v"]], (await QueryAsync(session, "show tables in dbt_it")).Rows);
+        Assert.Equal([["orders_old"], ["orders_v"], ["seed"]], (await QueryAsync(session, "show tables in dbt_it")).Rows);
 
         foreach (var noOp in new[] { "refresh table dbt_it.orders_old", "analyze table dbt_it.orders_old compute statistics", "msck repair table dbt_it.orders_old",
             "cache table dbt_it.orders_old", "uncache table dbt_it.orders_old", "clear cache", "alter table dbt_it.orders_old set tblproperties ('a'='b')" })
@@ -181,6 +187,7 @@ public partial class DuckDbEngineTests
         Assert.Equal([["public"]], (await QueryAsync(session, "SHOW ROLES")).Rows);
         Assert.StartsWith("v1.", await ScalarAsync(session, "SELECT version()"), StringComparison.Ordinal);
         Assert.Equal("main", await ScalarAsync(session, "SELECT current_database()"));
+        Assert.Equal("true", await ScalarAsync(session, "SELECT current_timestamp() <= current_timestamp"));
         await ExecAsync(session, "CREATE OR REPLACE TABLE main.hive_default_t AS SELECT 5 AS v");
         Assert.Equal("5", await ScalarAsync(session, "SELECT v FROM default.hive_default_t"));
         Assert.Equal("5", await ScalarAsync(session, "SELECT `default`.`hive_default_t`.`v` FROM `default`.`hive_default_t`"));

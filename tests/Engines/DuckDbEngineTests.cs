@@ -443,6 +443,9 @@ public partial class DuckDbEngineTests(DuckDbFixture fixture) : IClassFixture<Du
 
         var e = await Assert.ThrowsAsync<EngineException>(() => QueryAsync(session, "DESCRIBE demo.nope"));
         Assert.Equal("42S02", e.SqlState);
+        Assert.Equal("SemanticException [Error 10001]: Table not found demo.nope", e.Message);
+        e = await Assert.ThrowsAsync<EngineException>(() => QueryAsync(session, "DESCRIBE `no_db`.`nope`"));
+        Assert.Equal(("42S02", "SemanticException [Error 10001]: Table not found no_db.nope"), (e.SqlState, e.Message));
     }
 
     [Fact]

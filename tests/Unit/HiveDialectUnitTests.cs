@@ -25,6 +25,8 @@ public class HiveDialectUnitTests
     [InlineData("SELECT 'current_database()'", "SELECT 'current_database()'")]
     [InlineData("SELECT current_database FROM t", "SELECT current_database FROM t")]
     [InlineData("SELECT x.current_database() FROM t", "SELECT x.current_database() FROM t")]
+    [InlineData("SELECT current_timestamp()", "SELECT get_current_timestamp()")]
+    [InlineData("SELECT current_timestamp, 'current_timestamp()'", "SELECT current_timestamp, 'current_timestamp()'")]
     public void CurrentDatabaseIsTheCurrentSchema(string hive, string duck) =>
         Assert.Equal(duck, HiveDialect.Translate(hive).Sql);
 
@@ -98,6 +100,12 @@ public class HiveDialectUnitTests
         Assert.Equal(schema, t.Schema);
         Assert.Equal(table, t.Table);
     }
+
+    [Theory]
+    [InlineData("DESCRIBE default.t", "default.t")]
+    [InlineData("DESCRIBE FORMATTED `my db`.`t`", "my db.t")]
+    [InlineData("DESC memory.demo.sales", "memory.demo.sales")]
+    public void DescribeKeepsTheNameAsWritten(string hive, string name) => Assert.Equal(name, HiveDialect.Translate(hive).ObjectName);
 
     [Theory]
     [InlineData("DESCRIBE SELECT 1")]
