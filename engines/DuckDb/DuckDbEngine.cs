@@ -87,7 +87,7 @@ public sealed class DuckDbEngine : IEngine
     {
         ArgumentNullException.ThrowIfNull(options);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var session = new DuckDbSession(this, Connect());
+        var session = new DuckDbSession(this, Connect(), options.User);
         _sessions.TryAdd(session, 0);
         try
         {

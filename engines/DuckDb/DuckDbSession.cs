@@ -15,16 +15,18 @@ public sealed class DuckDbSession : IEngineSession
 {
     private readonly DuckDbEngine _engine;
     private readonly ConnectionHandle _connection;
+    private readonly string _user;
     private ConnectionHandle? _metadataConnection;
     private DuckDbQueryResult? _active;
     private volatile StatementState? _current;
     private volatile string _currentDatabase = "main";
     private int _disposed;
 
-    internal DuckDbSession(DuckDbEngine engine, ConnectionHandle connection)
+    internal DuckDbSession(DuckDbEngine engine, ConnectionHandle connection, string user)
     {
         _engine = engine;
         _connection = connection;
+        _user = user;
         Worker = new SessionWorker("duckdb-session");
         Metadata = new DuckDbMetadata(this);
     }
@@ -46,7 +48,7 @@ public sealed class DuckDbSession : IEngineSession
         }, cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(database))
         {
-            await using var _ = await ExecuteCoreAsync(HiveDialect.Translate("USE " + HiveDialect.QuoteIdentifier(database)), cancellationToken).ConfigureAwait(false);
+            await using var _ = await ExecuteCoreAsync(HiveDialect.Translate("USE " + HiveDialect.QuoteHiveIdentifier(database)), cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -130,7 +132,14 @@ public sealed class DuckDbSession : IEngineSession
     {
         ReleaseActive("a later statement ran on the same session");
         state.ThrowIfInterrupted();
-        if (translation.Kind == HiveStatementKind.Describe) return Describe(translation);
+        switch (translation.Kind)
+        {
+            case HiveStatementKind.Describe: return Describe(translation);
+            case HiveStatementKind.DescribeDatabase: return DescribeDatabase(translation.Schema!);
+            case HiveStatementKind.ShowTableExtended: return ShowTableExtended(translation);
+            case HiveStatementKind.NoOp: return RowsQueryResult.NoRows(null);
+            case HiveStatementKind.Unsupported: throw new EngineException(translation.Sql, "0A000");
+        }
 
         var count = (int)NativeMethods.duckdb_extract_statements(_connection, translation.Sql, out var rawExtracted);
         using var extracted = new ExtractedHandle(rawExtracted);
@@ -259,22 +268,131 @@ public sealed class DuckDbSession : IEngineSession
     internal Task<T> RunOnWorkerAsync<T>(Func<ConnectionHandle, T> work, CancellationToken cancellationToken) =>
         Worker.RunAsync(() => work(_active is null ? _connection : _metadataConnection ??= _engine.Connect()), cancellationToken);
 
+    private static readonly ResultSchema DescribeSchema = new([
+        new ColumnInfo("col_name", SqlType.String),
+        new ColumnInfo("data_type", SqlType.String),
+        new ColumnInfo("comment", SqlType.String),
+    ]);
+
+    /// <summary>
+    /// Hive's DESCRIBE: one row per column. EXTENDED/FORMATTED add Hive's trailer (an empty row, then
+    /// "# Detailed Table Information" and "Key:" rows with the value in data_type); clients such as PyHive
+    /// and dbt-spark read columns up to the first empty or '#' row.
+    /// </summary>
     private RowsQueryResult Describe(HiveTranslation t)
     {
-        var catalog = t.Catalog ?? NativeQuery.QueryScalarString(_connection, "SELECT current_database()")!;
-        var schema = t.Schema ?? NativeQuery.QueryScalarString(_connection, "SELECT current_schema()")!;
-        var columns = DescribeColumns(_connection, catalog, schema, t.Table!);
+        var (catalog, schema) = ResolveTable(t.Catalog, t.Schema, t.Table!);
+        List<(string Name, SqlType Type, string? Comment, bool Nullable)> columns;
+        try
+        {
+            columns = DescribeColumns(_connection, catalog, schema, t.Table!);
+        }
+        catch (EngineException e) when (e.SqlState == "42S02")
+        {
+            // Hive's wording: PyHive's has_table() recognises a missing table by it.
+            throw new EngineException("SemanticException [Error 10001]: Table not found " + t.ObjectName, e.SqlState, e.ErrorCode, inner: e);
+        }
         var rows = columns.Select(c => new object?[] { c.Name, c.Type.ToString(), c.Comment }).ToList();
-        var resultSchema = new ResultSchema([
-            new ColumnInfo("col_name", SqlType.String),
-            new ColumnInfo("data_type", SqlType.String),
-            new ColumnInfo("comment", SqlType.String),
-        ]);
-        return new RowsQueryResult(resultSchema, rows);
+        if (t.Extended)
+        {
+            var info = ObjectInfo(catalog, schema, t.Table!);
+            rows.Add(["", null, null]);
+            rows.Add(["# Detailed Table Information", null, null]);
+            rows.Add(["Database:", schema, null]);
+            rows.Add(["Table:", info?.Name ?? t.Table, null]);
+            rows.Add(["Owner:", _user, null]);
+            rows.Add(["Table Type:", info?.IsView == true ? "VIRTUAL_VIEW" : "MANAGED_TABLE", null]);
+            rows.Add(["Comment:", info?.Comment, null]);
+            if (info?.IsView == true) rows.Add(["View Original Text:", info.Sql, null]);
+        }
+        return new RowsQueryResult(DescribeSchema, rows);
     }
 
-    /// <summary>A table's columns with their gateway types and comments (DESCRIBE, and checks in tests).</summary>
-    internal static List<(string Name, SqlType Type, string? Comment)> DescribeColumns(ConnectionHandle connection, string catalog, string schema, string table)
+    /// <summary>Where an unqualified name resolves: a temporary table or view first, as DuckDB does, else the current schema.</summary>
+    private (string Catalog, string Schema) ResolveTable(string? catalog, string? schema, string table)
+    {
+        if (catalog is null && schema is null)
+        {
+            var temp = NativeQuery.QueryRows(_connection,
+                "SELECT 1 FROM duckdb_tables() WHERE temporary AND lower(table_name) = lower(" + HiveDialect.QuoteLiteral(table) + ") "
+                + "UNION ALL SELECT 1 FROM duckdb_views() WHERE temporary AND lower(view_name) = lower(" + HiveDialect.QuoteLiteral(table) + ")");
+            if (temp.Count > 0) return ("temp", "main");
+        }
+        return (catalog ?? NativeQuery.QueryScalarString(_connection, "SELECT current_database()")!,
+            schema ?? NativeQuery.QueryScalarString(_connection, "SELECT current_schema()")!);
+    }
+
+    private sealed record ObjectDetails(string Name, bool IsView, string? Comment, string? Sql);
+
+    private ObjectDetails? ObjectInfo(string catalog, string schema, string table) =>
+        ListObjects(catalog, HiveDialect.QuoteLiteral(schema), "lower(name) = lower(" + HiveDialect.QuoteLiteral(table) + ")").FirstOrDefault();
+
+    /// <summary>Tables and views of one schema (a SQL expression) matching <paramref name="filter"/> on their name.</summary>
+    private List<ObjectDetails> ListObjects(string catalog, string schemaSql, string filter) =>
+        [.. NativeQuery.QueryRows(_connection,
+            "SELECT name, is_view, comment, sql FROM (SELECT database_name, schema_name, table_name AS name, false AS is_view, comment, sql FROM duckdb_tables() "
+            + "UNION ALL SELECT database_name, schema_name, view_name, true, comment, sql FROM duckdb_views() WHERE NOT internal) "
+            + $"WHERE database_name = {HiveDialect.QuoteLiteral(catalog)} AND lower(schema_name) = lower({schemaSql}) AND {filter} ORDER BY name")
+            .Select(r => new ObjectDetails((string)r[0]!, r[1] is true, r[2] as string, r[3] as string))];
+
+    private static readonly ResultSchema DescribeDatabaseSchema = new([
+        new ColumnInfo("db_name", SqlType.String),
+        new ColumnInfo("comment", SqlType.String),
+        new ColumnInfo("location", SqlType.String),
+        new ColumnInfo("owner_name", SqlType.String),
+        new ColumnInfo("owner_type", SqlType.String),
+        new ColumnInfo("parameters", SqlType.String),
+    ]);
+
+    /// <summary>Hive's DESCRIBE DATABASE row; the location is the DuckDB database file ("" in memory).</summary>
+    private RowsQueryResult DescribeDatabase(string schema)
+    {
+        var rows = NativeQuery.QueryRows(_connection,
+            "SELECT s.schema_name, s.comment, coalesce(d.path, '') FROM duckdb_schemas() s JOIN duckdb_databases() d USING (database_name) "
+            + "WHERE s.database_name = current_database() AND lower(s.schema_name) = lower(" + HiveDialect.QuoteLiteral(schema) + ")");
+        if (rows.Count == 0) throw new EngineException("Database does not exist: " + schema, "42000");
+        var r = rows[0];
+        return new RowsQueryResult(DescribeDatabaseSchema, [[r[0], r[1] as string ?? "", r[2], _user, "USER", ""]]);
+    }
+
+    private static readonly ResultSchema ShowTableExtendedSchema = new([
+        new ColumnInfo("namespace", SqlType.String),
+        new ColumnInfo("tableName", SqlType.String),
+        new ColumnInfo("isTemporary", SqlType.Boolean),
+        new ColumnInfo("information", SqlType.String),
+    ]);
+
+    /// <summary>
+    /// Spark's SHOW TABLE EXTENDED: dbt-spark tells views from tables by "Type: VIEW" in information and reads
+    /// columns from its " |-- name: type (nullable = b)" lines (types in Hive's spelling here).
+    /// </summary>
+    private RowsQueryResult ShowTableExtended(HiveTranslation t)
+    {
+        var catalog = NativeQuery.QueryScalarString(_connection, "SELECT current_database()")!;
+        var schema = t.Schema ?? NativeQuery.QueryScalarString(_connection, "SELECT current_schema()")!;
+        var rows = new List<object?[]>();
+        foreach (var o in ListObjects(catalog, HiveDialect.QuoteLiteral(schema), "regexp_full_match(name, " + HiveDialect.QuoteLiteral(t.Pattern!) + ")"))
+        {
+            var info = new StringBuilder();
+            info.Append("Database: ").Append(schema).Append('\n');
+            info.Append("Table: ").Append(o.Name).Append('\n');
+            info.Append("Owner: ").Append(_user).Append('\n');
+            info.Append("Type: ").Append(o.IsView ? "VIEW" : "MANAGED").Append('\n');
+            if (!o.IsView) info.Append("Provider: duckdb\n");
+            if (o.Comment is not null) info.Append("Comment: ").Append(o.Comment).Append('\n');
+            if (o.IsView) info.Append("View Text: ").Append(o.Sql).Append('\n');
+            info.Append("Schema: root\n");
+            foreach (var c in DescribeColumns(_connection, catalog, schema, o.Name))
+            {
+                info.Append(" |-- ").Append(c.Name).Append(": ").Append(c.Type.ToString()).Append(" (nullable = ").Append(c.Nullable ? "true" : "false").Append(")\n");
+            }
+            rows.Add([schema, o.Name, false, info.ToString()]);
+        }
+        return new RowsQueryResult(ShowTableExtendedSchema, rows);
+    }
+
+    /// <summary>A table's columns with their gateway types, comments and nullability (DESCRIBE, and checks in tests).</summary>
+    internal static List<(string Name, SqlType Type, string? Comment, bool Nullable)> DescribeColumns(ConnectionHandle connection, string catalog, string schema, string table)
     {
         var qualified = $"{HiveDialect.QuoteIdentifier(catalog)}.{HiveDialect.QuoteIdentifier(schema)}.{HiveDialect.QuoteIdentifier(table)}";
         List<(string, DuckDbLogicalType)> types;
@@ -282,11 +400,15 @@ public sealed class DuckDbSession : IEngineSession
         {
             types = [.. NativeQuery.PreparedColumns(prepared)];
         }
-        var comments = NativeQuery.QueryRows(connection,
-            "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = " + HiveDialect.QuoteLiteral(catalog)
-            + " AND schema_name = " + HiveDialect.QuoteLiteral(schema) + " AND table_name = " + HiveDialect.QuoteLiteral(table))
-            .ToDictionary(r => (string)r[0]!, r => r[1] as string, StringComparer.Ordinal);
-        return [.. types.Select(c => (c.Item1, DuckDbTypes.ToSqlTypeOrString(c.Item2), comments.GetValueOrDefault(c.Item1)))];
+        var details = NativeQuery.QueryRows(connection,
+            "SELECT column_name, comment, is_nullable FROM duckdb_columns() WHERE database_name = " + HiveDialect.QuoteLiteral(catalog)
+            + " AND lower(schema_name) = lower(" + HiveDialect.QuoteLiteral(schema) + ") AND lower(table_name) = lower(" + HiveDialect.QuoteLiteral(table) + ")")
+            .ToDictionary(r => (string)r[0]!, r => (Comment: r[1] as string, Nullable: r[2] is not false), StringComparer.Ordinal);
+        return [.. types.Select(c =>
+        {
+            var d = details.GetValueOrDefault(c.Item1, (null, true));
+            return (c.Item1, DuckDbTypes.ToSqlTypeOrString(c.Item2), d.Comment, d.Nullable);
+        })];
     }
 
     public async ValueTask DisposeAsync()
