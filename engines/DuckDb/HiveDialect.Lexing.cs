@@ -141,7 +141,7 @@ public static partial class HiveDialect
     /// <c>\[01][0-7][0-7]</c>; <c>\%</c> and <c>\_</c> keep their backslash (LIKE escapes). Other backslashes are
     /// kept too (Hive drops them) so DuckDB regexes ('\d+') and blob literals ('\xAA') mean what they say.
     /// </summary>
-    public static string Unescape(ReadOnlySpan<char> body, char quote = '\'')
+    private static string Unescape(ReadOnlySpan<char> body, char quote)
     {
         if (body.IndexOf('\\') < 0 && body.IndexOf(quote) < 0) return body.ToString();
         var sb = new StringBuilder(body.Length);
