@@ -393,7 +393,7 @@ public sealed partial class HiveService : ITCLIService
             {
                 Status = StatusMapper.Success(),
                 HasMoreRows = fetched.HasMoreRows,
-                Results = DisposeAfterReply(HiveResultEncoder.Encode(fetched.Batch, op.Session.Formatter, version, fetched.StartRowOffset)),
+                Results = DisposeAfterReply(HiveResultEncoder.Encode([new BatchSlice(fetched.Batch, fetched.Offset, fetched.Count)], fetched.Batch.Schema, op.Session.Formatter, version, fetched.StartRowOffset)),
             };
         }
         catch (Exception ex)

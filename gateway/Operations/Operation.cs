@@ -3,8 +3,16 @@ using Gateway.Server.Sessions;
 
 namespace Gateway.Server.Operations;
 
-/// <summary>What one FetchResults call returns; the caller disposes <see cref="Batch"/> when <see cref="Owned"/>.</summary>
-public sealed record FetchResult(ColumnBatch Batch, bool Owned, bool HasMoreRows, long StartRowOffset);
+/// <summary>
+/// What one FetchResults call returns: rows <see cref="Offset"/>..+<see cref="Count"/> of <see cref="Batch"/>
+/// (a view, never a copy). The caller disposes the batch when <see cref="Owned"/>.
+/// </summary>
+public sealed record FetchResult(ColumnBatch Batch, bool Owned, bool HasMoreRows, long StartRowOffset, int Offset, int Count)
+{
+    /// <summary>A whole batch.</summary>
+    public static FetchResult Whole(ColumnBatch batch, bool owned, bool hasMoreRows, long startRowOffset) =>
+        new(batch, owned, hasMoreRows, startRowOffset, 0, batch.RowCount);
+}
 
 public enum FetchOrientation
 {
@@ -150,8 +158,7 @@ public sealed class MaterializedOperation : Operation
         var n = Math.Min(maxRows, _batch.RowCount - start);
         _cursor += n;
         var hasMore = _cursor < _batch.RowCount;
-        if (start == 0 && n == _batch.RowCount) return ValueTask.FromResult(new FetchResult(_batch, false, hasMore, start));
-        return ValueTask.FromResult(new FetchResult(ColumnSlicer.Slice(_batch, start, n), true, hasMore, start));
+        return ValueTask.FromResult(new FetchResult(_batch, false, hasMore, start, start, n));
     }
 
     // Its result is already complete: there is nothing to interrupt.

@@ -175,7 +175,7 @@ public sealed class StatementOperation : Operation
         {
             Touch();
             ThrowIfNotFetchable();
-            if (!_hasRows) return new FetchResult(EmptyBatch(), true, false, 0);
+            if (!_hasRows) return FetchResult.Whole(EmptyBatch(), true, false, 0);
             if (orientation == FetchOrientation.First)
             {
                 if (_beyondFirst)
@@ -197,11 +197,10 @@ public sealed class StatementOperation : Operation
                 _firstCursor += n;
                 _rowOffset += n;
                 var more = _firstCursor < first.RowCount || !_exhausted;
-                return start == 0 && n == first.RowCount
-                    ? new FetchResult(first, false, more, start)
-                    : new FetchResult(ColumnSlicer.Slice(first, start, n), true, more, start);
+                // The first batch stays retained (FETCH_FIRST rereads it): hand out a view of it.
+                return new FetchResult(first, false, more, start, start, n);
             }
-            if (_exhausted || _result is null) return new FetchResult(EmptyBatch(), true, false, _rowOffset);
+            if (_exhausted || _result is null) return FetchResult.Whole(EmptyBatch(), true, false, _rowOffset);
 
             _beyondFirst = true;
             ColumnBatch? batch;
@@ -224,10 +223,10 @@ public sealed class StatementOperation : Operation
                 _exhausted = true;
                 await ReleaseEngineAsync().ConfigureAwait(false);
             }
-            if (batch is null) return new FetchResult(EmptyBatch(), true, false, _rowOffset);
+            if (batch is null) return FetchResult.Whole(EmptyBatch(), true, false, _rowOffset);
             var offset = _rowOffset;
             _rowOffset += batch.RowCount;
-            return new FetchResult(batch, true, !_exhausted, offset);
+            return FetchResult.Whole(batch, true, !_exhausted, offset);
         }
         finally
         {
