@@ -34,7 +34,23 @@ public sealed record ExecuteOptions
 
     /// <summary>Maximum rows per batch the engine should produce.</summary>
     public int BatchRows { get; init; } = 10_000;
+
+    /// <summary>
+    /// Values bound to the statement's placeholders as prepared-statement parameters (never spliced into the
+    /// text): all by position (<c>?</c>) or all by name (<c>:name</c>).
+    /// </summary>
+    public IReadOnlyList<QueryParameter> Parameters { get; init; } = [];
 }
+
+/// <summary>
+/// A value for one placeholder: by 1-based <see cref="Ordinal"/> when <see cref="Name"/> is null, else by name.
+/// The CLR type of <see cref="Value"/> follows <see cref="Type"/>: Boolean <see cref="bool"/>; TinyInt..BigInt
+/// <see cref="long"/>; Float/Double <see cref="double"/>; Decimal the unscaled <see cref="Int128"/> (precision and
+/// scale in the type); String/Varchar/Char <see cref="string"/>; Binary <see cref="byte"/>[]; Date <see cref="int"/>
+/// days since 1970-01-01; Timestamp (wall clock) and TimestampTz (UTC instant) <see cref="long"/> microseconds since
+/// the epoch; Interval <see cref="Gateway.Protocol.Columnar.IntervalValue"/>; null is SQL NULL.
+/// </summary>
+public sealed record QueryParameter(int Ordinal, string? Name, Gateway.Protocol.Columnar.SqlType Type, object? Value);
 
 /// <summary>One engine-side session. Not thread-safe: the gateway serialises statements per session.</summary>
 public interface IEngineSession : IAsyncDisposable

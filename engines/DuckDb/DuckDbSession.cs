@@ -63,7 +63,14 @@ public sealed class DuckDbSession : IEngineSession
     public async ValueTask<IQueryResult> ExecuteAsync(string sql, ExecuteOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        return await ExecuteCoreAsync(HiveDialect.Translate(sql), cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(options);
+        var parameters = options.Parameters;
+        if (parameters.Count > 0 && parameters[0].Name is not null)
+        {
+            // Spark's :name markers are DuckDB's $name.
+            sql = HiveDialect.RewriteNamedParameters(sql, parameters.Select(p => p.Name!).ToHashSet(StringComparer.OrdinalIgnoreCase));
+        }
+        return await ExecuteCoreAsync(HiveDialect.Translate(sql), cancellationToken, parameters).ConfigureAwait(false);
     }
 
     /// <summary>Runs DuckDB SQL as is, without the Hive dialect translation (the gateway's own statements).</summary>
@@ -73,7 +80,7 @@ public sealed class DuckDbSession : IEngineSession
         return await ExecuteCoreAsync(new HiveTranslation(HiveStatementKind.Sql, sql), cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<IQueryResult> ExecuteCoreAsync(HiveTranslation translation, CancellationToken cancellationToken)
+    private async ValueTask<IQueryResult> ExecuteCoreAsync(HiveTranslation translation, CancellationToken cancellationToken, IReadOnlyList<QueryParameter>? parameters = null)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var state = new StatementState();
@@ -82,7 +89,7 @@ public sealed class DuckDbSession : IEngineSession
         using var registration = cancellationToken.Register(() => Interrupt(state, byToken: true));
         try
         {
-            return await Worker.RunAsync(() => ExecuteOnWorker(translation, state), cancellationToken).ConfigureAwait(false);
+            return await Worker.RunAsync(() => ExecuteOnWorker(translation, state, parameters ?? []), cancellationToken).ConfigureAwait(false);
         }
         catch (EngineException e) when (e.Canceled && state.CanceledByToken)
         {
@@ -128,10 +135,14 @@ public sealed class DuckDbSession : IEngineSession
         }
     }
 
-    private IQueryResult ExecuteOnWorker(HiveTranslation translation, StatementState state)
+    private IQueryResult ExecuteOnWorker(HiveTranslation translation, StatementState state, IReadOnlyList<QueryParameter> parameters)
     {
         ReleaseActive("a later statement ran on the same session");
         state.ThrowIfInterrupted();
+        if (parameters.Count > 0 && translation.Kind != HiveStatementKind.Sql)
+        {
+            throw new EngineException("Parameters can only be bound to a query or DML statement.", "07001");
+        }
         switch (translation.Kind)
         {
             case HiveStatementKind.Describe: return Describe(translation);
@@ -151,6 +162,10 @@ public sealed class DuckDbSession : IEngineSession
 
         // A script runs statement by statement; only the last one's result streams back.
         var changesDatabase = translation.ChangesDatabase;
+        if (parameters.Count > 0 && count != 1)
+        {
+            throw new EngineException("Parameters can only be bound to a single statement, not a script.", "07001");
+        }
         for (var i = 0; i < count - 1; i++)
         {
             using var prepared = NativeQuery.PrepareExtracted(_connection, extracted, i);
@@ -164,8 +179,16 @@ public sealed class DuckDbSession : IEngineSession
         var transferred = false;
         try
         {
-            CheckNoParameters(last);
-            last = ApplyCastFallback(last, translation.Sql, count);
+            if (parameters.Count > 0)
+            {
+                // Column types depend on the bound values: no cast fallback (it would see unresolved types).
+                DuckDbParameters.Bind(last, parameters);
+            }
+            else
+            {
+                CheckNoParameters(last);
+                last = ApplyCastFallback(last, translation.Sql, count);
+            }
             changesDatabase |= ChangesSchema(last);
             result = NativeQuery.Execute(_connection, last, state, streaming: true);
             var returnType = NativeQuery.ReturnType(result);
@@ -199,7 +222,7 @@ public sealed class DuckDbSession : IEngineSession
     {
         if (NativeMethods.duckdb_nparams(prepared) > 0)
         {
-            throw new EngineException("Statements with parameter placeholders (?, $1) are not supported; inline the values.", "07002");
+            throw new EngineException("The statement has parameter markers but no parameter values were given.", "07002");
         }
     }
 

@@ -30,6 +30,28 @@ public static partial class HiveDialect
         public bool IsIdentifier => Kind is TokenKind.Word or TokenKind.QuotedIdentifier;
     }
 
+    /// <summary>
+    /// Spark's named parameter markers (<c>:name</c>) in DuckDB's spelling (<c>$name</c>), for the given names only
+    /// and never inside literals, quoted identifiers, comments or <c>::</c> casts.
+    /// </summary>
+    public static string RewriteNamedParameters(string sql, IReadOnlySet<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(names);
+        var t = Tokenize(sql);
+        StringBuilder? sb = null;
+        var copied = 0;
+        for (var i = 0; i + 1 < t.Count; i++)
+        {
+            if (!t[i].Is(":") || t[i + 1].Kind != TokenKind.Word || t[i + 1].Start != t[i].End || !names.Contains(t[i + 1].Value)) continue;
+            if (i > 0 && t[i - 1].Is(":") && t[i - 1].End == t[i].Start) continue;
+            sb ??= new StringBuilder(sql.Length);
+            sb.Append(sql, copied, t[i].Start - copied).Append('$');
+            copied = t[i].End;
+        }
+        return sb is null ? sql : sb.Append(sql, copied, sql.Length - copied).ToString();
+    }
+
     private static List<Token> Tokenize(string sql)
     {
         var tokens = new List<Token>();

@@ -150,6 +150,25 @@ internal struct QueryProgress
     public ulong TotalRowsToProcess;
 }
 
+/// <summary>duckdb_decimal: width, scale, then a 16-byte hugeint (8-aligned).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct DuckDbDecimal
+{
+    public byte Width;
+    public byte Scale;
+    public ulong Lower;
+    public long Upper;
+}
+
+/// <summary>duckdb_interval.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct DuckDbInterval
+{
+    public int Months;
+    public int Days;
+    public long Micros;
+}
+
 /// <summary>duckdb_list_entry.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct ListEntry
@@ -214,6 +233,58 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Lib)]
     internal static partial ulong duckdb_nparams(PreparedHandle prepared);
+
+    // Parameter binding (index is 1-based)
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial DuckDbState duckdb_bind_parameter_index(PreparedHandle prepared, out ulong index, string name);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_null(PreparedHandle prepared, ulong index);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_boolean(PreparedHandle prepared, ulong index, [MarshalAs(UnmanagedType.U1)] bool value);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_int8(PreparedHandle prepared, ulong index, sbyte value);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_int16(PreparedHandle prepared, ulong index, short value);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_int32(PreparedHandle prepared, ulong index, int value);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_int64(PreparedHandle prepared, ulong index, long value);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_float(PreparedHandle prepared, ulong index, float value);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_double(PreparedHandle prepared, ulong index, double value);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_decimal(PreparedHandle prepared, ulong index, DuckDbDecimal value);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_varchar_length(PreparedHandle prepared, ulong index, byte* value, ulong length);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_blob(PreparedHandle prepared, ulong index, byte* value, ulong length);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_date(PreparedHandle prepared, ulong index, int days);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_time(PreparedHandle prepared, ulong index, long micros);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_timestamp(PreparedHandle prepared, ulong index, long micros);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_timestamp_tz(PreparedHandle prepared, ulong index, long micros);
+
+    [LibraryImport(Lib)]
+    internal static partial DuckDbState duckdb_bind_interval(PreparedHandle prepared, ulong index, DuckDbInterval value);
 
     [LibraryImport(Lib)]
     internal static partial StatementType duckdb_prepared_statement_type(PreparedHandle prepared);

@@ -431,3 +431,16 @@ public class HiveDialectUnitTests
     public void HiveQuotedNamesRoundTrip(string name, string duck) =>
         Assert.Equal(duck, HiveDialect.Translate("USE " + HiveDialect.QuoteHiveIdentifier(name)).Sql);
 }
+
+public class HiveNamedParameterUnitTests
+{
+    [Theory]
+    [InlineData("SELECT :a", "SELECT $a")]
+    [InlineData("SELECT :a, :A, :b", "SELECT $a, $A, :b")]
+    [InlineData("SELECT ':a', \":a\", `:a`", "SELECT ':a', \":a\", `:a`")]
+    [InlineData("SELECT x::a, 1 -- :a\n, /* :a */ :a", "SELECT x::a, 1 -- :a\n, /* :a */ $a")]
+    [InlineData("SELECT arr[1: a]", "SELECT arr[1: a]")]
+    [InlineData("SELECT f(:a,:a)", "SELECT f($a,$a)")]
+    public void OnlyMarkersOfGivenNamesOutsideLiteralsAreRewritten(string sql, string expected) =>
+        Assert.Equal(expected, Gateway.Engines.DuckDb.HiveDialect.RewriteNamedParameters(sql, new HashSet<string>(["a"], StringComparer.OrdinalIgnoreCase)));
+}
