@@ -12,6 +12,7 @@ public sealed record GatewayOptions
     public LimitOptions Limits { get; init; } = new();
     public DuckDbOptions DuckDb { get; init; } = new();
     public ServerInfoOptions ServerInfo { get; init; } = new();
+    public ResultOptions Results { get; init; } = new();
 
     /// <summary>Folder for the embedded database, the password file default and other local state.</summary>
     public string DataFolder { get; init; } = "data";
@@ -80,6 +81,16 @@ public sealed record ServerInfoOptions
     public string ServerName { get; init; } = "Spark SQL";
     public string DbmsName { get; init; } = "Spark SQL";
     public string DbmsVersion { get; init; } = "3.5.0";
+}
+
+/// <summary>Result formats offered to clients that ask for them (Spark/Databricks extensions).</summary>
+public sealed record ResultOptions
+{
+    /// <summary>Send Arrow record batches to clients that set canReadArrowResult (else Thrift columns).</summary>
+    public bool Arrow { get; init; } = true;
+
+    /// <summary>LZ4-frame-compress Arrow batches for clients that set canDecompressLZ4Result.</summary>
+    public bool Lz4 { get; init; } = true;
 }
 
 public static class GatewayOptionsValidator

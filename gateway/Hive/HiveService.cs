@@ -17,6 +17,9 @@ public sealed partial class HiveService : ITCLIService
 {
     /// <summary>The newest protocol this server speaks; clients get min(theirs, ours).</summary>
     public const TProtocolVersion ServerProtocol = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V11;
+
+    /// <summary>The newest Spark/Databricks protocol spoken to clients of that line (V8: parameterized queries).</summary>
+    public const TProtocolVersion ServerSparkProtocol = TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8;
     public const int PrefetchRows = 4096;
 
     private readonly SessionManager _sessions;
@@ -59,14 +62,26 @@ public sealed partial class HiveService : ITCLIService
             if (_userFromRequest) _caller = _caller with { User = string.IsNullOrWhiteSpace(req.Username) ? "anonymous" : req.Username! };
             var version = NegotiateVersion(req);
             var config = req.Configuration is null ? new Dictionary<string, string>() : new Dictionary<string, string>(req.Configuration);
+            // Spark's initialNamespace is the JDBC URL's database (and catalog) in another field.
+            if (req.InitialNamespace is { } ns)
+            {
+                if (!string.IsNullOrWhiteSpace(ns.SchemaName)) config.TryAdd("use:database", ns.SchemaName);
+                if (!string.IsNullOrWhiteSpace(ns.CatalogName)) config.TryAdd("use:catalog", ns.CatalogName);
+            }
             var session = await _sessions.OpenSessionAsync(_caller, (int)version, config, cancellationToken).ConfigureAwait(false);
-            return new TOpenSessionResp
+            var resp = new TOpenSessionResp
             {
                 Status = StatusMapper.Success(),
                 ServerProtocolVersion = version,
                 SessionHandle = new TSessionHandle { SessionId = ToThrift(session.Handle) },
                 Configuration = new Dictionary<string, string>(),
             };
+            if (HiveProtocol.IsSpark(version))
+            {
+                resp.InitialNamespace = new TNamespace { SchemaName = session.CurrentDatabase };
+                resp.CanUseMultipleCatalogs = req.CanUseMultipleCatalogs == true;
+            }
+            return resp;
         }
         catch (Exception ex)
         {
@@ -76,9 +91,10 @@ public sealed partial class HiveService : ITCLIService
 
     private static TProtocolVersion NegotiateVersion(TOpenSessionReq req)
     {
-        var client = (int)req.ClientProtocol;
-        // Databricks/Spark clients speak the SPARK_CLI_SERVICE_PROTOCOL line; their columnar layout is Hive V8's.
-        if (client >= (int)TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V1) return TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10;
+        // Databricks clients put their version in client_protocol_i64 (the i32 field keeps a Hive default).
+        var client = req.ClientProtocolI64 is { } wide && wide > 0 ? wide : (long)req.ClientProtocol;
+        // The SPARK_CLI_SERVICE_PROTOCOL line (0xA5XX) is answered in kind; its columnar layout is Hive's (HiveProtocol.HiveLevel).
+        if (client >= (int)TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V1) return (TProtocolVersion)Math.Min(client, (int)ServerSparkProtocol);
         return (TProtocolVersion)Math.Min(client, (int)ServerProtocol);
     }
 
@@ -147,16 +163,20 @@ public sealed partial class HiveService : ITCLIService
             {
                 throw new GatewayException("The statement is empty.", "42000");
             }
+            var parameters = SparkParameters.Convert(req.Parameters, session.Formatter.Zone);
+            var format = ChooseFormat(req, session);
             Operation op;
-            if (SessionCommands.TryExecute(sql, session, out var commandResult))
+            if (parameters.Count == 0 && SessionCommands.TryExecute(sql, session, out var commandResult))
             {
                 op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time,
-                    commandResult ?? new BatchBuilder(SessionCommands.SetSchema).Build(), hasResultSet: commandResult is not null);
+                    commandResult ?? new BatchBuilder(SessionCommands.SetSchema).Build(), hasResultSet: commandResult is not null)
+                { Format = format };
                 _sessions.AddOperation(op);
             }
             else
             {
-                var statement = new StatementOperation(session, _sessions.Time, sql, ExecuteOptions.Default, PrefetchRows);
+                var options = parameters.Count == 0 ? ExecuteOptions.Default : ExecuteOptions.Default with { Parameters = parameters };
+                var statement = new StatementOperation(session, _sessions.Time, sql, options, PrefetchRows, req.ResultRowLimit) { Format = format };
                 _sessions.AddOperation(statement);
                 var timeout = req.QueryTimeout is { } seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
                 var runAsync = req.RunAsync == true;
@@ -170,7 +190,9 @@ public sealed partial class HiveService : ITCLIService
                     return new TExecuteStatementResp { Status = status };
                 }
             }
-            return new TExecuteStatementResp { Status = StatusMapper.Success(), OperationHandle = ToThrift(op) };
+            var resp = new TExecuteStatementResp { Status = StatusMapper.Success(), OperationHandle = ToThrift(op) };
+            if (req.GetDirectResults is { } directRequest) resp.DirectResults = await DirectResultsAsync(op, directRequest, cancellationToken).ConfigureAwait(false);
+            return resp;
         }
         catch (Exception ex)
         {
@@ -178,88 +200,114 @@ public sealed partial class HiveService : ITCLIService
         }
     }
 
-    private async ValueTask<(TStatus Status, TOperationHandle? Handle)> MetadataAsync(TSessionHandle? handle, OperationType type, Func<Hs2Session, IEngineMetadata, ValueTask<ColumnBatch>> build, CancellationToken cancellationToken)
+    /// <summary>
+    /// A metadata call: built now, or in the background when the client asked for <c>runAsync</c>; with
+    /// <c>getDirectResults</c> the response also carries status, metadata, the first rows and the close.
+    /// </summary>
+    private async ValueTask<(TStatus Status, TOperationHandle? Handle, TSparkDirectResults? Direct)> MetadataAsync(
+        TSessionHandle? handle, OperationType type, Func<Hs2Session, IEngineMetadata, CancellationToken, ValueTask<ColumnBatch>> build,
+        TSparkGetDirectResults? directRequest, bool? runAsync, CancellationToken cancellationToken)
     {
         try
         {
             var session = Session(handle);
-            await using var lease = await session.AcquireEngineSessionAsync(cancellationToken).ConfigureAwait(false);
-            var batch = await build(session, lease.Session.Metadata).ConfigureAwait(false);
-            var op = new MaterializedOperation(session, type, _sessions.Time, batch);
-            _sessions.AddOperation(op);
-            return (StatusMapper.Success(), ToThrift(op));
+            Operation op;
+            if (runAsync == true)
+            {
+                var background = new BackgroundOperation(session, type, _sessions.Time);
+                _sessions.AddOperation(background);
+                background.Start(async ct =>
+                {
+                    await using var lease = await session.AcquireEngineSessionAsync(ct).ConfigureAwait(false);
+                    return await build(session, lease.Session.Metadata, ct).ConfigureAwait(false);
+                });
+                op = background;
+            }
+            else
+            {
+                ColumnBatch batch;
+                await using (var lease = await session.AcquireEngineSessionAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    batch = await build(session, lease.Session.Metadata, cancellationToken).ConfigureAwait(false);
+                }
+                op = new MaterializedOperation(session, type, _sessions.Time, batch);
+                _sessions.AddOperation(op);
+            }
+            var thriftHandle = ToThrift(op);
+            var direct = directRequest is null ? null : await DirectResultsAsync(op, directRequest, cancellationToken).ConfigureAwait(false);
+            return (StatusMapper.Success(), thriftHandle, direct);
         }
         catch (Exception ex)
         {
-            return (StatusMapper.FromException(ex, _logger), null);
+            return (StatusMapper.FromException(ex, _logger), null, null);
         }
     }
 
     public async ValueTask<TGetTypeInfoResp> GetTypeInfo(TGetTypeInfoReq req, CancellationToken cancellationToken)
     {
-        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetTypeInfo, (_, _) => ValueTask.FromResult(JdbcMetadata.BuildTypeInfo()), cancellationToken).ConfigureAwait(false);
-        return new TGetTypeInfoResp { Status = status, OperationHandle = handle };
+        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetTypeInfo, (_, _, _) => ValueTask.FromResult(JdbcMetadata.BuildTypeInfo()), req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+        return new TGetTypeInfoResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
     public async ValueTask<TGetCatalogsResp> GetCatalogs(TGetCatalogsReq req, CancellationToken cancellationToken)
     {
-        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetCatalogs,
-            async (_, md) => JdbcMetadata.BuildCatalogs(await md.GetCatalogsAsync(cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
-        return new TGetCatalogsResp { Status = status, OperationHandle = handle };
+        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetCatalogs,
+            async (_, md, ct) => JdbcMetadata.BuildCatalogs(await md.GetCatalogsAsync(ct).ConfigureAwait(false)), req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+        return new TGetCatalogsResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
     public async ValueTask<TGetSchemasResp> GetSchemas(TGetSchemasReq req, CancellationToken cancellationToken)
     {
-        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetSchemas,
-            async (_, md) => JdbcMetadata.BuildSchemas(await md.GetSchemasAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
-        return new TGetSchemasResp { Status = status, OperationHandle = handle };
+        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetSchemas,
+            async (_, md, ct) => JdbcMetadata.BuildSchemas(await md.GetSchemasAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), ct).ConfigureAwait(false)), req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+        return new TGetSchemasResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
     public async ValueTask<TGetTablesResp> GetTables(TGetTablesReq req, CancellationToken cancellationToken)
     {
-        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetTables,
-            async (_, md) => JdbcMetadata.BuildTables(await md.GetTablesAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.TableName),
-                req.TableTypes is { Count: > 0 } types ? types : null, cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
-        return new TGetTablesResp { Status = status, OperationHandle = handle };
+        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetTables,
+            async (_, md, ct) => JdbcMetadata.BuildTables(await md.GetTablesAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.TableName),
+                req.TableTypes is { Count: > 0 } types ? types : null, ct).ConfigureAwait(false)), req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+        return new TGetTablesResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
     public async ValueTask<TGetTableTypesResp> GetTableTypes(TGetTableTypesReq req, CancellationToken cancellationToken)
     {
-        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetTableTypes, (_, _) => ValueTask.FromResult(JdbcMetadata.BuildTableTypes()), cancellationToken).ConfigureAwait(false);
-        return new TGetTableTypesResp { Status = status, OperationHandle = handle };
+        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetTableTypes, (_, _, _) => ValueTask.FromResult(JdbcMetadata.BuildTableTypes()), req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+        return new TGetTableTypesResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
     public async ValueTask<TGetColumnsResp> GetColumns(TGetColumnsReq req, CancellationToken cancellationToken)
     {
-        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetColumns,
-            async (_, md) => JdbcMetadata.BuildColumns(await md.GetColumnsAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.TableName), Pattern(req.ColumnName), cancellationToken).ConfigureAwait(false)),
-            cancellationToken).ConfigureAwait(false);
-        return new TGetColumnsResp { Status = status, OperationHandle = handle };
+        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetColumns,
+            async (_, md, ct) => JdbcMetadata.BuildColumns(await md.GetColumnsAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.TableName), Pattern(req.ColumnName), ct).ConfigureAwait(false)),
+            req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+        return new TGetColumnsResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
     public async ValueTask<TGetFunctionsResp> GetFunctions(TGetFunctionsReq req, CancellationToken cancellationToken)
     {
-        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.GetFunctions,
-            async (_, md) => JdbcMetadata.BuildFunctions(await md.GetFunctionsAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.FunctionName), cancellationToken).ConfigureAwait(false)),
-            cancellationToken).ConfigureAwait(false);
-        return new TGetFunctionsResp { Status = status, OperationHandle = handle };
+        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetFunctions,
+            async (_, md, ct) => JdbcMetadata.BuildFunctions(await md.GetFunctionsAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.FunctionName), ct).ConfigureAwait(false)),
+            req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+        return new TGetFunctionsResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
     public async ValueTask<TGetPrimaryKeysResp> GetPrimaryKeys(TGetPrimaryKeysReq req, CancellationToken cancellationToken)
     {
-        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.Unknown,
-            async (_, md) => JdbcMetadata.BuildPrimaryKeys(req.TableName is null ? [] : await md.GetPrimaryKeysAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), req.TableName, cancellationToken).ConfigureAwait(false)),
-            cancellationToken).ConfigureAwait(false);
-        return new TGetPrimaryKeysResp { Status = status, OperationHandle = handle };
+        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.Unknown,
+            async (_, md, ct) => JdbcMetadata.BuildPrimaryKeys(req.TableName is null ? [] : await md.GetPrimaryKeysAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), req.TableName, ct).ConfigureAwait(false)),
+            req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+        return new TGetPrimaryKeysResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
     public async ValueTask<TGetCrossReferenceResp> GetCrossReference(TGetCrossReferenceReq req, CancellationToken cancellationToken)
     {
-        var (status, handle) = await MetadataAsync(req.SessionHandle, OperationType.Unknown,
-            async (_, md) => JdbcMetadata.BuildCrossReference(await md.GetCrossReferenceAsync(Pattern(req.ParentCatalogName), Pattern(req.ParentSchemaName), Pattern(req.ParentTableName),
-                Pattern(req.ForeignCatalogName), Pattern(req.ForeignSchemaName), Pattern(req.ForeignTableName), cancellationToken).ConfigureAwait(false)),
-            cancellationToken).ConfigureAwait(false);
-        return new TGetCrossReferenceResp { Status = status, OperationHandle = handle };
+        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.Unknown,
+            async (_, md, ct) => JdbcMetadata.BuildCrossReference(await md.GetCrossReferenceAsync(Pattern(req.ParentCatalogName), Pattern(req.ParentSchemaName), Pattern(req.ParentTableName),
+                Pattern(req.ForeignCatalogName), Pattern(req.ForeignSchemaName), Pattern(req.ForeignTableName), ct).ConfigureAwait(false)),
+            null, null, cancellationToken).ConfigureAwait(false);
+        return new TGetCrossReferenceResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
     public async ValueTask<TGetOperationStatusResp> GetOperationStatus(TGetOperationStatusReq req, CancellationToken cancellationToken)
@@ -267,57 +315,67 @@ public sealed partial class HiveService : ITCLIService
         try
         {
             var op = Operation(req.OperationHandle);
-            if (op is StatementOperation { Execution.IsCompleted: false } running && _options.Limits.StatusLongPoll > TimeSpan.Zero)
-            {
-                try
-                {
-                    await running.Execution.WaitAsync(_options.Limits.StatusLongPoll, _sessions.Time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    // Still running: report it.
-                }
-            }
-            var state = op.State;
-            var resp = new TGetOperationStatusResp
-            {
-                Status = StatusMapper.Success(),
-                OperationState = (TOperationState)(int)state,
-                OperationStarted = op.Started?.ToUnixTimeMilliseconds() ?? op.Created.ToUnixTimeMilliseconds(),
-                OperationCompleted = op.Completed?.ToUnixTimeMilliseconds() ?? 0,
-                HasResultSet = op.HasResultSet,
-                NumModifiedRows = op.AffectedRows,
-            };
-            if (state is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
-            {
-                resp.SqlState = op.ErrorSqlState;
-                resp.ErrorCode = op.ErrorCode;
-                resp.ErrorMessage = op.ErrorMessage ?? state.ToString();
-            }
-            if (req.GetProgressUpdate == true)
-            {
-                var progress = op.Progress ?? 0;
-                resp.ProgressUpdateResponse = new TProgressUpdateResp
-                {
-                    HeaderNames = [],
-                    Rows = [],
-                    ProgressedPercentage = progress,
-                    Status = state switch
-                    {
-                        OperationState.Finished => TJobExecutionStatus.COMPLETE,
-                        OperationState.Running or OperationState.Pending => TJobExecutionStatus.IN_PROGRESS,
-                        _ => TJobExecutionStatus.NOT_AVAILABLE,
-                    },
-                    FooterSummary = "",
-                    StartTime = op.Started?.ToUnixTimeMilliseconds() ?? 0,
-                };
-            }
-            return resp;
+            await LongPollAsync(op, cancellationToken).ConfigureAwait(false);
+            return OperationStatus(op, req.GetProgressUpdate == true);
         }
         catch (Exception ex)
         {
             return new TGetOperationStatusResp { Status = StatusMapper.FromException(ex, _logger) };
         }
+    }
+
+    /// <summary>Waits (bounded by Limits.StatusLongPoll) for a running operation, so pollers learn of completion without spinning.</summary>
+    private async ValueTask LongPollAsync(Operation op, CancellationToken cancellationToken)
+    {
+        if (op.Completion.IsCompleted || _options.Limits.StatusLongPoll <= TimeSpan.Zero) return;
+        try
+        {
+            await op.Completion.WaitAsync(_options.Limits.StatusLongPoll, _sessions.Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Still running: report it.
+        }
+    }
+
+    private static TGetOperationStatusResp OperationStatus(Operation op, bool progressUpdate)
+    {
+        var state = op.State;
+        var resp = new TGetOperationStatusResp
+        {
+            Status = StatusMapper.Success(),
+            OperationState = (TOperationState)(int)state,
+            OperationStarted = op.Started?.ToUnixTimeMilliseconds() ?? op.Created.ToUnixTimeMilliseconds(),
+            OperationCompleted = op.Completed?.ToUnixTimeMilliseconds() ?? 0,
+            HasResultSet = op.HasResultSet,
+            NumModifiedRows = op.AffectedRows,
+        };
+        if (state is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
+        {
+            resp.SqlState = op.ErrorSqlState;
+            resp.ErrorCode = op.ErrorCode;
+            resp.ErrorMessage = op.ErrorMessage ?? state.ToString();
+            resp.DisplayMessage = resp.ErrorMessage;
+        }
+        if (progressUpdate)
+        {
+            var progress = op.Progress ?? 0;
+            resp.ProgressUpdateResponse = new TProgressUpdateResp
+            {
+                HeaderNames = [],
+                Rows = [],
+                ProgressedPercentage = progress,
+                Status = state switch
+                {
+                    OperationState.Finished => TJobExecutionStatus.COMPLETE,
+                    OperationState.Running or OperationState.Pending => TJobExecutionStatus.IN_PROGRESS,
+                    _ => TJobExecutionStatus.NOT_AVAILABLE,
+                },
+                FooterSummary = "",
+                StartTime = op.Started?.ToUnixTimeMilliseconds() ?? 0,
+            };
+        }
+        return resp;
     }
 
     public ValueTask<TCancelOperationResp> CancelOperation(TCancelOperationReq req, CancellationToken cancellationToken)
@@ -351,13 +409,9 @@ public sealed partial class HiveService : ITCLIService
         try
         {
             var op = Operation(req.OperationHandle);
-            if (op is StatementOperation { Execution.IsCompleted: false } running) await running.Execution.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await op.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (op.State is OperationState.Error) throw new GatewayException(op.ErrorMessage ?? "The statement failed.", op.ErrorSqlState, op.ErrorCode);
-            return new TGetResultSetMetadataResp
-            {
-                Status = StatusMapper.Success(),
-                Schema = HiveResultEncoder.ToTableSchema(op.Schema, (TProtocolVersion)op.Session.ProtocolVersion),
-            };
+            return ResultSetMetadata(op);
         }
         catch (Exception ex)
         {
@@ -370,11 +424,11 @@ public sealed partial class HiveService : ITCLIService
         try
         {
             var op = Operation(req.OperationHandle);
-            var version = (TProtocolVersion)op.Session.ProtocolVersion;
             var orientation = (FetchOrientation)(int)req.Orientation;
             var maxRows = (int)Math.Clamp(req.MaxRows <= 0 ? 1000 : req.MaxRows, 1, _options.Limits.MaxRowsPerFetch);
             if (req.FetchType == 1)
             {
+                var version = (TProtocolVersion)op.Session.ProtocolVersion;
                 var lines = op.TakeLog(orientation == FetchOrientation.First, maxRows);
                 var logBatch = new BatchBuilder(new ResultSchema([new ColumnInfo("operation_log", SqlType.String)]));
                 foreach (var l in lines) logBatch.AddRow(l);
@@ -386,15 +440,9 @@ public sealed partial class HiveService : ITCLIService
                     Results = DisposeAfterReply(HiveResultEncoder.Encode(logs, ValueFormatter.Utc, version, 0)),
                 };
             }
-            var fetched = await op.FetchAsync(orientation, maxRows, cancellationToken).ConfigureAwait(false);
-            // The row set references the batch's buffers: both live until the reply is written.
-            if (fetched.Owned) DisposeAfterReply(fetched.Batch);
-            return new TFetchResultsResp
-            {
-                Status = StatusMapper.Success(),
-                HasMoreRows = fetched.HasMoreRows,
-                Results = DisposeAfterReply(HiveResultEncoder.Encode([new BatchSlice(fetched.Batch, fetched.Offset, fetched.Count)], fetched.Batch.Schema, op.Session.Formatter, version, fetched.StartRowOffset)),
-            };
+            var resp = await FetchAsync(op, orientation, maxRows, cancellationToken).ConfigureAwait(false);
+            if (req.IncludeResultSetMetadata == true) resp.ResultSetMetadata = ResultSetMetadata(op);
+            return resp;
         }
         catch (Exception ex)
         {

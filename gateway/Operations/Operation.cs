@@ -69,6 +69,12 @@ public abstract class Operation : IAsyncDisposable
     public virtual long? AffectedRows => null;
     public virtual string? Statement => null;
 
+    /// <summary>Completes when the result (or the failure) is known; already complete for materialized results.</summary>
+    public virtual Task Completion => Task.CompletedTask;
+
+    /// <summary>How FetchResults encodes this operation's rows (chosen by the request that created it).</summary>
+    public ResultFormat Format { get; set; } = ResultFormat.ThriftColumns;
+
     public DateTimeOffset LastAccess => new(Interlocked.Read(ref _lastAccessTicks), TimeSpan.Zero);
 
     public void Touch() => Interlocked.Exchange(ref _lastAccessTicks, Time.GetUtcNow().UtcTicks);

@@ -15,6 +15,7 @@ public sealed class StatementOperation : Operation
     private readonly string _sql;
     private readonly ExecuteOptions _options;
     private readonly int _prefetchRows;
+    private readonly long? _rowLimit;
     private readonly string _engineName;
     private readonly CancellationTokenSource _cts = new();
     private readonly SemaphoreSlim _fetchGate = new(1, 1);
@@ -34,12 +35,14 @@ public sealed class StatementOperation : Operation
     private volatile bool _timedOut;
     private volatile bool _canceled;
 
-    public StatementOperation(Hs2Session session, TimeProvider time, string sql, ExecuteOptions options, int prefetchRows)
+    /// <param name="rowLimit">At most this many rows reach the client (Spark's resultRowLimit); the engine stops there.</param>
+    public StatementOperation(Hs2Session session, TimeProvider time, string sql, ExecuteOptions options, int prefetchRows, long? rowLimit = null)
         : base(session, OperationType.ExecuteStatement, time)
     {
         _sql = sql;
         _options = options;
-        _prefetchRows = prefetchRows;
+        _rowLimit = rowLimit is > 0 ? rowLimit : null;
+        _prefetchRows = _rowLimit is { } limit ? (int)Math.Min(prefetchRows, limit) : prefetchRows;
         _engineName = session.Engine.Name;
         _predictedRows = Hive.ResultPrediction.ReturnsRows(sql);
     }
@@ -51,6 +54,7 @@ public sealed class StatementOperation : Operation
     public override string Statement => _sql;
     public override double? Progress => State == OperationState.Finished ? 1.0 : _result?.Progress;
     public Task Execution => _execution ?? Task.CompletedTask;
+    public override Task Completion => Execution;
 
     /// <summary>Starts the statement; a synchronous caller waits until the first batch (or the error).</summary>
     public async ValueTask StartAsync(bool runAsync, TimeSpan? timeout, CancellationToken cancellationToken)
@@ -95,7 +99,7 @@ public sealed class StatementOperation : Operation
                 if (_hasRows)
                 {
                     _first = await _result.ReadBatchAsync(_prefetchRows, ct).ConfigureAwait(false);
-                    if (_first is null || _first.RowCount < _prefetchRows) _exhausted = true;
+                    if (_first is null || _first.RowCount < _prefetchRows || _first.RowCount >= _rowLimit) _exhausted = true;
                 }
                 else
                 {
@@ -201,6 +205,7 @@ public sealed class StatementOperation : Operation
                 return new FetchResult(first, false, more, start, start, n);
             }
             if (_exhausted || _result is null) return FetchResult.Whole(EmptyBatch(), true, false, _rowOffset);
+            if (_rowLimit is { } limit) maxRows = (int)Math.Min(maxRows, limit - _rowOffset);
 
             _beyondFirst = true;
             ColumnBatch? batch;
@@ -218,7 +223,7 @@ public sealed class StatementOperation : Operation
                 OnFailure(ex);
                 throw new GatewayException(ErrorMessage ?? ex.Message, ErrorSqlState, ErrorCode);
             }
-            if (batch is null || batch.RowCount < maxRows)
+            if (batch is null || batch.RowCount < maxRows || _rowOffset + batch.RowCount >= _rowLimit)
             {
                 _exhausted = true;
                 await ReleaseEngineAsync().ConfigureAwait(false);

@@ -117,9 +117,16 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     public async ValueTask CloseOperationAsync(Operation op)
     {
+        DetachOperation(op);
+        await op.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Makes the operation's handle invalid now; the caller disposes the operation (after the reply that still references it).</summary>
+    public void DetachOperation(Operation op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
         _operations.TryRemove(op.Handle.Id, out _);
         op.Session.Operations.TryRemove(op.Handle.Id, out _);
-        await op.DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask CloseSessionAsync(Hs2Session session, string reason)

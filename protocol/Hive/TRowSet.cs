@@ -17,6 +17,11 @@ public sealed partial class TRowSet : IThriftStruct, IDisposable
     public int? ColumnCount { get; set; }
     /// <summary>0x501: Arrow IPC record batches (after the schema sent in the metadata response).</summary>
     public List<TSparkArrowBatch>? ArrowBatches { get; set; }
+    /// <summary>
+    /// 0x501 written from pooled buffers (the server's path: no copy into a byte[] per batch). When set,
+    /// it is written instead of <see cref="ArrowBatches"/> and disposed with the row set.
+    /// </summary>
+    public List<ArrowBatchPayload>? ArrowPayloads { get; set; }
     /// <summary>0x502: cloud-fetch links.</summary>
     public List<TSparkArrowResultLink>? ResultLinks { get; set; }
     /// <summary>0xD01.</summary>
@@ -110,7 +115,23 @@ public sealed partial class TRowSet : IThriftStruct, IDisposable
             writer.WriteFieldBegin(TType.I32, 5);
             writer.WriteI32(columnCount);
         }
-        if (ArrowBatches is { } arrowBatches) WriteStructList(writer, 0x501, arrowBatches);
+        if (ArrowPayloads is { } payloads)
+        {
+            writer.WriteFieldBegin(TType.List, 0x501);
+            writer.WriteListBegin(TType.Struct, payloads.Count);
+            foreach (var p in payloads)
+            {
+                writer.WriteFieldBegin(TType.String, 1);
+                writer.WriteBinary(p.Bytes.WrittenSpan);
+                writer.WriteFieldBegin(TType.I64, 2);
+                writer.WriteI64(p.RowCount);
+                writer.WriteFieldStop();
+            }
+        }
+        else if (ArrowBatches is { } arrowBatches)
+        {
+            WriteStructList(writer, 0x501, arrowBatches);
+        }
         if (ResultLinks is { } resultLinks) WriteStructList(writer, 0x502, resultLinks);
         if (CloudFetchResults is { } cloudFetchResults) WriteStructList(writer, 0xD01, cloudFetchResults);
         if (SmallInlineCloudResult is { } smallInline)
@@ -136,7 +157,15 @@ public sealed partial class TRowSet : IThriftStruct, IDisposable
     /// <summary>Returns pooled buffers of columns this row set owns (text columns the encoder formatted).</summary>
     public void Dispose()
     {
+        if (ArrowPayloads is { } payloads)
+        {
+            foreach (var p in payloads) p.Bytes.Dispose();
+            ArrowPayloads = null;
+        }
         if (Columns is null) return;
         foreach (var c in Columns) c.Dispose();
     }
 }
+
+/// <summary>One Arrow IPC record-batch message (possibly LZ4-framed) in a pooled buffer, and its row count.</summary>
+public sealed record ArrowBatchPayload(PooledBufferWriter Bytes, long RowCount);
