@@ -183,16 +183,46 @@ internal sealed class ArrowBatchEncoder : IDisposable
         _scratchInts.Add(offsets);
         PlanValidity(column, offset, count);
         using var text = new PooledBufferWriter(Math.Max(256, count * 16));
-        for (var i = 0; i < count; i++)
+        switch (column)
         {
-            offsets[i] = text.WrittenCount;
-            if (!column.IsNull(offset + i)) _formatter.Write(column, offset + i, text);
+            // The common fallbacks without the formatter's per-value dispatch: the same static
+            // formatting ValueFormatter.Write uses (TextFallbacksCarryTheThriftPathText holds them equal).
+            case PrimitiveColumn<Int128> decimals:
+                FormatEach(decimals, offset, count, offsets, text, static (v, scale, d) => ValueFormatter.FormatDecimal(v, scale, d), decimals.Type.Scale);
+                break;
+            case PrimitiveColumn<long> { Type.Kind: SqlTypeKind.Timestamp } timestamps:
+                FormatEach(timestamps, offset, count, offsets, text, static (v, _, d) => ValueFormatter.FormatTimestamp(v, d), 0);
+                break;
+            case PrimitiveColumn<long> { Type.Kind: SqlTypeKind.TimestampTz } instants when _formatter.Zone == TimeZoneInfo.Utc:
+                FormatEach(instants, offset, count, offsets, text, static (v, _, d) => ValueFormatter.FormatTimestamp(v, d), 0);
+                break;
+            default:
+                for (var i = 0; i < count; i++)
+                {
+                    offsets[i] = text.WrittenCount;
+                    if (!column.IsNull(offset + i)) _formatter.Write(column, offset + i, text);
+                }
+                break;
         }
         offsets[count] = text.WrittenCount;
         var data = text.Detach(out var length);
         if (data.Length > 0) _scratchBytes.Add(data);
         _parts.Add(BodyPart.Offsets(offsets, 0, count + 1));
         _parts.Add(BodyPart.Bytes(data, 0, length));
+    }
+
+    private delegate int FormatValue<T>(T value, int argument, Span<byte> destination);
+
+    private static void FormatEach<T>(PrimitiveColumn<T> column, int offset, int count, int[] offsets, PooledBufferWriter text, FormatValue<T> format, int argument)
+        where T : unmanaged
+    {
+        var values = column.Values;
+        for (var i = 0; i < count; i++)
+        {
+            offsets[i] = text.WrittenCount;
+            if (column.IsNull(offset + i)) continue;
+            text.Advance(format(values[offset + i], argument, text.GetSpan(64)));
+        }
     }
 
     private static T As<T>(Column column, SqlType type) where T : Column

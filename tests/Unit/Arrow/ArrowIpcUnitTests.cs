@@ -307,9 +307,8 @@ public class ArrowIpcUnitTests
     [Fact]
     public void TextFallbacksCarryTheThriftPathText()
     {
-        var options = OptionSets["all-text"];
         using var batch = ArrowTestData.EveryType(4);
-        var read = ArrowTestReader.Read(Stream(batch.Schema, options, (batch, 0, 4)));
+        var read = ArrowTestReader.Read(Stream(batch.Schema, OptionSets["all-text"], (batch, 0, 4)));
         JsonArray Values(string name) => read.Batches[0].Columns[batch.Schema.Columns.Select(c => c.Name).ToList().IndexOf(name)]!.AsArray();
         Assert.Equal("-50.00", (string)Values("dec")[0]!);
         Assert.Equal("2024-01-31 12:00:00.123", (string)Values("ts")[0]!);
@@ -317,15 +316,29 @@ public class ArrowIpcUnitTests
         Assert.Equal("[1,null,0]", (string)Values("arr")[0]!);
         Assert.Null(Values("n")[0]);
         Assert.Null(Values("dec")[1]);
-        // The same text HiveResultEncoder sends.
-        var formatter = options.Formatter;
-        for (var c = 0; c < batch.Columns.Length; c++)
+    }
+
+    [Theory]
+    [InlineData("all-text")]
+    [InlineData("scalars-text")]
+    [InlineData("all-text-utc")]
+    public void TextFallbacksAreTheFormattersTextForEveryValue(string name)
+    {
+        // The same text HiveResultEncoder sends (some types take a shortcut past ValueFormatter.Write).
+        var options = name == "all-text-utc" ? OptionSets["all-text"] with { Formatter = ValueFormatter.Utc } : OptionSets[name];
+        using var batch = ArrowTestData.EveryType(40);
+        var read = ArrowTestReader.Read(Stream(batch.Schema, options, (batch, 0, 40), (batch, 7, 20)));
+        foreach (var (b, offset, count) in new[] { (0, 0, 40), (1, 7, 20) })
         {
-            if (!options.SendsAsText(batch.Schema.Columns[c].Type)) continue;
-            for (var r = 0; r < 4; r++)
+            for (var c = 0; c < batch.Columns.Length; c++)
             {
-                var expected = batch.Columns[c] is NullColumn ? null : formatter.FormatToString(batch.Columns[c], r);
-                Assert.Equal(expected, (string?)read.Batches[0].Columns[c]![r]);
+                if (!options.SendsAsText(batch.Schema.Columns[c].Type)) continue;
+                for (var r = 0; r < count; r++)
+                {
+                    var column = batch.Columns[c];
+                    var expected = column is NullColumn || column.IsNull(offset + r) ? null : options.Formatter.FormatToString(column, offset + r);
+                    Assert.Equal(expected, (string?)read.Batches[b].Columns[c]![r]);
+                }
             }
         }
     }
