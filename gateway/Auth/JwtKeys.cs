@@ -236,22 +236,24 @@ public sealed partial class JwtKeyProvider
                 return null;
             }
             using var rsa = RSA.Create();
+            var isRsa = true;
             try
             {
                 rsa.ImportFromPem(text);
-                return JwtKey.FromRsa(rsa, $"{Key} '{path}'");
             }
             catch (CryptographicException)
             {
-                // Not RSA: try EC below.
+                isRsa = false;
             }
+            if (isRsa) return JwtKey.FromRsa(rsa, $"{Key} '{path}'");
             using var ec = ECDsa.Create();
             ec.ImportFromPem(text);
             return JwtKey.FromEc(ec, $"{Key} '{path}'");
         }
         catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
-            errors.Add($"{Key}: '{path}' is not a PEM RSA or EC public key or certificate ({ex.Message}).");
+            // Key-size refusals already name the key; anything else means the file is not what we expect.
+            errors.Add(ex.Message.StartsWith(Key, StringComparison.Ordinal) ? ex.Message : $"{Key}: '{path}' is not a PEM RSA or EC public key or certificate ({ex.Message}).");
             return null;
         }
     }
