@@ -90,6 +90,11 @@ public sealed class HiveConnection : IAsyncDisposable
             await DisposeTransportAsync(transport).ConfigureAwait(false);
             throw new HiveClientException(ex.Message, "28000");
         }
+        catch (HttpRequestException ex) when (ex.InnerException is System.Security.Authentication.AuthenticationException tls)
+        {
+            await DisposeTransportAsync(transport).ConfigureAwait(false);
+            throw new HiveClientException($"TLS handshake with {options.Host}:{options.Port} failed: {tls.Message}", "08001");
+        }
         catch
         {
             await DisposeTransportAsync(transport).ConfigureAwait(false);

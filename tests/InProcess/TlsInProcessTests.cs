@@ -69,6 +69,16 @@ public class TlsInProcessTests(TlsGatewayFixture fixture)
         Assert.Contains("TLS handshake", wrongName.Message, StringComparison.Ordinal);
         // A plaintext SASL client on the TLS port gets nowhere.
         await Assert.ThrowsAnyAsync<Exception>(() => BinaryAsync(null).WaitAsync(TimeSpan.FromSeconds(30)));
+        // Over HTTPS the same checks apply.
+        var untrustedHttps = await Assert.ThrowsAsync<HiveClientException>(() => HiveConnection.OpenAsync(new HiveConnectionOptions
+        {
+            Transport = HiveTransportMode.Http,
+            Port = Gateway.HttpPort,
+            User = "alice",
+            Password = "wonderland",
+            Tls = new ClientTlsOptions(),
+        }));
+        Assert.Contains("TLS handshake", untrustedHttps.Message, StringComparison.Ordinal);
         // Plain HTTP on the HTTPS port neither.
         using (var http = new HttpClient())
         {
