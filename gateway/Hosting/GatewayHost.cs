@@ -103,6 +103,8 @@ public static class GatewayHost
         {
             kestrel.Limits.MaxConcurrentConnections = options.Limits.MaxConnections;
             kestrel.AddServerHeader = false;
+            // HS2 bodies are single Thrift messages; this also bounds what Kestrel drains after a refusal.
+            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxMessageBytes;
             if (options.Binary.Enabled)
             {
                 kestrel.Listen(ParseAddress(options.Binary.Host), options.Binary.Port, listen =>
