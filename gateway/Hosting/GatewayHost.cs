@@ -47,8 +47,8 @@ public static class GatewayHost
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        var usesTls = (options.Binary.Enabled && options.Tls.Enabled(options.Binary.Tls)) || (options.Http.Enabled && options.Tls.Enabled(options.Http.Tls));
-        var tls = usesTls || options.Tls.IsConfigured ? TlsCertificateLoader.Load(options.Tls, time, errors) : null;
+        // A configured certificate is checked even when every listener opts out of TLS: a broken file is a mistake either way.
+        var tls = TlsCertificateLoader.Load(options.Tls, time, errors);
         var jwtKeys = options.Auth.Jwt.Enabled ? JwtKeyProvider.Load(options.Auth.Jwt, errors) : null;
         if (errors.Count > 0) throw new GatewayConfigurationException(errors);
         return new GatewaySecurity(tls, jwtKeys);

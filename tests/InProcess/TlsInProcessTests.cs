@@ -64,6 +64,11 @@ public class TlsInProcessTests(TlsGatewayFixture fixture)
         // The system trust store does not know the test certificate.
         var untrusted = await Assert.ThrowsAsync<HiveClientException>(() => BinaryAsync(new ClientTlsOptions()));
         Assert.Contains("TLS handshake", untrusted.Message, StringComparison.Ordinal);
+        // Unless the client opts out of validation (throwaway tests only).
+        await using (var skipping = await BinaryAsync(new ClientTlsOptions { SkipCertificateValidation = true }))
+        {
+            Assert.Equal("4", (await skipping.QueryAsync("SELECT 4")).Rows[0][0]);
+        }
         // Trusted, but not issued for this name.
         var wrongName = await Assert.ThrowsAsync<HiveClientException>(() => BinaryAsync(TestCertificate.ClientTls with { TargetHost = "gateway.example" }));
         Assert.Contains("TLS handshake", wrongName.Message, StringComparison.Ordinal);
