@@ -1,11 +1,33 @@
 #!/usr/bin/env bash
-# Installs what the tests need (npm clients, the DuckDB library via the build) and runs every test.
+# Installs what the tests need (npm clients, the DuckDB library via the build, a TLS test certificate)
+# and runs every test.
 # Usage: ./scripts/test.sh [extra dotnet test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== installing real-client test dependencies (npm)"
-(cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
+if ! npm_ci_log=$(cd tests/clients && npm ci --no-audit --no-fund --loglevel=error 2>&1); then
+  # npm ci refuses a lock file that lists an optional platform package the registry does not serve
+  # (@databricks/sql names one per OS); npm install accepts that and installs the locked versions.
+  echo "$npm_ci_log" | grep -m2 -E "Missing:|npm error code" || true
+  echo "== npm ci refused the lock file; installing the locked versions with npm install --no-save"
+  (cd tests/clients && npm install --no-save --no-audit --no-fund --loglevel=error)
+fi
+
+echo "== TLS test certificate (.cache/tls)"
+tls_dir="$PWD/.cache/tls"
+mkdir -p "$tls_dir"
+if [ ! -s "$tls_dir/cert.pem" ] || [ ! -s "$tls_dir/key.pem" ] || ! openssl x509 -checkend 86400 -noout -in "$tls_dir/cert.pem" >/dev/null 2>&1; then
+  # Self-signed, for localhost and 127.0.0.1; the tests trust exactly this certificate.
+  openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -addext "extendedKeyUsage=serverAuth" \
+    -keyout "$tls_dir/key.pem.tmp" -out "$tls_dir/cert.pem.tmp" 2>/dev/null
+  chmod 600 "$tls_dir/key.pem.tmp"
+  mv -f "$tls_dir/key.pem.tmp" "$tls_dir/key.pem"
+  mv -f "$tls_dir/cert.pem.tmp" "$tls_dir/cert.pem"
+fi
+export GATEWAY_TEST_TLS_DIR="$tls_dir"
 
 echo "== building"
 dotnet build Gateway.sln -c Release --nologo -v q

@@ -4,10 +4,30 @@ using Gateway.Protocol.Thrift;
 
 namespace Gateway.Engines.HiveServer2;
 
+public enum HiveTransportMode
+{
+    /// <summary>The binary TCP transport (port 10000 by default).</summary>
+    Binary,
+    /// <summary>One HTTP POST per call (<c>transportMode=http</c>, port 10001 by default).</summary>
+    Http,
+}
+
 public sealed record HiveConnectionOptions
 {
     public string Host { get; init; } = "127.0.0.1";
     public int Port { get; init; } = 10000;
+    public HiveTransportMode Transport { get; init; } = HiveTransportMode.Binary;
+
+    /// <summary>The HTTP endpoint path (<c>httpPath</c>).</summary>
+    public string HttpPath { get; init; } = "/cliservice";
+
+    /// <summary>TLS for either transport (https for HTTP); null means plaintext.</summary>
+    public ClientTlsOptions? Tls { get; init; }
+
+    /// <summary>HTTP only: send <c>Authorization: Bearer</c> instead of Basic credentials.</summary>
+    public string? BearerToken { get; init; }
+
+    /// <summary>Binary: SASL PLAIN or none. HTTP: Basic credentials from User/Password, or none with NoSasl.</summary>
     public HiveAuthMode Auth { get; init; } = HiveAuthMode.SaslPlain;
     public string User { get; init; } = Environment.UserName;
     public string Password { get; init; } = "x";
@@ -42,16 +62,57 @@ public sealed class HiveConnection : IAsyncDisposable
 
     public static async Task<HiveConnection> OpenAsync(HiveConnectionOptions options, CancellationToken cancellationToken = default)
     {
-        var transport = await ThriftTcpTransport.ConnectAsync(options.Host, options.Port, options.Auth, options.User, options.Password, null, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(options);
+        IThriftTransport transport = options.Transport == HiveTransportMode.Http
+            ? HttpThriftTransport.Create(new HttpThriftTransportOptions
+            {
+                Endpoint = HttpEndpoint(options),
+                Authorization = options.BearerToken is { } token ? HttpThriftTransport.Bearer(token)
+                    : options.Auth == HiveAuthMode.NoSasl ? null
+                    : HttpThriftTransport.Basic(options.User, options.Password),
+                Tls = options.Tls,
+            })
+            : await ThriftTcpTransport.ConnectAsync(new ThriftTcpTransportOptions
+            {
+                Host = options.Host,
+                Port = options.Port,
+                Auth = options.Auth,
+                User = options.User,
+                Password = options.Password,
+                Tls = options.Tls,
+            }, cancellationToken).ConfigureAwait(false);
         try
         {
             return await OpenAsync(transport, options, cancellationToken).ConfigureAwait(false);
         }
+        catch (HttpRequestException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+        {
+            await DisposeTransportAsync(transport).ConfigureAwait(false);
+            throw new HiveClientException(ex.Message, "28000");
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is System.Security.Authentication.AuthenticationException tls)
+        {
+            await DisposeTransportAsync(transport).ConfigureAwait(false);
+            throw new HiveClientException($"TLS handshake with {options.Host}:{options.Port} failed: {tls.Message}", "08001");
+        }
         catch
         {
-            await transport.DisposeAsync().ConfigureAwait(false);
+            await DisposeTransportAsync(transport).ConfigureAwait(false);
             throw;
         }
+    }
+
+    public static Uri HttpEndpoint(HiveConnectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var path = options.HttpPath.StartsWith('/') ? options.HttpPath : "/" + options.HttpPath;
+        return new UriBuilder(options.Tls is null ? "http" : "https", options.Host, options.Port, path).Uri;
+    }
+
+    private static async ValueTask DisposeTransportAsync(IThriftTransport transport)
+    {
+        if (transport is IAsyncDisposable a) await a.DisposeAsync().ConfigureAwait(false);
+        else if (transport is IDisposable d) d.Dispose();
     }
 
     public static async Task<HiveConnection> OpenAsync(IThriftTransport transport, HiveConnectionOptions options, CancellationToken cancellationToken = default)
@@ -125,12 +186,12 @@ public sealed class HiveConnection : IAsyncDisposable
             {
                 await Client.CloseSessionAsync(new TCloseSessionReq { SessionHandle = Session }, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or HiveClientException or ThriftProtocolException or System.Net.Sockets.SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is IOException or HiveClientException or ThriftProtocolException or System.Net.Sockets.SocketException or ObjectDisposedException or HttpRequestException)
             {
                 // The connection is already gone; nothing left to close.
             }
         }
-        if (_transport is IAsyncDisposable d) await d.DisposeAsync().ConfigureAwait(false);
+        await DisposeTransportAsync(_transport).ConfigureAwait(false);
     }
 }
 
@@ -236,7 +297,7 @@ public sealed class HiveOperation(HiveConnection connection, TOperationHandle ha
         {
             await connection.Client.CloseOperationAsync(new TCloseOperationReq { OperationHandle = Handle }, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or HiveClientException or ThriftProtocolException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or HiveClientException or ThriftProtocolException or System.Net.Sockets.SocketException or ObjectDisposedException or HttpRequestException)
         {
             // The session or connection is already gone.
         }

@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Gateway.Protocol.Hive;
 using Gateway.Protocol.Sasl;
 using Gateway.Protocol.Thrift;
@@ -13,9 +15,25 @@ public enum HiveAuthMode
     SaslPlain,
 }
 
+/// <summary>Where and how <see cref="ThriftTcpTransport"/> connects.</summary>
+public sealed record ThriftTcpTransportOptions
+{
+    public required string Host { get; init; }
+    public required int Port { get; init; }
+    public HiveAuthMode Auth { get; init; } = HiveAuthMode.SaslPlain;
+    public string User { get; init; } = "anonymous";
+    public string Password { get; init; } = "x";
+
+    /// <summary>TLS before anything else (Hive JDBC's <c>ssl=true</c>); null means plaintext.</summary>
+    public ClientTlsOptions? Tls { get; init; }
+
+    public ThriftLimits? Limits { get; init; }
+}
+
 /// <summary>
-/// A client connection to a HiveServer2 binary endpoint: TCP, an optional SASL PLAIN handshake, then
-/// one call at a time over <see cref="StreamThriftTransport"/> (framed after SASL, bare without).
+/// A client connection to a HiveServer2 binary endpoint: TCP, optionally TLS, an optional SASL PLAIN
+/// handshake, then one call at a time over <see cref="StreamThriftTransport"/> (framed after SASL,
+/// bare without).
 /// </summary>
 public sealed class ThriftTcpTransport : IThriftTransport, IAsyncDisposable
 {
@@ -24,19 +42,40 @@ public sealed class ThriftTcpTransport : IThriftTransport, IAsyncDisposable
 
     private ThriftTcpTransport(StreamThriftTransport inner) => _inner = inner;
 
-    public static async Task<ThriftTcpTransport> ConnectAsync(string host, int port, HiveAuthMode auth, string user, string password, ThriftLimits? limits = null, CancellationToken cancellationToken = default)
+    public static Task<ThriftTcpTransport> ConnectAsync(string host, int port, HiveAuthMode auth, string user, string password, ThriftLimits? limits = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(new ThriftTcpTransportOptions { Host = host, Port = port, Auth = auth, User = user, Password = password, Limits = limits }, cancellationToken);
+
+    public static async Task<ThriftTcpTransport> ConnectAsync(ThriftTcpTransportOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        NetworkStream? stream = null;
+        Stream? stream = null;
         try
         {
-            await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
+            await socket.ConnectAsync(options.Host, options.Port, cancellationToken).ConfigureAwait(false);
             stream = new NetworkStream(socket, ownsSocket: true);
-            if (auth == HiveAuthMode.SaslPlain)
+            if (options.Tls is { } tls)
+            {
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = ssl;
+                try
+                {
+                    await ssl.AuthenticateAsClientAsync(tls.ToSslOptions(options.Host), cancellationToken).ConfigureAwait(false);
+                }
+                catch (AuthenticationException ex)
+                {
+                    throw new HiveClientException($"TLS handshake with {options.Host}:{options.Port} failed: {ex.Message}", "08001");
+                }
+                catch (IOException ex)
+                {
+                    throw new HiveClientException($"TLS handshake with {options.Host}:{options.Port} failed (is TLS enabled on the server?): {ex.Message}", "08001");
+                }
+            }
+            if (options.Auth == HiveAuthMode.SaslPlain)
             {
                 try
                 {
-                    await SaslPlainClient.HandshakeAsync(stream, user, password, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await SaslPlainClient.HandshakeAsync(stream, options.User, options.Password, cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
                 catch (UnauthorizedAccessException ex)
                 {
@@ -47,8 +86,8 @@ public sealed class ThriftTcpTransport : IThriftTransport, IAsyncDisposable
                     throw new HiveClientException("The server closed the connection during SASL negotiation.", "08S01");
                 }
             }
-            var framing = auth == HiveAuthMode.SaslPlain ? ThriftFraming.Framed : ThriftFraming.Unframed;
-            return new ThriftTcpTransport(new StreamThriftTransport(stream, framing, limits));
+            var framing = options.Auth == HiveAuthMode.SaslPlain ? ThriftFraming.Framed : ThriftFraming.Unframed;
+            return new ThriftTcpTransport(new StreamThriftTransport(stream, framing, options.Limits));
         }
         catch
         {

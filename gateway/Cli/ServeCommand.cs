@@ -2,6 +2,7 @@ using System.CommandLine;
 using Gateway.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Server.Cli;
 
@@ -11,17 +12,23 @@ public static class ServeCommand
     {
         var config = new Option<FileInfo?>("--config", "-c") { Description = "JSON config file (appsettings format, section \"Gateway\"). Environment variables Gateway__Section__Key override it." };
         var data = new Option<DirectoryInfo?>("--data", "-d") { Description = "Data folder for the embedded database and local state (default ./data)." };
-        var host = new Option<string?>("--host") { Description = "Address of the binary listener (default 127.0.0.1)." };
+        var host = new Option<string?>("--host") { Description = "Address of the binary and HTTP listeners (default 127.0.0.1)." };
         var port = new Option<int?>("--port", "-p") { Description = "Port of the binary listener (default 10000)." };
+        var httpPort = new Option<int?>("--http-port") { Description = "Port of the HTTP listener (default 10001)." };
         var auth = new Option<string?>("--auth") { Description = "Authentication: none or password-file." };
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not create the demo schema on first start." };
-        var command = new Command("serve", "Start the gateway.") { config, data, host, port, auth, noDemo };
+        var command = new Command("serve", "Start the gateway.") { config, data, host, port, httpPort, auth, noDemo };
         command.SetAction(async (parse, ct) =>
         {
             var overrides = new Dictionary<string, string?>();
             if (parse.GetValue(data) is { } d) overrides["Gateway:DataFolder"] = d.FullName;
-            if (parse.GetValue(host) is { } h) overrides["Gateway:Binary:Host"] = h;
+            if (parse.GetValue(host) is { } h)
+            {
+                overrides["Gateway:Binary:Host"] = h;
+                overrides["Gateway:Http:Host"] = h;
+            }
             if (parse.GetValue(port) is { } p) overrides["Gateway:Binary:Port"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (parse.GetValue(httpPort) is { } hp) overrides["Gateway:Http:Port"] = hp.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (parse.GetValue(auth) is { } a) overrides["Gateway:Auth:Mode"] = a.Equals("password-file", StringComparison.OrdinalIgnoreCase) ? "PasswordFile" : a;
             if (parse.GetValue(noDemo)) overrides["Gateway:DuckDb:DemoData"] = "false";
             var file = parse.GetValue(config);
@@ -36,8 +43,11 @@ public static class ServeCommand
                 await using (app.ConfigureAwait(false))
                 {
                     await app.StartAsync(ct).ConfigureAwait(false);
-                    var ports = GatewayHost.BoundPorts(app);
-                    await Console.Out.WriteLineAsync($"gateway listening: HiveServer2 binary on port(s) {string.Join(", ", ports)} (Ctrl+C to stop)").ConfigureAwait(false);
+                    var endpoints = app.Services.GetRequiredService<GatewayEndpoints>();
+                    var listening = new List<string>();
+                    if (endpoints.Binary is { } binary) listening.Add($"HiveServer2 binary on {binary}{(endpoints.BinaryTls ? " (TLS)" : "")}");
+                    if (endpoints.HttpUri is { } http) listening.Add($"HiveServer2 HTTP on {http}");
+                    await Console.Out.WriteLineAsync($"gateway listening: {string.Join(", ", listening)} (Ctrl+C to stop)").ConfigureAwait(false);
                     await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
                 }
                 return 0;

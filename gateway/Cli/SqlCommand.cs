@@ -12,7 +12,12 @@ public static class SqlCommand
     {
         var execute = new Option<string?>("--execute", "-e") { Description = "Run one statement (or several separated by ';') and exit." };
         var host = new Option<string>("--host") { Description = "Gateway host.", DefaultValueFactory = _ => "127.0.0.1" };
-        var port = new Option<int>("--port", "-p") { Description = "Gateway binary port.", DefaultValueFactory = _ => 10000 };
+        var port = new Option<int?>("--port", "-p") { Description = "Gateway port (default 10000, or 10001 with --http)." };
+        var http = new Option<bool>("--http") { Description = "Use HiveServer2 over HTTP (transportMode=http)." };
+        var httpPath = new Option<string>("--http-path") { Description = "HTTP endpoint path.", DefaultValueFactory = _ => "/cliservice" };
+        var tls = new Option<bool>("--tls") { Description = "Use TLS (https with --http)." };
+        var tlsCa = new Option<FileInfo?>("--tls-ca") { Description = "PEM file of the CA (or self-signed certificate) to trust instead of the system store; implies --tls." };
+        var token = new Option<string?>("--token") { Description = "Bearer token for --http; environment variable GATEWAY_TOKEN works too." };
         var user = new Option<string>("--user", "-u") { Description = "User name.", DefaultValueFactory = _ => Environment.UserName };
         var password = new Option<string?>("--password") { Description = "Password (SASL PLAIN); environment variable GATEWAY_PASSWORD works too." };
         var noSasl = new Option<bool>("--nosasl") { Description = "Connect without SASL (auth=noSasl)." };
@@ -20,14 +25,21 @@ public static class SqlCommand
         var maxRows = new Option<int>("--max-rows") { Description = "Rows shown per statement (the rest is counted, not printed).", DefaultValueFactory = _ => 1000 };
         var command = new Command("sql", "Run SQL against a running gateway (interactive when -e is not given).")
         {
-            execute, host, port, user, password, noSasl, database, maxRows,
+            execute, host, port, user, password, noSasl, database, maxRows, http, httpPath, tls, tlsCa, token,
         };
         command.SetAction(async (parse, ct) =>
         {
+            var useHttp = parse.GetValue(http);
+            var ca = parse.GetValue(tlsCa);
             var options = new HiveConnectionOptions
             {
                 Host = parse.GetValue(host)!,
-                Port = parse.GetValue(port),
+                Port = parse.GetValue(port) ?? (useHttp ? 10001 : 10000),
+                Transport = useHttp ? HiveTransportMode.Http : HiveTransportMode.Binary,
+                HttpPath = parse.GetValue(httpPath)!,
+                Tls = ca is not null ? Gateway.Protocol.Hive.ClientTlsOptions.TrustingPemFile(ca.FullName)
+                    : parse.GetValue(tls) ? new Gateway.Protocol.Hive.ClientTlsOptions() : null,
+                BearerToken = parse.GetValue(token) ?? (useHttp ? Environment.GetEnvironmentVariable("GATEWAY_TOKEN") : null),
                 User = parse.GetValue(user)!,
                 Password = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("GATEWAY_PASSWORD") ?? "x",
                 Auth = parse.GetValue(noSasl) ? HiveAuthMode.NoSasl : HiveAuthMode.SaslPlain,
@@ -38,7 +50,7 @@ public static class SqlCommand
             {
                 connection = await HiveConnection.OpenAsync(options, ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is HiveClientException or System.Net.Sockets.SocketException or IOException)
+            catch (Exception ex) when (ex is HiveClientException or System.Net.Sockets.SocketException or IOException or HttpRequestException)
             {
                 await Console.Error.WriteLineAsync($"Cannot connect to {options.Host}:{options.Port}: {ex.Message}").ConfigureAwait(false);
                 return 2;

@@ -8,6 +8,8 @@ public sealed record GatewayOptions
     public const string SectionName = "Gateway";
 
     public BinaryListenerOptions Binary { get; init; } = new();
+    public HttpListenerOptions Http { get; init; } = new();
+    public TlsOptions Tls { get; init; } = new();
     public AuthOptions Auth { get; init; } = new();
     public LimitOptions Limits { get; init; } = new();
     public DuckDbOptions DuckDb { get; init; } = new();
@@ -23,6 +25,38 @@ public sealed record BinaryListenerOptions
     public bool Enabled { get; init; } = true;
     public string Host { get; init; } = "127.0.0.1";
     public int Port { get; init; } = 10000;
+
+    /// <summary>TLS on this listener; unset means on exactly when <see cref="TlsOptions.CertificatePath"/> is configured.</summary>
+    public bool? Tls { get; init; }
+}
+
+/// <summary>HiveServer2 over HTTP: one Thrift message per POST to <see cref="Path"/>.</summary>
+public sealed record HttpListenerOptions
+{
+    public bool Enabled { get; init; } = true;
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 10001;
+    public string Path { get; init; } = "/cliservice";
+
+    /// <summary>TLS on this listener; unset means on exactly when <see cref="TlsOptions.CertificatePath"/> is configured.</summary>
+    public bool? Tls { get; init; }
+}
+
+/// <summary>The server certificate shared by the listeners that use TLS.</summary>
+public sealed record TlsOptions
+{
+    /// <summary>A PEM certificate (optionally followed by its chain) or a PKCS#12/PFX file.</summary>
+    public string? CertificatePath { get; init; }
+
+    /// <summary>The PEM private key when <see cref="CertificatePath"/> is PEM (omit when the key is in the same file).</summary>
+    public string? KeyPath { get; init; }
+
+    /// <summary>The PFX password, or the password of an encrypted PEM key.</summary>
+    public string? Password { get; init; }
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(CertificatePath);
+
+    public bool Enabled(bool? listenerTls) => listenerTls ?? IsConfigured;
 }
 
 public enum AuthMode
@@ -42,6 +76,71 @@ public sealed record AuthOptions
 
     /// <summary>Allows <see cref="AuthMode.None"/> on a non-loopback address. Off by default: an open gateway on a network is a mistake.</summary>
     public bool AllowUnauthenticatedNetworkAccess { get; init; }
+
+    /// <summary>Static bearer tokens for HTTP (<c>Authorization: Bearer</c>, or Basic with user <c>token</c>).</summary>
+    public IReadOnlyList<StaticTokenOptions> Tokens { get; init; } = [];
+
+    /// <summary>JWT bearer tokens for HTTP, validated against configured keys.</summary>
+    public JwtOptions Jwt { get; init; } = new();
+
+    /// <summary>The signed cookie that spares HTTP clients a credential check on every request.</summary>
+    public AuthCookieOptions Cookie { get; init; } = new();
+
+    public bool BearerConfigured => Tokens.Count > 0 || Jwt.Enabled;
+}
+
+public sealed record StaticTokenOptions
+{
+    public string? User { get; init; }
+
+    /// <summary>The token itself (at least 16 characters).</summary>
+    public string? Token { get; init; }
+
+    /// <summary>Instead of <see cref="Token"/>: the hex SHA-256 of the token, so the config holds no secret.</summary>
+    public string? TokenSha256 { get; init; }
+}
+
+public sealed record JwtOptions
+{
+    /// <summary>Shared secret for HS256/384/512: UTF-8 text, or <c>base64:</c> followed by base64 (at least 32 bytes).</summary>
+    public string? HmacSecret { get; init; }
+
+    /// <summary>PEM file with an RSA or EC public key (or a certificate): RS256/384/512, PS256/384/512, ES256/384/512.</summary>
+    public string? PublicKeyPath { get; init; }
+
+    /// <summary>A JSON Web Key Set file; a token's <c>kid</c> picks the key. Re-read when it changes.</summary>
+    public string? JwksPath { get; init; }
+
+    /// <summary>Required value of the <c>iss</c> claim.</summary>
+    public string? Issuer { get; init; }
+
+    /// <summary>Value the <c>aud</c> claim (a string or an array) must contain.</summary>
+    public string? Audience { get; init; }
+
+    /// <summary>Accepted <c>alg</c> values; empty means every algorithm the configured keys support.</summary>
+    public IReadOnlyList<string> Algorithms { get; init; } = [];
+
+    /// <summary>The claim that names the user.</summary>
+    public string UserClaim { get; init; } = "sub";
+
+    /// <summary>Tolerance for <c>exp</c> and <c>nbf</c> against this gateway's clock.</summary>
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(1);
+
+    public bool Enabled => HmacSecret is not null || PublicKeyPath is not null || JwksPath is not null;
+}
+
+public sealed record AuthCookieOptions
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>How long a cookie is accepted (never beyond the expiry of the JWT it was issued for).</summary>
+    public TimeSpan Lifetime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Base64 HMAC key (at least 32 bytes) so several gateways accept each other's cookies; unset means
+    /// a random key per process (cookies then end with a restart).
+    /// </summary>
+    public string? Key { get; init; }
 }
 
 public sealed record LimitOptions
@@ -95,21 +194,36 @@ public sealed record ResultOptions
 
 public static class GatewayOptionsValidator
 {
+    /// <summary>JWS algorithms the gateway verifies. "none" is never among them.</summary>
+    public static readonly IReadOnlySet<string> JwtAlgorithms = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+    };
+
+    public const int MinStaticTokenLength = 16;
+    public const int MinHmacKeyBytes = 32;
+
     public static IReadOnlyList<string> Validate(GatewayOptions o)
     {
         var errors = new List<string>();
-        if (o.Binary.Enabled)
+        if (o.Binary.Enabled) ValidateListener(errors, "Binary", o.Binary.Host, o.Binary.Port, o.Binary.Tls, o);
+        if (o.Http.Enabled)
         {
-            if (o.Binary.Port is < 0 or > 65535) errors.Add($"Gateway:Binary:Port must be 0..65535 (was {o.Binary.Port}).");
-            if (!IPAddress.TryParse(o.Binary.Host, out _) && o.Binary.Host is not ("localhost" or "*" or "0.0.0.0"))
+            ValidateListener(errors, "Http", o.Http.Host, o.Http.Port, o.Http.Tls, o);
+            if (string.IsNullOrWhiteSpace(o.Http.Path) || !o.Http.Path.StartsWith('/') || o.Http.Path.IndexOfAny(['?', '#', ' ']) >= 0)
             {
-                errors.Add($"Gateway:Binary:Host must be an IP address, 'localhost' or '*' (was '{o.Binary.Host}').");
-            }
-            if (o.Auth.Mode == AuthMode.None && !IsLoopback(o.Binary.Host) && !o.Auth.AllowUnauthenticatedNetworkAccess)
-            {
-                errors.Add($"Gateway:Auth:Mode is None but Gateway:Binary:Host '{o.Binary.Host}' is not loopback: choose an auth mode or set Gateway:Auth:AllowUnauthenticatedNetworkAccess=true.");
+                errors.Add($"Gateway:Http:Path must start with '/' and hold no '?', '#' or spaces (was '{o.Http.Path}').");
             }
         }
+        if (o.Binary.Enabled && o.Http.Enabled && o.Binary.Port == o.Http.Port && o.Binary.Port != 0)
+        {
+            errors.Add($"Gateway:Binary:Port and Gateway:Http:Port are both {o.Binary.Port}: the listeners need different ports.");
+        }
+        if (!o.Tls.IsConfigured && (o.Tls.KeyPath is not null || o.Tls.Password is not null))
+        {
+            errors.Add("Gateway:Tls:KeyPath and Gateway:Tls:Password need Gateway:Tls:CertificatePath.");
+        }
+        ValidateAuth(errors, o.Auth);
         var l = o.Limits;
         if (l.MaxMessageBytes < 1024) errors.Add("Gateway:Limits:MaxMessageBytes must be at least 1024.");
         if (l.MaxConnections < 1) errors.Add("Gateway:Limits:MaxConnections must be positive.");
@@ -125,6 +239,101 @@ public static class GatewayOptionsValidator
         if (string.IsNullOrWhiteSpace(o.DuckDb.File)) errors.Add("Gateway:DuckDb:File must be set.");
         if (o.DuckDb.Threads is < 1) errors.Add("Gateway:DuckDb:Threads must be positive.");
         return errors;
+    }
+
+    private static void ValidateListener(List<string> errors, string name, string host, int port, bool? tls, GatewayOptions o)
+    {
+        if (port is < 0 or > 65535) errors.Add($"Gateway:{name}:Port must be 0..65535 (was {port}).");
+        if (!IPAddress.TryParse(host, out _) && host is not ("localhost" or "*" or "0.0.0.0"))
+        {
+            errors.Add($"Gateway:{name}:Host must be an IP address, 'localhost' or '*' (was '{host}').");
+        }
+        if (o.Auth.Mode == AuthMode.None && !IsLoopback(host) && !o.Auth.AllowUnauthenticatedNetworkAccess)
+        {
+            errors.Add($"Gateway:Auth:Mode is None but Gateway:{name}:Host '{host}' is not loopback: choose an auth mode or set Gateway:Auth:AllowUnauthenticatedNetworkAccess=true.");
+        }
+        if (tls == true && !o.Tls.IsConfigured)
+        {
+            errors.Add($"Gateway:{name}:Tls is true but no certificate is configured: set Gateway:Tls:CertificatePath.");
+        }
+    }
+
+    private static void ValidateAuth(List<string> errors, AuthOptions a)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < a.Tokens.Count; i++)
+        {
+            var t = a.Tokens[i];
+            var key = $"Gateway:Auth:Tokens:{i}";
+            if (t is null)
+            {
+                errors.Add($"{key} is empty.");
+                continue;
+            }
+            if (string.IsNullOrWhiteSpace(t.User) || t.User.Any(char.IsControl)) errors.Add($"{key}:User must name the user the token stands for.");
+            if ((t.Token is null) == (t.TokenSha256 is null))
+            {
+                errors.Add($"{key} needs exactly one of Token or TokenSha256.");
+            }
+            else if (t.Token is not null && t.Token.Length < MinStaticTokenLength)
+            {
+                errors.Add($"{key}:Token must be at least {MinStaticTokenLength} characters (use a random value, e.g. 'openssl rand -hex 32').");
+            }
+            else if (t.TokenSha256 is not null && (t.TokenSha256.Length != 64 || !t.TokenSha256.All(char.IsAsciiHexDigit)))
+            {
+                errors.Add($"{key}:TokenSha256 must be 64 hex digits (the SHA-256 of the token, e.g. from 'printf %s TOKEN | sha256sum').");
+            }
+            var digest = t.Token is not null ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(t.Token))) : t.TokenSha256?.ToLowerInvariant();
+            if (digest is not null && !seen.Add(digest)) errors.Add($"{key} repeats a token configured before it.");
+        }
+
+        var jwt = a.Jwt;
+        if (jwt.Enabled)
+        {
+            if (string.IsNullOrWhiteSpace(jwt.Issuer)) errors.Add("Gateway:Auth:Jwt:Issuer must be set: tokens are accepted only from the configured issuer.");
+            if (string.IsNullOrWhiteSpace(jwt.Audience)) errors.Add("Gateway:Auth:Jwt:Audience must be set: tokens are accepted only when issued for this gateway.");
+            if (string.IsNullOrWhiteSpace(jwt.UserClaim)) errors.Add("Gateway:Auth:Jwt:UserClaim must name a claim (default 'sub').");
+            if (jwt.ClockSkew < TimeSpan.Zero || jwt.ClockSkew > TimeSpan.FromMinutes(10)) errors.Add("Gateway:Auth:Jwt:ClockSkew must be between 0 and 10 minutes.");
+            if (jwt.HmacSecret is not null && DecodeSecret(jwt.HmacSecret) is not { Length: >= MinHmacKeyBytes })
+            {
+                errors.Add($"Gateway:Auth:Jwt:HmacSecret must be at least {MinHmacKeyBytes} bytes (text, or 'base64:' and valid base64).");
+            }
+            foreach (var alg in jwt.Algorithms)
+            {
+                if (!JwtAlgorithms.Contains(alg))
+                {
+                    errors.Add(string.Equals(alg, "none", StringComparison.OrdinalIgnoreCase)
+                        ? "Gateway:Auth:Jwt:Algorithms must not contain 'none': unsigned tokens are never accepted."
+                        : $"Gateway:Auth:Jwt:Algorithms: '{alg}' is not supported (supported: {string.Join(", ", JwtAlgorithms)}).");
+                }
+            }
+        }
+        else if (jwt.Issuer is not null || jwt.Audience is not null || jwt.Algorithms.Count > 0)
+        {
+            errors.Add("Gateway:Auth:Jwt is configured without a key: set HmacSecret, PublicKeyPath or JwksPath.");
+        }
+
+        if (a.Cookie.Lifetime <= TimeSpan.Zero || a.Cookie.Lifetime > TimeSpan.FromDays(7)) errors.Add("Gateway:Auth:Cookie:Lifetime must be between 0 and 7 days.");
+        if (a.Cookie.Key is not null && DecodeBase64(a.Cookie.Key) is not { Length: >= MinHmacKeyBytes })
+        {
+            errors.Add($"Gateway:Auth:Cookie:Key must be base64 of at least {MinHmacKeyBytes} bytes (e.g. 'openssl rand -base64 32').");
+        }
+    }
+
+    /// <summary>An HMAC secret: UTF-8 text, or <c>base64:</c> and base64. Null when the base64 is invalid.</summary>
+    public static byte[]? DecodeSecret(string secret) =>
+        secret.StartsWith("base64:", StringComparison.Ordinal) ? DecodeBase64(secret["base64:".Length..]) : System.Text.Encoding.UTF8.GetBytes(secret);
+
+    public static byte[]? DecodeBase64(string text)
+    {
+        try
+        {
+            return Convert.FromBase64String(text.Trim());
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     public static bool IsLoopback(string host) =>

@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,7 +20,7 @@ namespace Gateway.Server.Hosting;
 
 /// <summary>
 /// Builds the one Kestrel host that serves every endpoint: the HiveServer2 binary listener as a
-/// connection handler on a raw TCP endpoint (HTTP transports join it in the same host later).
+/// connection handler on a raw TCP endpoint and HiveServer2 over HTTP, each optionally behind TLS.
 /// </summary>
 public static class GatewayHost
 {
@@ -40,6 +42,18 @@ public static class GatewayHost
         return options;
     }
 
+    /// <summary>Loads the files the configuration names (certificate, JWT keys); every problem is reported at once.</summary>
+    public static GatewaySecurity LoadSecurity(GatewayOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        // A configured certificate is checked even when every listener opts out of TLS: a broken file is a mistake either way.
+        var tls = TlsCertificateLoader.Load(options.Tls, time, errors);
+        var jwtKeys = options.Auth.Jwt.Enabled ? JwtKeyProvider.Load(options.Auth.Jwt, errors) : null;
+        if (errors.Count > 0) throw new GatewayConfigurationException(errors);
+        return new GatewaySecurity(tls, jwtKeys);
+    }
+
     /// <summary>Builds (but does not start) the host. <paramref name="configure"/> adds configuration sources after the defaults.</summary>
     public static async Task<WebApplication> BuildAsync(string[] args, Action<IConfigurationBuilder>? configure = null, CancellationToken cancellationToken = default, Action<IServiceCollection>? services = null)
     {
@@ -53,6 +67,7 @@ public static class GatewayHost
             o.TimestampFormat = "HH:mm:ss ";
         });
         var options = LoadOptions(builder.Configuration);
+        var security = LoadSecurity(options, TimeProvider.System);
         Directory.CreateDirectory(options.DataFolder);
 
         var engine = await EngineFactory.CreateDefaultAsync(options, cancellationToken).ConfigureAwait(false);
@@ -65,6 +80,21 @@ public static class GatewayHost
             AuthMode.PasswordFile => new PasswordFileAuthenticator(PasswordFileAuthenticator.ResolvePath(options), sp.GetRequiredService<TimeProvider>()),
             _ => new NoneAuthenticator(),
         });
+        builder.Services.AddSingleton(new StaticTokenAuthenticator(options.Auth.Tokens));
+        builder.Services.AddSingleton(sp =>
+        {
+            var time = sp.GetRequiredService<TimeProvider>();
+            if (security.JwtKeys is { } keys) keys.Logger = sp.GetRequiredService<ILogger<JwtKeyProvider>>();
+            return new HttpAuthenticator(
+                options.Auth,
+                sp.GetRequiredService<IPasswordAuthenticator>(),
+                sp.GetRequiredService<StaticTokenAuthenticator>(),
+                security.JwtKeys is { } jwtKeys ? new JwtValidator(options.Auth.Jwt, jwtKeys, time) : null,
+                options.Auth.Cookie.Enabled ? AuthCookie.Create(options.Auth.Cookie, time) : null);
+        });
+        builder.Services.AddSingleton<HttpThriftHandler>();
+        var endpoints = new GatewayEndpoints(options);
+        builder.Services.AddSingleton(endpoints);
         builder.Services.AddHostedService<SessionSweeper>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         services?.Invoke(builder.Services);
@@ -72,14 +102,37 @@ public static class GatewayHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxConcurrentConnections = options.Limits.MaxConnections;
+            kestrel.AddServerHeader = false;
+            // HS2 bodies are single Thrift messages; this also bounds what Kestrel drains after a refusal.
+            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxMessageBytes;
             if (options.Binary.Enabled)
             {
-                var address = ParseAddress(options.Binary.Host);
-                kestrel.Listen(address, options.Binary.Port, listen => listen.UseConnectionHandler<BinaryConnectionHandler>());
+                kestrel.Listen(ParseAddress(options.Binary.Host), options.Binary.Port, listen =>
+                {
+                    endpoints.BinaryListen = listen;
+                    if (endpoints.BinaryTls)
+                    {
+                        // Only the HS2 binary protocol runs inside this TLS: advertise no HTTP/2 in ALPN.
+                        listen.Protocols = HttpProtocols.Http1;
+                        listen.UseHttps(HttpsOptions(security.Tls!));
+                    }
+                    listen.UseConnectionHandler<BinaryConnectionHandler>();
+                });
+            }
+            if (options.Http.Enabled)
+            {
+                kestrel.Listen(ParseAddress(options.Http.Host), options.Http.Port, listen =>
+                {
+                    endpoints.HttpListen = listen;
+                    // HTTP/2 needs ALPN, so cleartext stays HTTP/1.1 (keep-alive).
+                    listen.Protocols = endpoints.HttpTls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                    if (endpoints.HttpTls) listen.UseHttps(HttpsOptions(security.Tls!));
+                });
             }
         });
 
         var app = builder.Build();
+        if (options.Http.Enabled) app.Run(app.Services.GetRequiredService<HttpThriftHandler>().InvokeAsync);
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             app.Services.GetRequiredService<SessionManager>().DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -87,6 +140,14 @@ public static class GatewayHost
         });
         return app;
     }
+
+    private static HttpsConnectionAdapterOptions HttpsOptions(TlsCertificate tls) => new()
+    {
+        ServerCertificate = tls.Certificate,
+        ServerCertificateChain = tls.Chain,
+        ClientCertificateMode = ClientCertificateMode.NoCertificate,
+        HandshakeTimeout = TimeSpan.FromSeconds(10),
+    };
 
     private static IPAddress ParseAddress(string host) => host switch
     {
@@ -101,6 +162,29 @@ public static class GatewayHost
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         return [.. addresses.Select(a => new Uri(a.Replace("*", "localhost", StringComparison.Ordinal)).Port)];
     }
+}
+
+/// <summary>What <see cref="GatewayHost.LoadSecurity"/> loaded: the server certificate and the JWT keys.</summary>
+public sealed record GatewaySecurity(TlsCertificate? Tls, JwtKeyProvider? JwtKeys);
+
+/// <summary>The listeners as configured and, once the host has started, as bound (port 0 becomes a real port).</summary>
+public sealed class GatewayEndpoints(GatewayOptions options)
+{
+    internal ListenOptions? BinaryListen { get; set; }
+    internal ListenOptions? HttpListen { get; set; }
+
+    public bool BinaryTls { get; } = options.Binary.Enabled && options.Tls.Enabled(options.Binary.Tls);
+    public bool HttpTls { get; } = options.Http.Enabled && options.Tls.Enabled(options.Http.Tls);
+    public string HttpPath { get; } = options.Http.Path;
+
+    public IPEndPoint? Binary => BinaryListen?.IPEndPoint;
+    public IPEndPoint? Http => HttpListen?.IPEndPoint;
+
+    /// <summary>The HTTP endpoint's URL as clients on this machine reach it.</summary>
+    public Uri? HttpUri => Http is { } ep ? new Uri($"{(HttpTls ? "https" : "http")}://{Reachable(ep.Address)}:{ep.Port}{HttpPath}") : null;
+
+    private static string Reachable(IPAddress address) =>
+        address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? "127.0.0.1" : address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
 }
 
 public sealed class GatewayConfigurationException(IReadOnlyList<string> errors)

@@ -9,6 +9,7 @@ using Gateway.Server.Configuration;
 using Gateway.Server.Hive;
 using Gateway.Server.Sessions;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Server.Listeners;
@@ -48,6 +49,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         var output = connection.Transport.Output;
         var ct = connection.ConnectionClosed;
         var remote = connection.RemoteEndPoint?.ToString();
+        var tls = connection.Features.Get<ITlsHandshakeFeature>() is not null ? "+tls" : "";
         try
         {
             var first = await input.ReadAsync(ct).ConfigureAwait(false);
@@ -63,7 +65,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                 case (byte)SaslStatus.Start:
                     var user = await NegotiateSaslAsync(input, output, remote, ct).ConfigureAwait(false);
                     if (user is null) return;
-                    await ServeAsync(input, output, new CallerContext(user, id, remote, "binary+sasl"), framed: true, userFromRequest: false, ct).ConfigureAwait(false);
+                    await ServeAsync(input, output, new CallerContext(user, id, remote, "binary+sasl" + tls), framed: true, userFromRequest: false, ct).ConfigureAwait(false);
                     break;
                 case 0x80 or 0x00:
                     if (_options.Auth.Mode != AuthMode.None)
@@ -71,7 +73,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                         await RefuseUnauthenticatedAsync(input, output, ct).ConfigureAwait(false);
                         return;
                     }
-                    await ServeAsync(input, output, new CallerContext("anonymous", id, remote, "binary"), framed: false, userFromRequest: true, ct).ConfigureAwait(false);
+                    await ServeAsync(input, output, new CallerContext("anonymous", id, remote, "binary" + tls), framed: false, userFromRequest: true, ct).ConfigureAwait(false);
                     break;
                 default:
                     LogBadFirstByte(_logger, remote, mode);

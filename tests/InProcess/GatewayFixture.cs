@@ -12,15 +12,24 @@ public sealed class GatewayInstance : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private GatewayInstance(WebApplication app, string dataFolder, int port)
+    private GatewayInstance(WebApplication app, string dataFolder)
     {
         _app = app;
         DataFolder = dataFolder;
-        Port = port;
+        Endpoints = app.Services.GetRequiredService<GatewayEndpoints>();
     }
 
     public string DataFolder { get; }
-    public int Port { get; }
+    public GatewayEndpoints Endpoints { get; }
+
+    /// <summary>The binary listener's port.</summary>
+    public int Port => Endpoints.Binary?.Port ?? throw new InvalidOperationException("The binary listener is disabled.");
+
+    public int HttpPort => Endpoints.Http?.Port ?? throw new InvalidOperationException("The HTTP listener is disabled.");
+
+    /// <summary>The HTTP endpoint, e.g. http://127.0.0.1:port/cliservice.</summary>
+    public Uri HttpUri => Endpoints.HttpUri ?? throw new InvalidOperationException("The HTTP listener is disabled.");
+
     public IServiceProvider Services => _app.Services;
 
     public static async Task<GatewayInstance> StartAsync(IDictionary<string, string?>? settings = null, string? dataFolder = null, TimeProvider? time = null)
@@ -30,6 +39,7 @@ public sealed class GatewayInstance : IAsyncDisposable
         {
             ["Gateway:DataFolder"] = dataFolder,
             ["Gateway:Binary:Port"] = "0",
+            ["Gateway:Http:Port"] = "0",
             ["Gateway:DuckDb:DemoData"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
         };
@@ -37,7 +47,7 @@ public sealed class GatewayInstance : IAsyncDisposable
         var app = await GatewayHost.BuildAsync([], cfg => cfg.AddInMemoryCollection(config), default,
             services => { if (time is not null) services.AddSingleton(time); });
         await app.StartAsync();
-        return new GatewayInstance(app, dataFolder, GatewayHost.BoundPorts(app)[0]);
+        return new GatewayInstance(app, dataFolder);
     }
 
     public Task<HiveConnection> ConnectAsync(string user = "tester", string password = "x", HiveAuthMode auth = HiveAuthMode.SaslPlain,
@@ -51,6 +61,23 @@ public sealed class GatewayInstance : IAsyncDisposable
             ProtocolVersion = version,
             Database = database,
             Configuration = configuration,
+        });
+
+    /// <summary>A session over HTTP (https when the listener has TLS, trusting the test certificate).</summary>
+    public Task<HiveConnection> ConnectHttpAsync(string user = "tester", string password = "x", HiveAuthMode auth = HiveAuthMode.SaslPlain, string? bearer = null,
+        TProtocolVersion version = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, string? database = null) =>
+        HiveConnection.OpenAsync(new HiveConnectionOptions
+        {
+            Transport = HiveTransportMode.Http,
+            Port = HttpPort,
+            HttpPath = Endpoints.HttpPath,
+            Tls = Endpoints.HttpTls ? TestCertificate.ClientTls : null,
+            User = user,
+            Password = password,
+            Auth = auth,
+            BearerToken = bearer,
+            ProtocolVersion = version,
+            Database = database,
         });
 
     public async ValueTask DisposeAsync()

@@ -1,19 +1,62 @@
 // Drives the gateway with the npm `hive-driver` client and prints one JSON document of what it saw.
-// Usage: node hive-driver-check.js <host> <port> <nosasl|plain> <user> <password>
+// Usage: node hive-driver-check.js <host> <port> <nosasl|plain|http|https> <user> <password> [httpPath] [caFile]
+// http/https use hive-driver's HttpConnection with Basic auth (PlainHttpAuthentication); https trusts
+// only the given CA file and keeps certificate verification on.
 'use strict';
+const fs = require('fs');
 const hive = require('hive-driver');
 const { TCLIService, TCLIService_types: T } = hive.thrift;
 
-const [host, port, mode, user, password] = process.argv.slice(2);
+const [host, port, mode, user, password, httpPath, caFile] = process.argv.slice(2);
 const LONG_QUERY = 'SELECT sum(a.range * b.range) FROM range(200000) a, range(200000) b';
+const isHttp = mode === 'http' || mode === 'https';
+
+function httpOptions(ca) {
+  const options = { path: httpPath || '/cliservice' };
+  if (mode === 'https') {
+    options.https = true;
+    if (ca) options.ca = ca;
+    // hive-driver turns verification off whenever `https` is set; turn it back on.
+    options.nodeOptions = { rejectUnauthorized: true };
+  }
+  return options;
+}
+
+async function connect(client, pass, ca) {
+  if (isHttp) {
+    return client.connect({ host, port: Number(port), options: httpOptions(ca) }, new hive.connections.HttpConnection(),
+      new hive.auth.PlainHttpAuthentication({ username: user, password: pass }));
+  }
+  const auth = mode === 'plain'
+    ? new hive.auth.PlainTcpAuthentication({ username: user, password: pass })
+    : new hive.auth.NoSaslAuthentication();
+  return client.connect({ host, port: Number(port) }, new hive.connections.TcpConnection(), auth);
+}
+
+// Over HTTP a refused request surfaces as an 'error' event on the client, not as a rejected call.
+async function openSessionOrError(pass, ca) {
+  const client = new hive.HiveClient(TCLIService, T);
+  const failed = new Promise((resolve) => client.on('error', (e) => resolve(e)));
+  await connect(client, pass, ca);
+  const outcome = await Promise.race([
+    client.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, username: user })
+      .then(async (s) => { await s.close(); return { ok: true }; }),
+    failed.then((e) => ({
+      ok: false,
+      statusCode: e.statusCode || null,
+      code: e.code || null,
+      wwwAuthenticate: e.response && e.response.headers ? e.response.headers['www-authenticate'] || null : null,
+    })),
+  ]);
+  client.close();
+  return outcome;
+}
 
 async function main() {
+  const ca = caFile ? fs.readFileSync(caFile) : undefined;
   const client = new hive.HiveClient(TCLIService, T);
   client.on('error', (e) => { console.error('client error', e); });
-  const auth = mode === 'plain'
-    ? new hive.auth.PlainTcpAuthentication({ username: user, password })
-    : new hive.auth.NoSaslAuthentication();
-  await client.connect({ host, port: Number(port) }, new hive.connections.TcpConnection(), auth);
+  await connect(client, password, ca);
   const session = await client.openSession({
     client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10,
     username: user,
@@ -89,6 +132,10 @@ async function main() {
 
   await session.close();
   await client.close();
+  if (isHttp) {
+    out.badPassword = await openSessionOrError(password + '-wrong', ca);
+    if (mode === 'https') out.untrusted = await openSessionOrError(password, undefined);
+  }
   process.stdout.write(JSON.stringify(out));
 }
 

@@ -1,0 +1,143 @@
+using System.Text;
+using Gateway.Server.Configuration;
+
+namespace Gateway.Server.Auth;
+
+public enum HttpAuthFailure
+{
+    None,
+    /// <summary>No Authorization header (and no valid cookie) where credentials are required.</summary>
+    MissingCredentials,
+    /// <summary>Basic credentials that are malformed or wrong.</summary>
+    InvalidBasic,
+    /// <summary>A bearer token (or Basic user <c>token</c>) that does not validate.</summary>
+    InvalidToken,
+    /// <summary>An Authorization scheme other than Basic or Bearer.</summary>
+    UnsupportedScheme,
+}
+
+/// <summary>Who an HTTP request is from, or why it is refused.</summary>
+public sealed record HttpAuthResult
+{
+    public bool Succeeded => Failure == HttpAuthFailure.None;
+    public HttpAuthFailure Failure { get; init; }
+    public string? Reason { get; init; }
+    public string User { get; init; } = "anonymous";
+
+    /// <summary>Nobody was identified (Auth:Mode None, no credentials): OpenSession's user name counts.</summary>
+    public bool UserFromRequest { get; init; }
+
+    /// <summary>Identified by a valid cookie: no new cookie is needed.</summary>
+    public bool FromCookie { get; init; }
+
+    /// <summary>When the credential itself stops being valid (a JWT's exp): a cookie never outlives it.</summary>
+    public DateTimeOffset? CredentialExpires { get; init; }
+
+    public static HttpAuthResult Fail(HttpAuthFailure failure, string reason) => new() { Failure = failure, Reason = reason };
+}
+
+/// <summary>
+/// Authenticates one HTTP request: a valid session cookie first, then the Authorization header —
+/// Basic against the password provider SASL PLAIN uses (user <c>token</c> means the password is a
+/// bearer token, the convention of Databricks/Simba drivers), or Bearer against the static tokens and
+/// the JWT keys. With Auth:Mode None credentials are optional, but a bearer token that is presented
+/// is still checked when tokens are configured: a client relying on its token must not silently
+/// become someone else.
+/// </summary>
+public sealed class HttpAuthenticator
+{
+    public const string TokenUser = "token";
+
+    private readonly AuthOptions _options;
+    private readonly IPasswordAuthenticator _passwords;
+    private readonly StaticTokenAuthenticator _tokens;
+    private readonly JwtValidator? _jwt;
+
+    public HttpAuthenticator(AuthOptions options, IPasswordAuthenticator passwords, StaticTokenAuthenticator tokens, JwtValidator? jwt, AuthCookie? cookie)
+    {
+        _options = options;
+        _passwords = passwords;
+        _tokens = tokens;
+        _jwt = jwt;
+        Cookie = cookie;
+    }
+
+    /// <summary>The cookie signer; null when cookies are disabled.</summary>
+    public AuthCookie? Cookie { get; }
+
+    public bool BearerConfigured => _tokens.Count > 0 || _jwt is not null;
+
+    public async ValueTask<HttpAuthResult> AuthenticateAsync(string? authorization, IEnumerable<string?> cookieHeaders, CancellationToken cancellationToken)
+    {
+        if (Cookie is not null)
+        {
+            foreach (var value in AuthCookie.FindValues(cookieHeaders))
+            {
+                if (Cookie.Validate(value) is { } cookieUser) return new HttpAuthResult { User = cookieUser, FromCookie = true };
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(authorization))
+        {
+            return _options.Mode == AuthMode.None
+                ? new HttpAuthResult { UserFromRequest = true }
+                : HttpAuthResult.Fail(HttpAuthFailure.MissingCredentials, "authentication required: send HTTP Basic credentials or a Bearer token");
+        }
+
+        var space = authorization.IndexOf(' ', StringComparison.Ordinal);
+        var scheme = space < 0 ? authorization : authorization[..space];
+        var parameter = space < 0 ? "" : authorization[(space + 1)..].Trim();
+        if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return await BasicAsync(parameter, cancellationToken).ConfigureAwait(false);
+        if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!BearerConfigured)
+            {
+                return _options.Mode == AuthMode.None
+                    ? new HttpAuthResult { UserFromRequest = true }
+                    : HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, "bearer tokens are not configured on this gateway (Gateway:Auth:Tokens, Gateway:Auth:Jwt)");
+            }
+            return Bearer(parameter);
+        }
+        return HttpAuthResult.Fail(HttpAuthFailure.UnsupportedScheme, $"authorization scheme '{Truncate(scheme, 32)}' is not supported: use Basic or Bearer");
+    }
+
+    private async ValueTask<HttpAuthResult> BasicAsync(string parameter, CancellationToken cancellationToken)
+    {
+        string decoded;
+        try
+        {
+            decoded = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(Convert.FromBase64String(parameter));
+        }
+        catch (Exception ex) when (ex is FormatException or DecoderFallbackException)
+        {
+            return HttpAuthResult.Fail(HttpAuthFailure.InvalidBasic, "malformed Basic credentials (expected base64 of user:password)");
+        }
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0) return HttpAuthResult.Fail(HttpAuthFailure.InvalidBasic, "malformed Basic credentials (expected base64 of user:password)");
+        var user = decoded[..colon];
+        var password = decoded[(colon + 1)..];
+
+        if (string.Equals(user, TokenUser, StringComparison.Ordinal) && BearerConfigured) return Bearer(password);
+
+        var result = await _passwords.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded
+            ? new HttpAuthResult { User = result.User }
+            : HttpAuthResult.Fail(HttpAuthFailure.InvalidBasic, result.Error ?? "Invalid user name or password.");
+    }
+
+    private HttpAuthResult Bearer(string token)
+    {
+        if (token.Length == 0) return HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, "empty bearer token");
+        if (_tokens.Count > 0 && _tokens.Find(token) is { } user) return new HttpAuthResult { User = user };
+        if (_jwt is not null && JwtValidator.LooksLikeJwt(token))
+        {
+            var jwt = _jwt.Validate(token);
+            return jwt.Succeeded
+                ? new HttpAuthResult { User = jwt.User!, CredentialExpires = jwt.Expires }
+                : HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, jwt.Error!);
+        }
+        return HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, "unknown token");
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "...";
+}

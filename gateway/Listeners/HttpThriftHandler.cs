@@ -1,0 +1,300 @@
+using System.Buffers;
+using System.Text;
+using Gateway.Protocol.Hive;
+using Gateway.Protocol.Thrift;
+using Gateway.Server.Auth;
+using Gateway.Server.Configuration;
+using Gateway.Server.Hive;
+using Gateway.Server.Sessions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Server.Listeners;
+
+/// <summary>
+/// HiveServer2 over HTTP: each POST to the configured path carries one unframed Thrift binary
+/// message and gets the reply as its body. Requests are checked in a fixed order — path (404),
+/// method (405), content type (415), credentials (401), size (413), Thrift framing (400) — and every
+/// refusal is a short text reason that concerns this request only. Sessions opened here belong to
+/// their user, not to a TCP connection, so any request of that user (on any connection, or another
+/// gateway sharing the cookie key) may use them.
+/// </summary>
+public sealed partial class HttpThriftHandler
+{
+    public const string ThriftContentType = "application/x-thrift";
+    private const string Realm = "HiveServer2";
+
+    private readonly SessionManager _sessions;
+    private readonly HttpAuthenticator _auth;
+    private readonly GatewayOptions _options;
+    private readonly ThriftLimits _limits;
+    private readonly ILogger _logger;
+
+    public HttpThriftHandler(SessionManager sessions, HttpAuthenticator auth, GatewayOptions options, ILogger<HttpThriftHandler> logger)
+    {
+        _sessions = sessions;
+        _auth = auth;
+        _options = options;
+        _logger = logger;
+        _limits = ThriftLimits.Default with
+        {
+            MaxMessageSize = options.Limits.MaxMessageBytes,
+            MaxStringLength = Math.Min(ThriftLimits.Default.MaxStringLength, options.Limits.MaxMessageBytes),
+        };
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var ct = context.RequestAborted;
+        if (!PathMatches(request.Path))
+        {
+            await RefuseAsync(context, StatusCodes.Status404NotFound, $"not found: HiveServer2 answers POST {_options.Http.Path}").ConfigureAwait(false);
+            return;
+        }
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            context.Response.Headers.Allow = "POST";
+            await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, $"method {Sanitize(request.Method, 16)} not allowed: send each Thrift call as a POST").ConfigureAwait(false);
+            return;
+        }
+        if (UnsupportedContentType(request.ContentType) is { } contentTypeProblem)
+        {
+            await RefuseAsync(context, StatusCodes.Status415UnsupportedMediaType, contentTypeProblem).ConfigureAwait(false);
+            return;
+        }
+
+        var remote = context.Connection.RemoteIpAddress is { } ip ? $"{ip}:{context.Connection.RemotePort}" : null;
+        var auth = await _auth.AuthenticateAsync(request.Headers.Authorization.ToString(), request.Headers.Cookie, ct).ConfigureAwait(false);
+        if (!auth.Succeeded)
+        {
+            LogAuthFailed(_logger, remote, auth.Failure, auth.Reason!);
+            await ChallengeAsync(context, auth).ConfigureAwait(false);
+            return;
+        }
+
+        var max = _options.Limits.MaxMessageBytes;
+        if (request.ContentLength > max)
+        {
+            await TooLargeAsync(context, max).ConfigureAwait(false);
+            return;
+        }
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit) bodyLimit.MaxRequestBodySize = max;
+
+        using var body = new PooledBufferWriter((int)Math.Clamp(request.ContentLength ?? 4096, 64, max));
+        if (!await ReadBodyAsync(context, body, max).ConfigureAwait(false)) return;
+
+        if (FramingProblem(body.WrittenMemory) is { } problem)
+        {
+            LogBadRequest(_logger, remote, problem);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, problem).ConfigureAwait(false);
+            return;
+        }
+
+        var caller = new CallerContext(auth.User, null, remote, request.IsHttps ? "https" : "http");
+        var service = new HiveService(_sessions, _options, caller, auth.UserFromRequest, _logger);
+        using var reply = new PooledBufferWriter();
+        try
+        {
+            var outcome = await TCLIServiceDispatcher.DispatchAsync(body.WrittenMemory, service, reply, _limits, ct).ConfigureAwait(false);
+            if (outcome.HandlerException is { } bug) LogHandlerFault(_logger, outcome.MethodName, bug);
+            else if (!outcome.IsKnownMethod) LogUnknownMethod(_logger, remote, outcome.MethodName);
+        }
+        catch (ThriftProtocolException ex)
+        {
+            LogBadRequest(_logger, remote, ex.Message);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "malformed Thrift call: " + ex.Message).ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+        finally
+        {
+            service.ReplyWritten();
+        }
+
+        IssueCookie(context, auth, service.Caller.User);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = ThriftContentType;
+        response.ContentLength = reply.WrittenCount;
+        response.Headers.CacheControl = "no-store";
+        try
+        {
+            await response.Body.WriteAsync(reply.WrittenMemory, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client went away before the reply; its session stays for its next request.
+        }
+    }
+
+    private bool PathMatches(PathString path)
+    {
+        var configured = _options.Http.Path.TrimEnd('/');
+        var value = (path.Value ?? "").TrimEnd('/');
+        return string.Equals(value, configured, StringComparison.OrdinalIgnoreCase) || (configured.Length == 0 && value.Length == 0);
+    }
+
+    /// <summary>
+    /// Lenient on purpose: a missing type, <c>application/x-thrift</c>, <c>application/vnd.apache.thrift.binary</c>
+    /// or any type we do not know is read as binary protocol (and refused with 400 if it is not). Only the
+    /// Thrift protocols we cannot speak are named as such.
+    /// </summary>
+    private static string? UnsupportedContentType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType)) return null;
+        if (contentType.Contains("thrift.compact", StringComparison.OrdinalIgnoreCase)) return "the Thrift compact protocol is not supported: use the binary protocol (application/x-thrift)";
+        if (contentType.Contains("thrift.json", StringComparison.OrdinalIgnoreCase) || contentType.Contains("thrift+json", StringComparison.OrdinalIgnoreCase))
+        {
+            return "the Thrift JSON protocol is not supported: use the binary protocol (application/x-thrift)";
+        }
+        return null;
+    }
+
+    /// <summary>Copies the body into <paramref name="body"/>, never holding more than <paramref name="max"/> bytes.</summary>
+    private async Task<bool> ReadBodyAsync(HttpContext context, PooledBufferWriter body, int max)
+    {
+        var reader = context.Request.BodyReader;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (body.WrittenCount + buffer.Length > max)
+                {
+                    reader.AdvanceTo(buffer.End);
+                    await TooLargeAsync(context, max).ConfigureAwait(false);
+                    return false;
+                }
+                foreach (var segment in buffer)
+                {
+                    segment.Span.CopyTo(body.GetSpan(segment.Length));
+                    body.Advance(segment.Length);
+                }
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted) return true;
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            if (ex.StatusCode == StatusCodes.Status413PayloadTooLarge) await TooLargeAsync(context, max).ConfigureAwait(false);
+            else await RefuseAsync(context, StatusCodes.Status400BadRequest, "incomplete request body").ConfigureAwait(false);
+            return false;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Null when the body is exactly one whole Thrift message; otherwise why not.</summary>
+    private string? FramingProblem(ReadOnlyMemory<byte> body)
+    {
+        if (body.IsEmpty) return "empty body: expected one Thrift binary-protocol message";
+        try
+        {
+            if (!ThriftMessageScanner.TryMeasure(new ReadOnlySequence<byte>(body), _limits, out var length))
+            {
+                return $"truncated Thrift message ({body.Length} bytes received)";
+            }
+            return length == body.Length ? null : $"{body.Length - length} bytes after the Thrift message: send one message per request";
+        }
+        catch (ThriftProtocolException ex)
+        {
+            return "not a Thrift binary-protocol message: " + ex.Message;
+        }
+    }
+
+    private void IssueCookie(HttpContext context, HttpAuthResult auth, string user)
+    {
+        if (_auth.Cookie is not { } cookie || auth.FromCookie) return;
+        // Without credentials (Mode None) only a user named by OpenSession is worth remembering.
+        if (auth.UserFromRequest && string.Equals(user, "anonymous", StringComparison.Ordinal)) return;
+        var (value, expires, maxAge) = cookie.Issue(user, auth.CredentialExpires);
+        context.Response.Cookies.Append(AuthCookie.Name, value, new CookieOptions
+        {
+            Path = _options.Http.Path,
+            HttpOnly = true,
+            Secure = context.Request.IsHttps,
+            SameSite = SameSiteMode.Strict,
+            Expires = expires,
+            MaxAge = maxAge,
+        });
+    }
+
+    private async Task ChallengeAsync(HttpContext context, HttpAuthResult auth)
+    {
+        var headers = context.Response.Headers;
+        var reason = Sanitize(auth.Reason!, 200);
+        if (auth.Failure == HttpAuthFailure.InvalidToken)
+        {
+            headers.WWWAuthenticate = $"Bearer realm=\"{Realm}\", error=\"invalid_token\", error_description=\"{reason}\"";
+        }
+        else
+        {
+            var challenges = new List<string> { $"Basic realm=\"{Realm}\", charset=\"UTF-8\"" };
+            if (_auth.BearerConfigured) challenges.Add($"Bearer realm=\"{Realm}\"");
+            headers.WWWAuthenticate = challenges.ToArray();
+        }
+        await RefuseAsync(context, StatusCodes.Status401Unauthorized, reason).ConfigureAwait(false);
+    }
+
+    private static Task TooLargeAsync(HttpContext context, int max)
+    {
+        // The rest of the body is not worth draining: end the connection after this answer.
+        context.Response.Headers.Connection = "close";
+        return RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, $"request body larger than {max} bytes (Gateway:Limits:MaxMessageBytes)");
+    }
+
+    private static async Task RefuseAsync(HttpContext context, int status, string reason)
+    {
+        var response = context.Response;
+        if (response.HasStarted) return;
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        var text = Encoding.UTF8.GetBytes(reason + "\n");
+        response.ContentLength = text.Length;
+        try
+        {
+            await response.Body.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client is gone.
+        }
+    }
+
+    /// <summary>Printable ASCII without quotes or backslashes, for header values (reasons may echo client input).</summary>
+    internal static string Sanitize(string text, int max)
+    {
+        var sb = new StringBuilder(Math.Min(text.Length, max));
+        foreach (var c in text)
+        {
+            if (sb.Length >= max)
+            {
+                sb.Append("...");
+                break;
+            }
+            sb.Append(c is >= ' ' and <= '~' and not '"' and not '\\' ? c : '?');
+        }
+        return sb.ToString();
+    }
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "HTTP authentication failed from {Remote} ({Failure}): {Reason}")]
+    private static partial void LogAuthFailed(ILogger logger, string? remote, HttpAuthFailure failure, string reason);
+
+    [LoggerMessage(EventId = 311, Level = LogLevel.Warning, Message = "HTTP request from {Remote} refused: {Reason}")]
+    private static partial void LogBadRequest(ILogger logger, string? remote, string reason);
+
+    [LoggerMessage(EventId = 312, Level = LogLevel.Error, Message = "{Method} threw instead of answering with a status; the client got INTERNAL_ERROR")]
+    private static partial void LogHandlerFault(ILogger logger, string method, Exception ex);
+
+    [LoggerMessage(EventId = 313, Level = LogLevel.Debug, Message = "{Remote} called unknown method {Method}; answered UNKNOWN_METHOD")]
+    private static partial void LogUnknownMethod(ILogger logger, string? remote, string method);
+}
