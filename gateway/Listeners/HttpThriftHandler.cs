@@ -75,12 +75,13 @@ public sealed partial class HttpThriftHandler
         }
 
         var max = _options.Limits.MaxMessageBytes;
+        // Kestrel's own hard limit leaves room to discard one more message's worth after a 413 (see DrainAsync).
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit) bodyLimit.MaxRequestBodySize = 2L * max;
         if (request.ContentLength > max)
         {
             await TooLargeAsync(context, max).ConfigureAwait(false);
             return;
         }
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit) bodyLimit.MaxRequestBodySize = max;
 
         using var body = new PooledBufferWriter((int)Math.Clamp(request.ContentLength ?? 4096, 64, max));
         if (!await ReadBodyAsync(context, body, max).ConfigureAwait(false)) return;
@@ -244,11 +245,39 @@ public sealed partial class HttpThriftHandler
         await RefuseAsync(context, StatusCodes.Status401Unauthorized, reason).ConfigureAwait(false);
     }
 
-    private static Task TooLargeAsync(HttpContext context, int max)
+    private static async Task TooLargeAsync(HttpContext context, int max)
     {
-        // The rest of the body is not worth draining: end the connection after this answer.
         context.Response.Headers.Connection = "close";
-        return RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, $"request body larger than {max} bytes (Gateway:Limits:MaxMessageBytes)");
+        await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, $"request body larger than {max} bytes (Gateway:Limits:MaxMessageBytes)").ConfigureAwait(false);
+        await DrainAsync(context, max).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A lingering close: after the answer, read and discard (never keep) what the client is still
+    /// sending, up to <paramref name="budget"/> bytes and two seconds. Closing at once would reset the
+    /// connection under a client that is still writing, and it would see a broken pipe, not the 413.
+    /// </summary>
+    private static async Task DrainAsync(HttpContext context, long budget)
+    {
+        if (context.Request.ContentLength > 2L * budget) return;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await context.Response.CompleteAsync().ConfigureAwait(false);
+            var reader = context.Request.BodyReader;
+            for (long drained = 0; drained <= budget;)
+            {
+                var result = await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+                drained += result.Buffer.Length;
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) return;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or BadHttpRequestException or InvalidOperationException)
+        {
+            // Slow, endless or gone: the connection closes now.
+        }
     }
 
     private static async Task RefuseAsync(HttpContext context, int status, string reason)

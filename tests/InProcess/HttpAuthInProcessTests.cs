@@ -256,9 +256,20 @@ public class HttpAuthInProcessTests(HttpAuthFixture fixture) : IAsyncLifetime
         }
 
         // Chunked: no length to check up front, so the limit is enforced while reading.
-        using (var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new StreamContent(new ChunkedStream(4 * HttpAuthFixture.MaxMessageBytes)) })
+        using (var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new StreamContent(new ChunkedStream(3 * HttpAuthFixture.MaxMessageBytes / 2)) })
         {
             request.Headers.TransferEncodingChunked = true;
+            request.Headers.TryAddWithoutValidation("Authorization", auth);
+            using var r = await _raw.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, r.StatusCode);
+        }
+
+        // A huge declared length with Expect: 100-continue is refused before the client sends anything.
+        var huge = new StreamContent(new ChunkedStream(int.MaxValue));
+        huge.Headers.ContentLength = 1L << 40;
+        using (var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = huge })
+        {
+            request.Headers.ExpectContinue = true;
             request.Headers.TryAddWithoutValidation("Authorization", auth);
             using var r = await _raw.SendAsync(request);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, r.StatusCode);
