@@ -6,13 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== installing real-client test dependencies (npm)"
-if ! npm_ci_log=$(cd tests/clients && npm ci --no-audit --no-fund --loglevel=error 2>&1); then
-  # npm ci refuses a lock file that lists an optional platform package the registry does not serve
-  # (@databricks/sql names one per OS); npm install accepts that and installs the locked versions.
-  echo "$npm_ci_log" | grep -m2 -E "Missing:|npm error code" || true
-  echo "== npm ci refused the lock file; installing the locked versions with npm install --no-save"
-  (cd tests/clients && npm install --no-save --no-audit --no-fund --loglevel=error)
-fi
+(cd tests/clients && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== TLS test certificate (.cache/tls)"
 tls_dir="$PWD/.cache/tls"

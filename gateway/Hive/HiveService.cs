@@ -347,15 +347,20 @@ public sealed partial class HiveService : ITCLIService
             OperationState = (TOperationState)(int)state,
             OperationStarted = op.Started?.ToUnixTimeMilliseconds() ?? op.Created.ToUnixTimeMilliseconds(),
             OperationCompleted = op.Completed?.ToUnixTimeMilliseconds() ?? 0,
-            HasResultSet = op.HasResultSet,
             NumModifiedRows = op.AffectedRows,
         };
         if (state is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
         {
+            // No hasResultSet on a failure: clients that copy it onto the handle (the Databricks connector)
+            // would otherwise skip straight to metadata calls instead of reporting the error.
             resp.SqlState = op.ErrorSqlState;
             resp.ErrorCode = op.ErrorCode;
             resp.ErrorMessage = op.ErrorMessage ?? state.ToString();
             resp.DisplayMessage = resp.ErrorMessage;
+        }
+        else
+        {
+            resp.HasResultSet = op.HasResultSet;
         }
         if (progressUpdate)
         {

@@ -14,9 +14,13 @@ public readonly record struct HandleId(Guid Id, byte[] Secret)
 
     public bool SecretMatches(ReadOnlySpan<byte> secret) => CryptographicOperations.FixedTimeEquals(Secret, secret);
 
-    public byte[] GuidBytes() => Id.ToByteArray();
+    /// <summary>
+    /// RFC 4122 byte order, so the wire bytes are a valid UUID that clients print (the Databricks connector
+    /// validates them) as the same text as <see cref="Id"/>.
+    /// </summary>
+    public byte[] GuidBytes() => Id.ToByteArray(bigEndian: true);
 
-    public static Guid GuidFrom(ReadOnlySpan<byte> bytes) => bytes.Length == 16 ? new Guid(bytes) : Guid.Empty;
+    public static Guid GuidFrom(ReadOnlySpan<byte> bytes) => bytes.Length == 16 ? new Guid(bytes, bigEndian: true) : Guid.Empty;
 
     public override string ToString() => Id.ToString();
 
