@@ -429,6 +429,9 @@ public sealed partial class HiveService : ITCLIService
         try
         {
             var op = Operation(req.OperationHandle);
+            // The reply references the operation's buffers: a concurrent close waits until it is written.
+            if (!op.TryPin()) throw GatewayException.Invalid("operation");
+            DisposeAfterReply(new Unpin(op));
             var orientation = (FetchOrientation)(int)req.Orientation;
             var maxRows = (int)Math.Clamp(req.MaxRows <= 0 ? 1000 : req.MaxRows, 1, _options.Limits.MaxRowsPerFetch);
             if (req.FetchType == 1)
@@ -506,6 +509,11 @@ public sealed partial class HiveService : ITCLIService
     }
 
     private static string? Pattern(string? p) => p;
+
+    private sealed class Unpin(Operation op) : IDisposable
+    {
+        public void Dispose() => op.Unpin();
+    }
 
     private static THandleIdentifier ToThrift(HandleId h) => new() { Guid = h.GuidBytes(), Secret = h.Secret };
 

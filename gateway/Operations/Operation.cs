@@ -122,7 +122,34 @@ public abstract class Operation : IAsyncDisposable
 
     public abstract void Cancel();
 
-    /// <summary>Frees the result and engine resources; the operation ends CLOSED.</summary>
+    private int _pins;
+    private TaskCompletionSource? _unpinned;
+
+    /// <summary>
+    /// Keeps the result's buffers alive while a reply that references them is written (HTTP requests of one
+    /// user may fetch and close the same operation concurrently). False once the operation is closed.
+    /// </summary>
+    public bool TryPin()
+    {
+        lock (_gate)
+        {
+            if (_state == OperationState.Closed) return false;
+            _pins++;
+            return true;
+        }
+    }
+
+    public void Unpin()
+    {
+        TaskCompletionSource? done = null;
+        lock (_gate)
+        {
+            if (--_pins == 0) done = _unpinned;
+        }
+        done?.TrySetResult();
+    }
+
+    /// <summary>Frees the result and engine resources once no reply references them; the operation ends CLOSED.</summary>
     public async ValueTask DisposeAsync()
     {
         if (!OperationStateMachine.IsTerminal(State))
@@ -130,6 +157,12 @@ public abstract class Operation : IAsyncDisposable
             Cancel();
         }
         TryMove(OperationState.Closed);
+        Task? pinned = null;
+        lock (_gate)
+        {
+            if (_pins > 0) pinned = (_unpinned ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+        if (pinned is not null) await pinned.ConfigureAwait(false);
         await ReleaseAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }

@@ -187,3 +187,30 @@ public class CliUnitTests
     public void JdbcPatternsHonourEscapes(string pattern, string name, bool match) =>
         Assert.Equal(match, JdbcPattern.Matches(pattern, name));
 }
+
+public class OperationPinUnitTests
+{
+    [Fact]
+    public async Task ClosingWaitsForRepliesThatStillReferenceTheResult()
+    {
+        await using var engine = new Gateway.Engines.DuckDb.DuckDbEngine(Gateway.Engines.DuckDb.DuckDbEngineOptions.InMemory());
+        await using var session = new Gateway.Server.Sessions.Hs2Session(new Gateway.Server.Sessions.SessionInfo("u", 10, null, null, null), engine, TimeProvider.System);
+        var builder = new Gateway.Protocol.Columnar.BatchBuilder(new Gateway.Protocol.Columnar.ResultSchema([new Gateway.Protocol.Columnar.ColumnInfo("x", Gateway.Protocol.Columnar.SqlType.String)]));
+        builder.AddRow("still here");
+        var batch = builder.Build();
+        var op = new Gateway.Server.Operations.MaterializedOperation(session, Gateway.Server.Operations.OperationType.ExecuteStatement, TimeProvider.System, batch);
+        Assert.True(op.TryPin());
+        var fetched = await op.FetchAsync(Gateway.Server.Operations.FetchOrientation.Next, 10, CancellationToken.None);
+
+        var closing = op.DisposeAsync().AsTask();
+        await Task.Delay(50);
+        // Closed for everyone else at once, but the pinned reply's buffers are intact.
+        Assert.False(closing.IsCompleted);
+        Assert.Equal(Gateway.Server.Operations.OperationState.Closed, op.State);
+        Assert.False(op.TryPin());
+        Assert.Equal("still here", ((Gateway.Protocol.Columnar.BinaryColumn)fetched.Batch.Columns[0]).GetString(0));
+
+        op.Unpin();
+        await closing.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
