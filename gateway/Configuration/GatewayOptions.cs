@@ -145,6 +145,13 @@ public sealed record AuthCookieOptions
 
 public sealed record LimitOptions
 {
+    /// <summary>The Thrift decoder limits these settings imply (one message may not exceed MaxMessageBytes).</summary>
+    public Gateway.Protocol.Thrift.ThriftLimits ToThriftLimits() => Gateway.Protocol.Thrift.ThriftLimits.Default with
+    {
+        MaxMessageSize = MaxMessageBytes,
+        MaxStringLength = Math.Min(Gateway.Protocol.Thrift.ThriftLimits.Default.MaxStringLength, MaxMessageBytes),
+    };
+
     /// <summary>Largest Thrift message or SASL frame accepted from a client.</summary>
     public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
     public int MaxConnections { get; init; } = 10_000;

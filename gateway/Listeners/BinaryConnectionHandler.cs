@@ -35,11 +35,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         _authenticator = authenticator;
         _options = options;
         _logger = logger;
-        _limits = ThriftLimits.Default with
-        {
-            MaxMessageSize = options.Limits.MaxMessageBytes,
-            MaxStringLength = Math.Min(ThriftLimits.Default.MaxStringLength, options.Limits.MaxMessageBytes),
-        };
+        _limits = options.Limits.ToThriftLimits();
     }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)

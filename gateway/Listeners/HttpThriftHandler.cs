@@ -37,11 +37,7 @@ public sealed partial class HttpThriftHandler
         _auth = auth;
         _options = options;
         _logger = logger;
-        _limits = ThriftLimits.Default with
-        {
-            MaxMessageSize = options.Limits.MaxMessageBytes,
-            MaxStringLength = Math.Min(ThriftLimits.Default.MaxStringLength, options.Limits.MaxMessageBytes),
-        };
+        _limits = options.Limits.ToThriftLimits();
     }
 
     public async Task InvokeAsync(HttpContext context)

@@ -32,12 +32,7 @@ public sealed class DatabricksGatewayFixture : IAsyncLifetime
 /// </summary>
 public class DatabricksRealClientTests(DatabricksGatewayFixture fixture) : IClassFixture<DatabricksGatewayFixture>
 {
-    private static string? Str(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
-        JsonValueKind.String => e.GetString(),
-        _ => e.GetRawText(),
-    };
+    private static string? Str(JsonElement e) => NodeClientsRealClientTests.Str(e);
 
     /// <summary>
     /// One spelling for what the modes legitimately render differently: native Arrow dates and timestamps

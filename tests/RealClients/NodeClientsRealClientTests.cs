@@ -35,7 +35,8 @@ public class NodeClientsRealClientTests(GatewayFixture fixture)
         return JsonDocument.Parse(output).RootElement;
     }
 
-    private static string? Str(JsonElement e) => e.ValueKind switch
+    /// <summary>A JSON value as the text a test compares: strings as they are, null as null, anything else as JSON.</summary>
+    internal static string? Str(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Null or JsonValueKind.Undefined => null,
         JsonValueKind.String => e.GetString(),

@@ -42,12 +42,7 @@ public sealed class HttpGatewaysFixture : IAsyncLifetime
 /// </summary>
 public class NodeHttpRealClientTests(HttpGatewaysFixture fixture) : IClassFixture<HttpGatewaysFixture>
 {
-    private static string? Str(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
-        JsonValueKind.String => e.GetString(),
-        _ => e.GetRawText(),
-    };
+    private static string? Str(JsonElement e) => NodeClientsRealClientTests.Str(e);
 
     [Theory]
     [InlineData("http")]
