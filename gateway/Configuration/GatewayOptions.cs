@@ -16,6 +16,12 @@ public sealed record GatewayOptions
     public ServerInfoOptions ServerInfo { get; init; } = new();
     public ResultOptions Results { get; init; } = new();
 
+    /// <summary>Engines besides (or tuning) the embedded DuckDB, which is always there as <c>duckdb</c>.</summary>
+    public IReadOnlyList<EngineOptions> Engines { get; init; } = [];
+
+    /// <summary>Where statements run when nothing routes them elsewhere.</summary>
+    public string DefaultEngine { get; init; } = "duckdb";
+
     /// <summary>Folder for the embedded database, the password file default and other local state.</summary>
     public string DataFolder { get; init; } = "data";
 }
@@ -210,6 +216,36 @@ public static class GatewayOptionsValidator
     public const int MinStaticTokenLength = 16;
     public const int MinHmacKeyBytes = 32;
 
+    private static void ValidateEngines(List<string> errors, GatewayOptions o)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "duckdb" };
+        for (var i = 0; i < o.Engines.Count; i++)
+        {
+            var e = o.Engines[i];
+            var key = $"Gateway:Engines:{i}";
+            if (string.IsNullOrWhiteSpace(e.Name) || !e.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            {
+                errors.Add($"{key}:Name must be letters, digits, '_' or '-' (was '{e.Name}').");
+            }
+            else if (!e.Name.Equals("duckdb", StringComparison.OrdinalIgnoreCase) && !names.Add(e.Name))
+            {
+                errors.Add($"{key}:Name '{e.Name}' is used by another engine.");
+            }
+            if (e.Name.Equals("duckdb", StringComparison.OrdinalIgnoreCase) && e.Kind != Gateway.Engines.EngineKind.DuckDb)
+            {
+                errors.Add($"{key}: 'duckdb' is the embedded engine; its Kind must be DuckDb.");
+            }
+            if (e.Capacity.MaxConcurrent < 1) errors.Add($"{key}:Capacity:MaxConcurrent must be at least 1.");
+            if (e.Capacity.MaxQueue < 0) errors.Add($"{key}:Capacity:MaxQueue must not be negative.");
+            if (e.Capacity.QueueTimeout < TimeSpan.Zero) errors.Add($"{key}:Capacity:QueueTimeout must not be negative.");
+            if (e.Cost.ScanBytesPerSecond <= 0) errors.Add($"{key}:Cost:ScanBytesPerSecond must be positive.");
+        }
+        if (!names.Contains(o.DefaultEngine))
+        {
+            errors.Add($"Gateway:DefaultEngine '{o.DefaultEngine}' is not an engine (configured: {string.Join(", ", names.Order(StringComparer.Ordinal))}).");
+        }
+    }
+
     public static IReadOnlyList<string> Validate(GatewayOptions o)
     {
         var errors = new List<string>();
@@ -231,6 +267,7 @@ public static class GatewayOptionsValidator
             errors.Add("Gateway:Tls:KeyPath and Gateway:Tls:Password need Gateway:Tls:CertificatePath.");
         }
         ValidateAuth(errors, o.Auth);
+        ValidateEngines(errors, o);
         var l = o.Limits;
         if (l.MaxMessageBytes < 1024) errors.Add("Gateway:Limits:MaxMessageBytes must be at least 1024.");
         if (l.MaxConnections < 1) errors.Add("Gateway:Limits:MaxConnections must be positive.");

@@ -2,6 +2,7 @@ using Gateway.Engines;
 using Gateway.Protocol.Columnar;
 using Gateway.Protocol.Hive;
 using Gateway.Server.Configuration;
+using Gateway.Server.Engines;
 using Gateway.Server.Operations;
 using Gateway.Server.Sessions;
 using Microsoft.Extensions.Logging;
@@ -176,7 +177,8 @@ public sealed partial class HiveService : ITCLIService
             else
             {
                 var options = parameters.Count == 0 ? ExecuteOptions.Default : ExecuteOptions.Default with { Parameters = parameters };
-                var statement = new StatementOperation(session, _sessions.Time, sql, options, PrefetchRows, req.ResultRowLimit) { Format = format };
+                var (engine, routing) = ChooseEngine(session);
+                var statement = new StatementOperation(session, _sessions.Time, sql, options, PrefetchRows, engine, routing, req.ResultRowLimit) { Format = format };
                 _sessions.AddOperation(statement);
                 var timeout = req.QueryTimeout is { } seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
                 var runAsync = req.RunAsync == true;
@@ -509,6 +511,21 @@ public sealed partial class HiveService : ITCLIService
     }
 
     private static string? Pattern(string? p) => p;
+
+    /// <summary>The session conf that pins a session's statements to one engine (<c>SET gateway.engine=name</c>).</summary>
+    public const string EngineConf = "gateway.engine";
+
+    private (RegisteredEngine Engine, string Reason) ChooseEngine(Hs2Session session)
+    {
+        var engines = _sessions.Engines;
+        if (session.Conf.TryGetValue(EngineConf, out var name) && !string.IsNullOrWhiteSpace(name))
+        {
+            var chosen = engines.Find(name) ?? throw new GatewayException(
+                $"Unknown engine '{name.Trim()}' in {EngineConf}; configured engines: {string.Join(", ", engines.All.Select(e => e.Name))}.", "42000");
+            return (chosen, $"{EngineConf}={chosen.Name}");
+        }
+        return (engines.Of(session.Engine) ?? engines.Default, "default engine");
+    }
 
     private sealed class Unpin(Operation op) : IDisposable
     {

@@ -6,7 +6,7 @@ namespace Gateway.Server.Hive;
 
 /// <summary>
 /// Statements the gateway answers itself because they change the HiveServer2 session, not the
-/// engine: <c>SET</c>, <c>SET k</c>, <c>SET k=v</c>, <c>SET -v</c>, <c>RESET</c>. Also Hive's
+/// engine: <c>SET</c>, <c>SET k</c>, <c>SET k=v</c>, <c>SET -v</c>, <c>RESET</c>, <c>RESET k</c>. Also Hive's
 /// variable substitution (<c>${hivevar:x}</c>, <c>${hiveconf:x}</c>, <c>${x}</c>).
 /// </summary>
 public static partial class SessionCommands
@@ -21,6 +21,15 @@ public static partial class SessionCommands
         if (sql.Equals("RESET", StringComparison.OrdinalIgnoreCase))
         {
             session.Conf.Clear();
+            return true;
+        }
+        if (sql.StartsWith("RESET", StringComparison.OrdinalIgnoreCase) && sql.Length > 5 && char.IsWhiteSpace(sql[5]))
+        {
+            // RESET key (Spark 3): back to the default, i.e. the session no longer sets it.
+            var key = Unquote(sql[5..].Trim());
+            if (key.StartsWith("hiveconf:", StringComparison.OrdinalIgnoreCase)) key = key["hiveconf:".Length..];
+            if (key.StartsWith("hivevar:", StringComparison.OrdinalIgnoreCase)) session.HiveVars.TryRemove(key["hivevar:".Length..], out _);
+            else session.Conf.TryRemove(key, out _);
             return true;
         }
         if (!sql.StartsWith("SET", StringComparison.OrdinalIgnoreCase) || (sql.Length > 3 && !char.IsWhiteSpace(sql[3]))) return false;

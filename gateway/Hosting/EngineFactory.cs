@@ -1,12 +1,45 @@
 using Gateway.Engines;
 using Gateway.Engines.DuckDb;
 using Gateway.Server.Configuration;
+using Gateway.Server.Engines;
 
 namespace Gateway.Server.Hosting;
 
-/// <summary>Creates the default engine from configuration (the embedded DuckDB until the router's registry arrives).</summary>
+/// <summary>Creates the engines of the configuration: the embedded DuckDB (always, as <c>duckdb</c>) and the listed ones.</summary>
 public static class EngineFactory
 {
+    public const string EmbeddedName = "duckdb";
+
+    public static async Task<EngineRegistry> CreateRegistryAsync(GatewayOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var created = new List<RegisteredEngine>();
+        try
+        {
+            var embeddedOptions = options.Engines.FirstOrDefault(e => e.Name.Equals(EmbeddedName, StringComparison.OrdinalIgnoreCase))
+                ?? new EngineOptions { Name = EmbeddedName, Kind = EngineKind.DuckDb, Catalogs = ["embedded"] };
+            created.Add(new RegisteredEngine(embeddedOptions, await CreateDefaultAsync(options, cancellationToken).ConfigureAwait(false), time));
+            foreach (var e in options.Engines.Where(e => !e.Name.Equals(EmbeddedName, StringComparison.OrdinalIgnoreCase)))
+            {
+                created.Add(new RegisteredEngine(e, Create(e, options), time));
+            }
+            return new EngineRegistry(created, options.DefaultEngine);
+        }
+        catch
+        {
+            foreach (var e in created) await e.Engine.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static IEngine Create(EngineOptions e, GatewayOptions options) => e.Kind switch
+    {
+        EngineKind.DuckDb => new DuckDbEngine(e.Database is null or DuckDbEngineOptions.InMemoryPath
+            ? DuckDbEngineOptions.InMemory() with { Name = e.Name }
+            : new DuckDbEngineOptions { Name = e.Name, DataDirectory = options.DataFolder, FileName = e.Database }),
+        _ => throw new InvalidOperationException($"Gateway:Engines '{e.Name}': engines of kind {e.Kind} are not available in this build."),
+    };
+
     public static async Task<IEngine> CreateDefaultAsync(GatewayOptions options, CancellationToken cancellationToken)
     {
         var engine = new DuckDbEngine(new DuckDbEngineOptions

@@ -2,6 +2,7 @@ using System.Net;
 using Gateway.Engines;
 using Gateway.Server.Auth;
 using Gateway.Server.Configuration;
+using Gateway.Server.Engines;
 using Gateway.Server.Listeners;
 using Gateway.Server.Sessions;
 using Microsoft.AspNetCore.Builder;
@@ -70,9 +71,11 @@ public static class GatewayHost
         var security = LoadSecurity(options, TimeProvider.System);
         Directory.CreateDirectory(options.DataFolder);
 
-        var engine = await EngineFactory.CreateDefaultAsync(options, cancellationToken).ConfigureAwait(false);
+        var engines = await EngineFactory.CreateRegistryAsync(options, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        var engine = engines.Default.Engine;
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(engines);
         builder.Services.AddSingleton<IEngine>(engine);
         builder.Services.AddSingleton<SessionManager>();
         builder.Services.AddSingleton<IPasswordAuthenticator>(sp => options.Auth.Mode switch
@@ -136,7 +139,7 @@ public static class GatewayHost
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             app.Services.GetRequiredService<SessionManager>().DisposeAsync().AsTask().GetAwaiter().GetResult();
-            engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            engines.DisposeAsync().AsTask().GetAwaiter().GetResult();
         });
         return app;
     }

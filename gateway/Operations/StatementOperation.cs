@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Gateway.Engines;
 using Gateway.Protocol.Columnar;
+using Gateway.Server.Engines;
 using Gateway.Server.Sessions;
 
 namespace Gateway.Server.Operations;
@@ -16,7 +17,9 @@ public sealed class StatementOperation : Operation
     private readonly ExecuteOptions _options;
     private readonly int _prefetchRows;
     private readonly long? _rowLimit;
-    private readonly string _engineName;
+    private readonly RegisteredEngine _engine;
+    private readonly string _routing;
+    private IDisposable? _slot;
     private readonly CancellationTokenSource _cts = new();
     private readonly SemaphoreSlim _fetchGate = new(1, 1);
     private readonly Lock _leaseGate = new();
@@ -36,14 +39,18 @@ public sealed class StatementOperation : Operation
     private volatile bool _canceled;
 
     /// <param name="rowLimit">At most this many rows reach the client (Spark's resultRowLimit); the engine stops there.</param>
-    public StatementOperation(Hs2Session session, TimeProvider time, string sql, ExecuteOptions options, int prefetchRows, long? rowLimit = null)
+    /// <param name="engine">Where the statement runs (admission, engine session); <paramref name="routing"/> says why, for the operation log.</param>
+    public StatementOperation(Hs2Session session, TimeProvider time, string sql, ExecuteOptions options, int prefetchRows, RegisteredEngine engine,
+        string routing = "default engine", long? rowLimit = null)
         : base(session, OperationType.ExecuteStatement, time)
     {
+        ArgumentNullException.ThrowIfNull(engine);
+        _engine = engine;
+        _routing = routing;
         _sql = sql;
         _options = options;
         _rowLimit = rowLimit is > 0 ? rowLimit : null;
         _prefetchRows = _rowLimit is { } limit ? (int)Math.Min(prefetchRows, limit) : prefetchRows;
-        _engineName = session.Engine.Name;
         _predictedRows = Hive.ResultPrediction.ReturnsRows(sql);
     }
 
@@ -55,6 +62,9 @@ public sealed class StatementOperation : Operation
     public override double? Progress => State == OperationState.Finished ? 1.0 : _result?.Progress;
     public Task Execution => _execution ?? Task.CompletedTask;
     public override Task Completion => Execution;
+
+    /// <summary>The engine the statement runs on.</summary>
+    public RegisteredEngine Engine => _engine;
 
     /// <summary>Starts the statement; a synchronous caller waits until the first batch (or the error).</summary>
     public async ValueTask StartAsync(bool runAsync, TimeSpan? timeout, CancellationToken cancellationToken)
@@ -82,14 +92,16 @@ public sealed class StatementOperation : Operation
         var watch = Stopwatch.StartNew();
         try
         {
-            var lease = await Session.AcquireEngineSessionAsync(ct).ConfigureAwait(false);
+            var slot = await _engine.AdmitAsync(ct).ConfigureAwait(false);
+            lock (_leaseGate) _slot = slot;
+            var lease = await Session.AcquireEngineSessionAsync(_engine.Engine, ct).ConfigureAwait(false);
             lock (_leaseGate) _lease = lease;
             if (!TryMove(OperationState.Running))
             {
                 await ReleaseEngineAsync().ConfigureAwait(false);
                 return;
             }
-            Log($"Running on engine '{_engineName}' ({(lease.IsPrimary ? "session connection" : "secondary connection")}).");
+            Log($"Running on engine '{_engine.Name}' ({_routing}; {(lease.IsPrimary ? "session connection" : "secondary connection")}).");
             using (ct.Register(InterruptEngine))
             {
                 _result = await lease.Session.ExecuteAsync(_sql, _options, ct).ConfigureAwait(false);
@@ -138,6 +150,11 @@ public sealed class StatementOperation : Operation
         else if (ex is EngineException ee)
         {
             Fail(ee.Message, ee.SqlState, ee.ErrorCode);
+        }
+        else if (ex is GatewayException ge)
+        {
+            // The gateway's own refusals (a saturated engine) keep their SQLSTATE.
+            Fail(ge.Message, ge.SqlState, ge.ErrorCode);
         }
         else if (ex is ObjectDisposedException)
         {
@@ -263,12 +280,16 @@ public sealed class StatementOperation : Operation
             catch (EngineException) { /* a result that failed still frees its native state */ }
         }
         EngineLease? lease;
+        IDisposable? slot;
         lock (_leaseGate)
         {
             lease = _lease;
             _lease = null;
+            slot = _slot;
+            _slot = null;
         }
         if (lease is not null) await lease.DisposeAsync().ConfigureAwait(false);
+        slot?.Dispose();
     }
 
     protected override async ValueTask ReleaseAsync()

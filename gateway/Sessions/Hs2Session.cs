@@ -19,12 +19,18 @@ public enum SessionState
 public sealed class Hs2Session : IAsyncDisposable
 {
     private readonly SemaphoreSlim _engineGate = new(1, 1);
-    private readonly Stack<IEngineSession> _idleSecondaries = new();
+    private readonly Dictionary<IEngine, EngineBinding> _bindings = new(ReferenceEqualityComparer.Instance);
     private readonly TimeProvider _time;
-    private IEngineSession? _primary;
-    private bool _primaryLeased;
     private long _lastAccessTicks;
     private int _state = (int)SessionState.Open;
+
+    /// <summary>The engine sessions this HS2 session holds on one engine.</summary>
+    private sealed class EngineBinding
+    {
+        public IEngineSession? Primary;
+        public bool PrimaryLeased;
+        public readonly Stack<IEngineSession> IdleSecondaries = new();
+    }
 
     public Hs2Session(SessionInfo info, IEngine engine, TimeProvider time)
     {
@@ -40,6 +46,7 @@ public sealed class Hs2Session : IAsyncDisposable
     public SessionInfo Info { get; }
     public string User => Info.User;
     public int ProtocolVersion => Info.ProtocolVersion;
+    /// <summary>The session's default engine: where statements run unless routing picks another.</summary>
     public IEngine Engine { get; }
     public DateTimeOffset Created { get; }
 
@@ -54,8 +61,26 @@ public sealed class Hs2Session : IAsyncDisposable
     public SessionState State => (SessionState)Volatile.Read(ref _state);
     public DateTimeOffset LastAccess => new(Interlocked.Read(ref _lastAccessTicks), TimeSpan.Zero);
 
-    /// <summary>The current database as the primary engine session knows it.</summary>
-    public string CurrentDatabase => _primary?.CurrentDatabase ?? Info.InitialDatabase ?? "default";
+    /// <summary>The current database as the default engine's primary session knows it.</summary>
+    public string CurrentDatabase
+    {
+        get
+        {
+            lock (_bindings)
+            {
+                return _bindings.GetValueOrDefault(Engine)?.Primary?.CurrentDatabase ?? Info.InitialDatabase ?? "default";
+            }
+        }
+    }
+
+    /// <summary>The engines this session has bound so far.</summary>
+    public IReadOnlyList<IEngine> BoundEngines
+    {
+        get
+        {
+            lock (_bindings) return [.. _bindings.Keys];
+        }
+    }
 
     private ValueFormatter? _formatter;
 
@@ -90,13 +115,13 @@ public sealed class Hs2Session : IAsyncDisposable
             ? caller.ConnectionId == connection
             : caller.ConnectionId is null && string.Equals(caller.User, User, StringComparison.Ordinal);
 
-    /// <summary>Binds the primary engine session now (OpenSession does this so a bad initial database fails the open).</summary>
+    /// <summary>Binds the default engine's primary session now (OpenSession does this so a bad initial database fails the open).</summary>
     public async ValueTask EnsureEngineSessionAsync(CancellationToken cancellationToken)
     {
         await _engineGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _primary ??= await Engine.OpenSessionAsync(new EngineSessionOptions(User) { Database = Info.InitialDatabase }, cancellationToken).ConfigureAwait(false);
+            await PrimaryAsync(Engine, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -104,27 +129,49 @@ public sealed class Hs2Session : IAsyncDisposable
         }
     }
 
-    /// <summary>An engine session for one operation; dispose the lease when its result is consumed or closed.</summary>
-    public async ValueTask<EngineLease> AcquireEngineSessionAsync(CancellationToken cancellationToken)
+    /// <summary>An engine session of the default engine for one operation.</summary>
+    public ValueTask<EngineLease> AcquireEngineSessionAsync(CancellationToken cancellationToken) => AcquireEngineSessionAsync(Engine, cancellationToken);
+
+    /// <summary>
+    /// An engine session on <paramref name="engine"/> for one operation; dispose the lease when its result is
+    /// consumed or closed. The first is the engine's primary session (its USE and temp tables); while that
+    /// one is busy, secondaries positioned on the same database serve.
+    /// </summary>
+    public async ValueTask<EngineLease> AcquireEngineSessionAsync(IEngine engine, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(engine);
         ObjectDisposedException.ThrowIf(State == SessionState.Closed, this);
         await _engineGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _primary ??= await Engine.OpenSessionAsync(new EngineSessionOptions(User) { Database = Info.InitialDatabase }, cancellationToken).ConfigureAwait(false);
-            if (!_primaryLeased)
+            var (binding, primary) = await PrimaryAsync(engine, cancellationToken).ConfigureAwait(false);
+            if (!binding.PrimaryLeased)
             {
-                _primaryLeased = true;
-                return new EngineLease(this, _primary, primary: true);
+                binding.PrimaryLeased = true;
+                return new EngineLease(this, engine, primary, primary: true);
             }
-            if (_idleSecondaries.TryPop(out var idle)) return new EngineLease(this, idle, primary: false);
-            var secondary = await Engine.OpenSessionAsync(new EngineSessionOptions(User) { Database = _primary.CurrentDatabase }, cancellationToken).ConfigureAwait(false);
-            return new EngineLease(this, secondary, primary: false);
+            if (binding.IdleSecondaries.TryPop(out var idle)) return new EngineLease(this, engine, idle, primary: false);
+            var secondary = await engine.OpenSessionAsync(new EngineSessionOptions(User) { Database = primary.CurrentDatabase }, cancellationToken).ConfigureAwait(false);
+            return new EngineLease(this, engine, secondary, primary: false);
         }
         finally
         {
             _engineGate.Release();
         }
+    }
+
+    /// <summary>The engine's primary session, opened on first use (under the engine gate).</summary>
+    private async ValueTask<(EngineBinding Binding, IEngineSession Primary)> PrimaryAsync(IEngine engine, CancellationToken cancellationToken)
+    {
+        EngineBinding? binding;
+        lock (_bindings)
+        {
+            if (!_bindings.TryGetValue(engine, out binding)) _bindings[engine] = binding = new EngineBinding();
+        }
+        // The session's initial database applies to its default engine; others start on their own default.
+        var database = ReferenceEquals(engine, Engine) ? Info.InitialDatabase : null;
+        var primary = binding.Primary ??= await engine.OpenSessionAsync(new EngineSessionOptions(User) { Database = database }, cancellationToken).ConfigureAwait(false);
+        return (binding, primary);
     }
 
     internal async ValueTask ReleaseAsync(EngineLease lease)
@@ -133,8 +180,12 @@ public sealed class Hs2Session : IAsyncDisposable
         await _engineGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            if (lease.IsPrimary) _primaryLeased = false;
-            else if (State == SessionState.Open && _idleSecondaries.Count < 2) _idleSecondaries.Push(lease.Session);
+            EngineBinding? binding;
+            lock (_bindings) binding = _bindings.GetValueOrDefault(lease.Engine);
+            // After the session closed, its primaries are already disposed; a leased secondary is not.
+            if (binding is null) toDispose = lease.IsPrimary ? null : lease.Session;
+            else if (lease.IsPrimary) binding.PrimaryLeased = false;
+            else if (State == SessionState.Open && binding.IdleSecondaries.Count < 2) binding.IdleSecondaries.Push(lease.Session);
             else toDispose = lease.Session;
         }
         finally
@@ -156,9 +207,17 @@ public sealed class Hs2Session : IAsyncDisposable
         await _engineGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            if (_primary is not null) await _primary.DisposeAsync().ConfigureAwait(false);
-            while (_idleSecondaries.TryPop(out var s)) await s.DisposeAsync().ConfigureAwait(false);
-            _primary = null;
+            List<EngineBinding> bindings;
+            lock (_bindings)
+            {
+                bindings = [.. _bindings.Values];
+                _bindings.Clear();
+            }
+            foreach (var binding in bindings)
+            {
+                if (binding.Primary is not null) await binding.Primary.DisposeAsync().ConfigureAwait(false);
+                while (binding.IdleSecondaries.TryPop(out var s)) await s.DisposeAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -168,10 +227,11 @@ public sealed class Hs2Session : IAsyncDisposable
 }
 
 /// <summary>Exclusive use of an engine session by one operation.</summary>
-public sealed class EngineLease(Hs2Session owner, IEngineSession session, bool primary) : IAsyncDisposable
+public sealed class EngineLease(Hs2Session owner, IEngine engine, IEngineSession session, bool primary) : IAsyncDisposable
 {
     private int _released;
 
+    public IEngine Engine { get; } = engine;
     public IEngineSession Session { get; } = session;
     public bool IsPrimary { get; } = primary;
 

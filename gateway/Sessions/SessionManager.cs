@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Gateway.Engines;
 using Gateway.Server.Configuration;
+using Gateway.Server.Engines;
 using Gateway.Server.Operations;
 using Microsoft.Extensions.Logging;
 
@@ -21,13 +22,18 @@ public sealed partial class SessionManager : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public SessionManager(GatewayOptions options, IEngine engine, TimeProvider time, ILogger<SessionManager> logger)
+    public SessionManager(GatewayOptions options, EngineRegistry engines, TimeProvider time, ILogger<SessionManager> logger)
     {
+        ArgumentNullException.ThrowIfNull(engines);
         _limits = options.Limits;
-        _engine = engine;
+        Engines = engines;
+        _engine = engines.Default.Engine;
         _time = time;
         _logger = logger;
     }
+
+    /// <summary>The engines statements may run on.</summary>
+    public EngineRegistry Engines { get; }
 
     public int SessionCount => _sessions.Count;
     public int OperationCount => _operations.Count;
