@@ -72,8 +72,12 @@ public sealed record HiveServer2EngineOptions
     /// <summary>Longest wait for the answer to one call; beyond it the connection counts as broken.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Longest wait for each CloseOperation/CloseSession while disposing (disposal never hangs).</summary>
-    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Longest wait for each CancelOperation/CloseOperation/CloseSession, and again for its turn on a binary
+    /// connection. Keep it above the remote's GetOperationStatus long poll (Hive: 5 s, this gateway: 2 s), which a
+    /// cancel may queue behind; a cleanup call that cannot get its turn marks the connection stuck.
+    /// </summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>GetOperationStatus polling starts at <see cref="MinPollInterval"/> and doubles up to this.</summary>
     public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);

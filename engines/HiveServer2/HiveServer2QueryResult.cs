@@ -21,6 +21,9 @@ public sealed class HiveServer2QueryResult : IQueryResult
     private bool _finished;
     private EngineException? _failure;
     private readonly double? _progress;
+    // Reads and disposal take turns; disposal first abandons a fetch in flight so it never waits on the remote.
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly CancellationTokenSource _closing = new();
     private int _disposed;
 
     internal HiveServer2QueryResult(HiveServer2Session session, RemoteOperation op, StatementState state, ResultSchema schema, double? progress, TFetchResultsResp? direct)
@@ -58,7 +61,22 @@ public sealed class HiveServer2QueryResult : IQueryResult
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (_failure is { } failed) throw new EngineException(failed.Message, failed.SqlState, failed.ErrorCode, failed.Retryable, failed);
         if (_finished || _session is null || _op is null) return null;
-        cancellationToken.ThrowIfCancellationRequested();
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return await ReadCoreAsync(maxRows, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private async Task<ColumnBatch?> ReadCoreAsync(int maxRows, CancellationToken cancellationToken)
+    {
+        if (_failure is { } failed) throw new EngineException(failed.Message, failed.SqlState, failed.ErrorCode, failed.Retryable, failed);
+        if (_finished) return null;
         if (_state!.Interrupted) throw await FailAsync(StatementState.Canceled()).ConfigureAwait(false);
 
         var parts = new List<BatchSlice>(2);
@@ -91,7 +109,9 @@ public sealed class HiveServer2QueryResult : IQueryResult
             foreach (var b in consumed) b.Dispose();
             // Rows already taken from the remote would be lost: the result cannot continue after a failed fetch.
             var failure = e as EngineException
-                ?? (_state.Interrupted && !cancellationToken.IsCancellationRequested ? StatementState.Canceled() : new EngineException("A fetch was canceled; the rest of the result is lost.", "HY008"));
+                ?? (_closing.IsCancellationRequested ? new EngineException("The result was closed during a fetch.", "24000")
+                : _state.Interrupted && !cancellationToken.IsCancellationRequested ? StatementState.Canceled()
+                : new EngineException("A fetch was canceled; the rest of the result is lost.", "HY008"));
             var toThrow = await FailAsync(failure).ConfigureAwait(false);
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) throw;
             throw toThrow;
@@ -144,12 +164,12 @@ public sealed class HiveServer2QueryResult : IQueryResult
                 return null;
             }
             var request = new TFetchResultsReq { OperationHandle = _op.Handle, Orientation = TFetchOrientation.FETCH_NEXT, MaxRows = maxRows };
-            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _state!.InterruptToken);
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _state!.InterruptToken, _closing.Token);
             try
             {
                 response = await _session!.Channel.CallAsync("FetchResults", (c, t) => c.FetchResultsAsync(request, t), wake.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (_state.Interrupted && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (_state.Interrupted && !cancellationToken.IsCancellationRequested && !_closing.IsCancellationRequested)
             {
                 throw StatementState.Canceled();
             }
@@ -194,9 +214,19 @@ public sealed class HiveServer2QueryResult : IQueryResult
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _pending?.Dispose();
-        _pending = null;
-        _direct = null;
-        await CloseRemoteAsync().ConfigureAwait(false);
+        _closing.Cancel();
+        await _turn.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            _pending?.Dispose();
+            _pending = null;
+            _direct = null;
+            await CloseRemoteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+        _closing.Dispose();
     }
 }

@@ -91,7 +91,11 @@ internal sealed class RemoteChannel : IAsyncDisposable
         ThrowIfUnusable(call);
         if (_gate is not null && !await _gate.WaitAsync(queueTimeout).ConfigureAwait(false))
         {
-            throw new EngineException($"{call}: the connection to {Endpoint} is busy with a call that does not return.", "08S01", retryable: true);
+            // A call holds the connection beyond a cleanup's patience: treat the link as stuck, so the rest of a
+            // disposal fails fast instead of queueing again.
+            var stuck = new EngineException($"{call}: the connection to {Endpoint} is busy with a call that does not return.", "08S01", retryable: true);
+            Interlocked.CompareExchange(ref _broken, stuck, null);
+            throw stuck;
         }
         try
         {

@@ -279,3 +279,79 @@ internal static class EngineText
 
     public static async Task<string?> ScalarAsync(IEngineSession session, string sql) => (await QueryAsync(session, sql)).Rows.Single()[0];
 }
+
+/// <summary>
+/// A loopback TCP proxy to a gateway that can freeze: once frozen it keeps every connection open but forwards
+/// nothing, like a remote that hangs (a stuck JVM, a dropped network path) rather than one that died.
+/// </summary>
+public sealed class FreezableProxy : IAsyncDisposable
+{
+    private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+    private readonly int _targetPort;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentBag<System.Net.Sockets.Socket> _sockets = [];
+    private readonly Task _accepting;
+    private volatile bool _frozen;
+
+    public FreezableProxy(int targetPort)
+    {
+        _targetPort = targetPort;
+        _listener.Start();
+        Port = ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
+        _accepting = AcceptAsync();
+    }
+
+    public int Port { get; }
+
+    public void Freeze() => _frozen = true;
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var client = await _listener.AcceptSocketAsync(_stop.Token);
+                var upstream = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await upstream.ConnectAsync(System.Net.IPAddress.Loopback, _targetPort, _stop.Token);
+                _sockets.Add(client);
+                _sockets.Add(upstream);
+                _ = PumpAsync(client, upstream);
+                _ = PumpAsync(upstream, client);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // Stopped.
+        }
+    }
+
+    private async Task PumpAsync(System.Net.Sockets.Socket from, System.Net.Sockets.Socket to)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                var n = await from.ReceiveAsync(buffer, _stop.Token);
+                if (n == 0) break;
+                while (_frozen) await Task.Delay(20, _stop.Token);
+                await to.SendAsync(buffer.AsMemory(0, n), _stop.Token);
+            }
+            to.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // A side closed, or the proxy stopped.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        foreach (var s in _sockets) s.Dispose();
+        await _accepting;
+        _stop.Dispose();
+    }
+}

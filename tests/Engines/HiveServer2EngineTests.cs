@@ -219,6 +219,8 @@ public sealed partial class HiveServer2EngineTests(RemoteGatewayFixture fixture)
         var e = await Assert.ThrowsAsync<EngineException>(() => running.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal("HY008", e.SqlState);
         Assert.True(e.Canceled);
+        // CancelOperation and CloseOperation reached the remote: it holds no operation any more.
+        Assert.Equal(0, gateway.OperationCount);
         Assert.Equal("42", await ScalarAsync(remote, "SELECT 42"));
         Assert.False(remote.IsBroken);
     }
@@ -226,9 +228,11 @@ public sealed partial class HiveServer2EngineTests(RemoteGatewayFixture fixture)
     [Fact]
     public async Task ACanceledTokenStopsTheRemoteQuery()
     {
+        var gateway = fixture.Open.Services.GetRequiredService<SessionManager>();
         await using var remote = await OpenAsync(fixture.OpenOptions(HiveTransportMode.Binary, TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => remote.ExecuteAsync(LongQuery, Options, cts.Token).AsTask().WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0, gateway.OperationCount);
         Assert.Equal("5", await ScalarAsync(remote, "SELECT 5"));
     }
 
@@ -495,5 +499,62 @@ public sealed partial class HiveServer2EngineTests(RemoteGatewayFixture fixture)
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public sealed partial class HiveServer2EngineTests
+{
+    [Fact]
+    public async Task AHungRemoteTimesOutAsRetryableAndBreaksTheSession()
+    {
+        await using var proxy = new FreezableProxy(fixture.Open.Port);
+        var options = fixture.OpenOptions() with { Port = proxy.Port, RequestTimeout = TimeSpan.FromSeconds(1), CloseTimeout = TimeSpan.FromSeconds(1) };
+        await using var remote = await OpenAsync(options);
+        Assert.Equal("1", await ScalarAsync(remote, "SELECT 1"));
+        proxy.Freeze();
+        var e = await Assert.ThrowsAsync<EngineException>(() => remote.ExecuteAsync("SELECT 2", Options, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(e.Retryable);
+        Assert.Equal("08S01", e.SqlState);
+        Assert.Contains("did not answer in time", e.Message, StringComparison.Ordinal);
+        Assert.True(remote.IsBroken);
+        var again = await Assert.ThrowsAsync<EngineException>(() => remote.ExecuteAsync("SELECT 3", Options, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(again.Retryable);
+        await remote.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task DisposingAResultDuringAHungFetchDoesNotWaitForTheRemote()
+    {
+        await using var proxy = new FreezableProxy(fixture.Open.Port);
+        // The request timeout is far beyond the test's bounds: nothing may wait for it.
+        var options = fixture.OpenOptions() with { Port = proxy.Port, RequestTimeout = TimeSpan.FromMinutes(5), CloseTimeout = TimeSpan.FromSeconds(1) };
+        var remote = await OpenAsync(options);
+        var result = await remote.ExecuteAsync("SELECT range FROM range(100000)", Options, CancellationToken.None);
+        using (await result.ReadBatchAsync(10, CancellationToken.None)) { }
+        proxy.Freeze();
+        var reading = result.ReadBatchAsync(50_000, CancellationToken.None).AsTask();
+        await Task.Delay(200);
+        Assert.False(reading.IsCompleted);
+
+        await result.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        var e = await Assert.ThrowsAsync<EngineException>(() => reading.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal("24000", e.SqlState);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => result.ReadBatchAsync(10, CancellationToken.None).AsTask());
+        await remote.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task ARemoteThatNeverAnswersFailsTheOpenWithinTheConnectTimeout()
+    {
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start(); // accepts (the backlog does) and never answers
+        var options = fixture.OpenOptions() with { Port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port, ConnectTimeout = TimeSpan.FromSeconds(1), RequestTimeout = TimeSpan.FromMinutes(5) };
+        await using var engine = new HiveServer2Engine(options);
+        var e = await Assert.ThrowsAsync<EngineException>(() => engine.OpenSessionAsync(new EngineSessionOptions("tester"), CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(e.Retryable);
+        Assert.StartsWith("08", e.SqlState, StringComparison.Ordinal);
+        var probe = await engine.ProbeAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(probe.Healthy);
+        Assert.True(probe.Error!.Retryable);
     }
 }
