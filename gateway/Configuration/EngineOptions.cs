@@ -14,6 +14,12 @@ public sealed record EngineOptions
     /// <summary>DuckDB: database file (relative to the data folder) or <c>:memory:</c>.</summary>
     public string? Database { get; init; }
 
+    /// <summary>Kind Postgres: connection settings (ConnectionString, or Host/Port/Database/User/Password; MaxPoolSize, ReadPath).</summary>
+    public Gateway.Engines.Postgres.PostgresEngineOptions? Postgres { get; init; }
+
+    /// <summary>Kind HiveServer2: a remote HS2 endpoint (Spark Thrift Server, Kyuubi, Hive, another gateway): Host, Port, Transport, Auth, User, Password/Token, Tls...</summary>
+    public Gateway.Engines.HiveServer2.HiveServer2EngineOptions? HiveServer2 { get; init; }
+
     /// <summary>The catalogs this engine sees ("locality"): a statement's tables must all be visible for it to be a candidate.</summary>
     public IReadOnlyList<string> Catalogs { get; init; } = [];
 

@@ -239,6 +239,24 @@ public static class GatewayOptionsValidator
             if (e.Capacity.MaxQueue < 0) errors.Add($"{key}:Capacity:MaxQueue must not be negative.");
             if (e.Capacity.QueueTimeout < TimeSpan.Zero) errors.Add($"{key}:Capacity:QueueTimeout must not be negative.");
             if (e.Cost.ScanBytesPerSecond <= 0) errors.Add($"{key}:Cost:ScanBytesPerSecond must be positive.");
+            if (e.Kind == Gateway.Engines.EngineKind.Postgres)
+            {
+                if (e.Postgres is null) errors.Add($"{key}:Postgres is required for a Postgres engine (ConnectionString, or Host, Database, User, Password).");
+                else
+                {
+                    try { (e.Postgres with { Name = string.IsNullOrWhiteSpace(e.Name) ? "postgres" : e.Name }).Validate(); }
+                    catch (ArgumentException ex) { errors.Add($"{key}:Postgres: {ex.Message}"); }
+                }
+            }
+            if (e.Kind == Gateway.Engines.EngineKind.HiveServer2)
+            {
+                if (e.HiveServer2 is null) errors.Add($"{key}:HiveServer2 is required for a HiveServer2 engine (Host, Port, Transport, Auth, User...).");
+                else
+                {
+                    try { (e.HiveServer2 with { Name = string.IsNullOrWhiteSpace(e.Name) ? "hiveserver2" : e.Name }).Validate(); }
+                    catch (ArgumentException ex) { errors.Add($"{key}:HiveServer2: {ex.Message}"); }
+                }
+            }
         }
         if (!names.Contains(o.DefaultEngine))
         {

@@ -1,5 +1,7 @@
 using Gateway.Engines;
 using Gateway.Engines.DuckDb;
+using Gateway.Engines.HiveServer2;
+using Gateway.Engines.Postgres;
 using Gateway.Server.Configuration;
 using Gateway.Server.Engines;
 
@@ -37,6 +39,10 @@ public static class EngineFactory
         EngineKind.DuckDb => new DuckDbEngine(e.Database is null or DuckDbEngineOptions.InMemoryPath
             ? DuckDbEngineOptions.InMemory() with { Name = e.Name }
             : new DuckDbEngineOptions { Name = e.Name, DataDirectory = options.DataFolder, FileName = e.Database }),
+        EngineKind.Postgres => new PostgresEngine((e.Postgres ?? throw new InvalidOperationException($"Gateway:Engines '{e.Name}': a Postgres engine needs its Postgres section."))
+            with { Name = e.Name }),
+        EngineKind.HiveServer2 => new HiveServer2Engine((e.HiveServer2 ?? throw new InvalidOperationException($"Gateway:Engines '{e.Name}': a HiveServer2 engine needs its HiveServer2 section."))
+            with { Name = e.Name }),
         _ => throw new InvalidOperationException($"Gateway:Engines '{e.Name}': engines of kind {e.Kind} are not available in this build."),
     };
 
