@@ -13,7 +13,7 @@ internal enum PgReadKind
     Float8,
     /// <summary>numeric(p,s) with p ≤ 28: read as System.Decimal (no allocation).</summary>
     DecimalFast,
-    /// <summary>numeric beyond 28 digits or unconstrained: the wire bytes (COPY) or text (reader), decoded to Int128.</summary>
+    /// <summary>numeric beyond 28 digits or unconstrained: the wire bytes, decoded to Int128.</summary>
     DecimalWide,
     /// <summary>text, varchar, bpchar, name, json, and anything read as text: UTF-8 bytes.</summary>
     Text,
