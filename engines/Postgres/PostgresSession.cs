@@ -58,7 +58,7 @@ public sealed class PostgresSession : IEngineSession
     private readonly SemaphoreSlim _metadataGate = new(1, 1);
     private NpgsqlConnection _connection;
     private NpgsqlConnection? _metadataConnection;
-    private PostgresQueryResult? _active;
+    private volatile PostgresQueryResult? _active;
     private volatile StatementState? _current;
     private volatile string _currentDatabase = "public";
     private string? _searchPath;
