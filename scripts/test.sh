@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need (npm clients, the DuckDB library via the build, a TLS test certificate)
-# and runs every test.
+# Installs what the tests need (npm clients, the DuckDB library via the build, a TLS test certificate, a
+# PostgreSQL server) and runs every test.
 # Usage: ./scripts/test.sh [extra dotnet test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,17 @@ if [ ! -s "$tls_dir/cert.pem" ] || [ ! -s "$tls_dir/key.pem" ] || ! openssl x509
   mv -f "$tls_dir/cert.pem.tmp" "$tls_dir/cert.pem"
 fi
 export GATEWAY_TEST_TLS_DIR="$tls_dir"
+
+echo "== PostgreSQL for the engine tests (.cache/postgres)"
+# Installed from apt when missing; started unless it already runs. A server this run started is stopped when
+# the run ends, however it ends (GATEWAY_PG_KEEP=1 keeps it for the next run).
+pg_was_running=0
+scripts/postgres.sh status && pg_was_running=1
+GATEWAY_TEST_PG="$(scripts/postgres.sh start)"
+export GATEWAY_TEST_PG
+if [ "$pg_was_running" = 0 ] && [ -z "${GATEWAY_PG_KEEP:-}" ]; then
+  trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+fi
 
 echo "== building"
 dotnet build Gateway.sln -c Release --nologo -v q

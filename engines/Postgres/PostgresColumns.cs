@@ -292,14 +292,12 @@ internal sealed class FixedColumn<TPg, T>(SqlType type, NpgsqlDbType dbType, Fun
 
 /// <summary>
 /// numeric as unscaled Int128 at the column's scale. Up to 28 digits Npgsql's System.Decimal read is exact;
-/// wider or unconstrained columns are decoded from numeric's wire bytes (COPY) or its text (reader, which asks
-/// for text format for such columns).
+/// wider or unconstrained columns are decoded from numeric's wire bytes.
 /// </summary>
 internal sealed class DecimalColumn(SqlType type, bool wide) : PgColumn(type), IValueSink<decimal>
 {
     private readonly RentedBuffer<Int128> _values = new();
-
-    public bool Wide => wide;
+    private byte[] _scratch = [];
 
     public void Append(decimal value) => Store(PostgresNumeric.FromDecimal(value, Type.Scale));
 
@@ -368,7 +366,14 @@ internal sealed class DecimalColumn(SqlType type, bool wide) : PgColumn(type), I
     public override void ReadRow(NpgsqlDataReader reader, int ordinal)
     {
         if (reader.IsDBNull(ordinal)) AppendNull();
-        else if (wide) Store(PostgresNumeric.FromText(reader.GetFieldValue<string>(ordinal), Type.Scale));
+        else if (wide)
+        {
+            // numeric's wire bytes, decoded here: exact at any precision, no allocation.
+            var length = (int)reader.GetBytes(ordinal, 0, null, 0, 0);
+            if (_scratch.Length < length) _scratch = new byte[Math.Max(length, 64)];
+            reader.GetBytes(ordinal, 0, _scratch, 0, length);
+            Store(PostgresNumeric.FromBinary(_scratch.AsSpan(0, length), Type.Scale));
+        }
         else
         {
             decimal value;
@@ -474,10 +479,26 @@ internal sealed class BytesColumn(SqlType type, PgReadKind kind) : PgColumn(type
 
     public override void ReadRow(NpgsqlDataReader reader, int ordinal)
     {
-        if (reader.IsDBNull(ordinal)) AppendNull();
-        else if (kind == PgReadKind.Bytea) Append(reader.GetFieldValue<byte[]>(ordinal));
-        else if (kind == PgReadKind.Uuid) Append(reader.GetGuid(ordinal));
-        else Append(reader.GetFieldValue<string>(ordinal));
+        if (reader.IsDBNull(ordinal))
+        {
+            AppendNull();
+            return;
+        }
+        if (kind == PgReadKind.Uuid)
+        {
+            Append(reader.GetGuid(ordinal));
+            return;
+        }
+        // GetBytes hands over a value's wire bytes, whatever its type: text is UTF-8 already, so it is copied
+        // straight into the column's buffer without a string in between. jsonb starts with its version byte.
+        var skip = kind == PgReadKind.Jsonb ? 1 : 0;
+        var length = (int)reader.GetBytes(ordinal, 0, null, 0, 0) - skip;
+        if (length > 0)
+        {
+            _data.Ensure(_dataLength + length, _dataLength);
+            _dataLength += (int)reader.GetBytes(ordinal, skip, _data.Array, _dataLength, length);
+        }
+        End();
     }
 
     protected override Column BuildValues(int length)

@@ -61,39 +61,6 @@ internal static class PostgresNumeric
         return sign == 0x4000 ? -unscaled : unscaled;
     }
 
-    /// <summary>PostgreSQL's text form of numeric: [-]digits[.digits][e[+-]n], NaN, Infinity.</summary>
-    public static Int128 FromText(ReadOnlySpan<char> text, int scale)
-    {
-        text = text.Trim();
-        if (text.Equals("NaN", StringComparison.OrdinalIgnoreCase)) throw OutOfRange("NaN");
-        if (text.EndsWith("Infinity", StringComparison.OrdinalIgnoreCase)) throw OutOfRange(text.ToString());
-        var negative = false;
-        if (text.Length > 0 && text[0] is '-' or '+')
-        {
-            negative = text[0] == '-';
-            text = text[1..];
-        }
-        var exponent = 0;
-        var e = text.IndexOfAny('e', 'E');
-        if (e >= 0)
-        {
-            exponent = int.Parse(text[(e + 1)..], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture);
-            text = text[..e];
-        }
-        BigInteger digits = 0;
-        var fraction = 0;
-        var seenPoint = false;
-        foreach (var c in text)
-        {
-            if (c == '.') { seenPoint = true; continue; }
-            if (!char.IsAsciiDigit(c)) throw Invalid($"'{text}' as a numeric");
-            digits = digits * 10 + (c - '0');
-            if (seenPoint) fraction++;
-        }
-        var unscaled = ScaleBy(digits, scale - fraction + exponent);
-        return negative ? -unscaled : unscaled;
-    }
-
     private static Int128 Rescale(Int128 mantissa, int currentScale, int scale) => ScaleBy(mantissa, scale - currentScale);
 
     /// <summary>d × 10^exponent, rounding half away from zero when the exponent is negative.</summary>

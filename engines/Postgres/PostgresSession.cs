@@ -58,7 +58,7 @@ public sealed class PostgresSession : IEngineSession
     private readonly SemaphoreSlim _metadataGate = new(1, 1);
     private NpgsqlConnection _connection;
     private NpgsqlConnection? _metadataConnection;
-    private PostgresQueryResult? _active;
+    private volatile PostgresQueryResult? _active;
     private volatile StatementState? _current;
     private volatile string _currentDatabase = "public";
     private string? _searchPath;
@@ -220,8 +220,8 @@ public sealed class PostgresSession : IEngineSession
         var command = CreateCommand(statement.Sql, parameters, typedStrings);
         try
         {
-            // Types without a native mapping, and numerics too wide for System.Decimal, are asked for in text format.
-            var text = plans.Select(p => p.AsText || p.Kind == PgReadKind.DecimalWide).ToArray();
+            // Types without a native mapping are asked for in text format (their output function's text).
+            var text = plans.Select(p => p.AsText).ToArray();
             if (text.Any(t => t)) command.UnknownResultTypeList = text;
             var reader = await command.ExecuteReaderAsync(CommandBehavior.Default, token).ConfigureAwait(false);
             return new PostgresQueryResult(this, state, schema, columns, command, reader);

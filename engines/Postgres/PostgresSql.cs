@@ -73,91 +73,91 @@ internal static class PostgresSql
             switch (c)
             {
                 case '\'':
-                {
-                    // E'...' takes backslash escapes; a plain '...' only doubled quotes.
-                    var escapes = i > 0 && (sql[i - 1] is 'E' or 'e') && (i < 2 || !IsIdentifierChar(sql[i - 2]));
-                    var end = SkipQuoted(sql, i, '\'', escapes);
-                    sb.Append(sql, i, end - i);
-                    i = end;
-                    continue;
-                }
-                case '"':
-                {
-                    var end = SkipQuoted(sql, i, '"', false);
-                    sb.Append(sql, i, end - i);
-                    i = end;
-                    continue;
-                }
-                case '`':
-                {
-                    // Hive identifier: doubled backticks escape one; double quotes inside are doubled for PostgreSQL.
-                    var j = i + 1;
-                    sb.Append('"');
-                    while (j < sql.Length)
                     {
-                        if (sql[j] == '`')
-                        {
-                            if (j + 1 < sql.Length && sql[j + 1] == '`') { sb.Append('`'); j += 2; continue; }
-                            break;
-                        }
-                        if (sql[j] == '"') sb.Append('"');
-                        sb.Append(sql[j]);
-                        j++;
-                    }
-                    if (j >= sql.Length) throw new EngineException("Unterminated backtick identifier.", "42601");
-                    sb.Append('"');
-                    if (words.Count < 3) words.Add("\"");
-                    i = j + 1;
-                    continue;
-                }
-                case '-' when i + 1 < sql.Length && sql[i + 1] == '-':
-                {
-                    var end = sql.IndexOf('\n', i);
-                    end = end < 0 ? sql.Length : end;
-                    sb.Append(sql, i, end - i);
-                    i = end;
-                    continue;
-                }
-                case '/' when i + 1 < sql.Length && sql[i + 1] == '*':
-                {
-                    var end = SkipBlockComment(sql, i);
-                    sb.Append(sql, i, end - i);
-                    i = end;
-                    continue;
-                }
-                case '$':
-                {
-                    if (TryDollarQuote(sql, i, out var end))
-                    {
+                        // E'...' takes backslash escapes; a plain '...' only doubled quotes.
+                        var escapes = i > 0 && (sql[i - 1] is 'E' or 'e') && (i < 2 || !IsIdentifierChar(sql[i - 2]));
+                        var end = SkipQuoted(sql, i, '\'', escapes);
                         sb.Append(sql, i, end - i);
                         i = end;
                         continue;
                     }
-                    sb.Append(c);
-                    i++;
-                    continue;
-                }
+                case '"':
+                    {
+                        var end = SkipQuoted(sql, i, '"', false);
+                        sb.Append(sql, i, end - i);
+                        i = end;
+                        continue;
+                    }
+                case '`':
+                    {
+                        // Hive identifier: doubled backticks escape one; double quotes inside are doubled for PostgreSQL.
+                        var j = i + 1;
+                        sb.Append('"');
+                        while (j < sql.Length)
+                        {
+                            if (sql[j] == '`')
+                            {
+                                if (j + 1 < sql.Length && sql[j + 1] == '`') { sb.Append('`'); j += 2; continue; }
+                                break;
+                            }
+                            if (sql[j] == '"') sb.Append('"');
+                            sb.Append(sql[j]);
+                            j++;
+                        }
+                        if (j >= sql.Length) throw new EngineException("Unterminated backtick identifier.", "42601");
+                        sb.Append('"');
+                        if (words.Count < 3) words.Add("\"");
+                        i = j + 1;
+                        continue;
+                    }
+                case '-' when i + 1 < sql.Length && sql[i + 1] == '-':
+                    {
+                        var end = sql.IndexOf('\n', i);
+                        end = end < 0 ? sql.Length : end;
+                        sb.Append(sql, i, end - i);
+                        i = end;
+                        continue;
+                    }
+                case '/' when i + 1 < sql.Length && sql[i + 1] == '*':
+                    {
+                        var end = SkipBlockComment(sql, i);
+                        sb.Append(sql, i, end - i);
+                        i = end;
+                        continue;
+                    }
+                case '$':
+                    {
+                        if (TryDollarQuote(sql, i, out var end))
+                        {
+                            sb.Append(sql, i, end - i);
+                            i = end;
+                            continue;
+                        }
+                        sb.Append(c);
+                        i++;
+                        continue;
+                    }
                 case '?' when parameters.Count > 0 && !named:
                     sb.Append('$').Append(++positional);
                     i++;
                     continue;
                 case ':' when named && i + 1 < sql.Length && IsIdentifierStart(sql[i + 1]) && (i == 0 || sql[i - 1] != ':'):
-                {
-                    var j = i + 1;
-                    while (j < sql.Length && IsIdentifierChar(sql[j])) j++;
-                    var name = sql[(i + 1)..j];
-                    if (given!.Contains(name))
                     {
-                        if (!names!.TryGetValue(name, out var index)) names[name] = index = names.Count + 1;
-                        sb.Append('$').Append(index);
+                        var j = i + 1;
+                        while (j < sql.Length && IsIdentifierChar(sql[j])) j++;
+                        var name = sql[(i + 1)..j];
+                        if (given!.Contains(name))
+                        {
+                            if (!names!.TryGetValue(name, out var index)) names[name] = index = names.Count + 1;
+                            sb.Append('$').Append(index);
+                        }
+                        else
+                        {
+                            sb.Append(sql, i, j - i);
+                        }
+                        i = j;
+                        continue;
                     }
-                    else
-                    {
-                        sb.Append(sql, i, j - i);
-                    }
-                    i = j;
-                    continue;
-                }
                 case ';':
                     AddStatement(statements, sb, words, returning);
                     sb.Clear();

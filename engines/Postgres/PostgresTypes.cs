@@ -13,7 +13,7 @@ internal enum PgReadKind
     Float8,
     /// <summary>numeric(p,s) with p ≤ 28: read as System.Decimal (no allocation).</summary>
     DecimalFast,
-    /// <summary>numeric beyond 28 digits or unconstrained: the wire bytes (COPY) or text (reader), decoded to Int128.</summary>
+    /// <summary>numeric beyond 28 digits or unconstrained: the wire bytes, decoded to Int128.</summary>
     DecimalWide,
     /// <summary>text, varchar, bpchar, name, json, and anything read as text: UTF-8 bytes.</summary>
     Text,
@@ -42,9 +42,26 @@ internal static class PostgresTypes
     /// <summary>Array type OID → element OID, for the element types that map natively.</summary>
     private static readonly Dictionary<uint, uint> ArrayElements = new()
     {
-        [1000] = Bool, [1001] = Bytea, [1003] = Name, [1005] = Int2, [1007] = Int4, [1016] = Int8, [1009] = Text,
-        [199] = Json, [1021] = Float4, [1022] = Float8, [1014] = Bpchar, [1015] = Varchar, [1182] = Date, [1183] = Time,
-        [1115] = Timestamp, [1185] = TimestampTz, [1187] = Interval, [1231] = Numeric, [2951] = Uuid, [3807] = Jsonb,
+        [1000] = Bool,
+        [1001] = Bytea,
+        [1003] = Name,
+        [1005] = Int2,
+        [1007] = Int4,
+        [1016] = Int8,
+        [1009] = Text,
+        [199] = Json,
+        [1021] = Float4,
+        [1022] = Float8,
+        [1014] = Bpchar,
+        [1015] = Varchar,
+        [1182] = Date,
+        [1183] = Time,
+        [1115] = Timestamp,
+        [1185] = TimestampTz,
+        [1187] = Interval,
+        [1231] = Numeric,
+        [2951] = Uuid,
+        [3807] = Jsonb,
     };
 
     /// <summary>Unconstrained numeric (no declared precision): decimal(38,10), rounded half away from zero.</summary>
