@@ -68,6 +68,12 @@ public sealed record EngineLoad
 /// </summary>
 public sealed record EngineRoutingProfile
 {
+    /// <summary>
+    /// Position among the candidates, which breaks cost ties and picks "the first engine of a kind": the gateway passes
+    /// candidates sorted by (Order, name). Needed because configuration sections keyed by name come back sorted by name.
+    /// </summary>
+    public int Order { get; init; }
+
     /// <summary>Groups rules can target (<c>"EngineGroup": "interactive"</c>).</summary>
     public IReadOnlyList<string> Groups { get; init; } = [];
 

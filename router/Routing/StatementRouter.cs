@@ -303,7 +303,7 @@ public sealed class StatementRouter : IStatementRouter
                     }
                     if (!estimate.Eligible)
                     {
-                        _reasons.Add($"{label} matched, but {estimate.Engine} is {estimate.RejectedBecause}; next rule");
+                        _reasons.Add($"{label} matched, but {estimate.Engine} was rejected ({estimate.RejectedBecause}); next rule");
                         continue;
                     }
                     _reasons.Add($"{label} matched: engine {estimate.Engine}");

@@ -17,6 +17,11 @@ public static class SqlLexer
         "<=", ">=", "<>", "!=", "==", "||", "&&", "::", "->", "=>", "<<", ">>", "**", "|>", "#>", "@>", "<@", "~*", "!~", "^@",
     ];
 
+    // One string per ASCII character: punctuation and operators are most tokens of a long statement.
+    private static readonly string[] AsciiStrings = [.. Enumerable.Range(0, 128).Select(i => ((char)i).ToString())];
+
+    private static string Char(char c) => c < 128 ? AsciiStrings[c] : c.ToString();
+
     public static IReadOnlyList<SqlToken> Tokenize(string sql, SqlDialect dialect, bool includeComments = false)
     {
         ArgumentNullException.ThrowIfNull(dialect);
@@ -345,7 +350,7 @@ public static class SqlLexer
         };
         if (kind is { } k)
         {
-            tokens.Add(new(k, i, 1, c.ToString()));
+            tokens.Add(new(k, i, 1, Char(c)));
             return i + 1;
         }
         foreach (var op in MultiCharOperators)
@@ -362,7 +367,7 @@ public static class SqlLexer
             return i + 1;
         }
         // A lone surrogate or any other character is one operator token: never lost, never fatal.
-        tokens.Add(new(SqlTokenKind.Operator, i, 1, c.ToString()));
+        tokens.Add(new(SqlTokenKind.Operator, i, 1, Char(c)));
         return i + 1;
     }
 }

@@ -373,7 +373,9 @@ internal sealed partial class StatementParser
         }
         else if (t.Kind == SqlTokenKind.String)
         {
-            // DuckDB: FROM 'data/*.parquet'.
+            // DuckDB: FROM 'data/*.parquet'. Where "..." is a string (Hive, Spark, Flink) it is more likely a
+            // misquoted name, and either way the engine will not read it as a table.
+            if (!_d.DoubleQuotedIdentifiers) AddProblem($"string literal where a table was expected at offset {t.Start}");
             AddRead(PathReference(t), scope);
             Advance();
         }
