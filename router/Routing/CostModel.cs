@@ -63,12 +63,15 @@ public sealed class CostModel
         {
             var e = engines[i];
             var queue = QueueWaitMs(e);
-            var scanMs = bytes / Math.Max(e.Cost.ScanBytesPerSecond, 1) * 1000;
+            // A throughput that is not a positive number (unvalidated input) must not make an engine look free.
+            var throughput = e.Cost.ScanBytesPerSecond is > 0 and < double.PositiveInfinity ? e.Cost.ScanBytesPerSecond : 1;
+            var scanMs = bytes / throughput * 1000;
             var cost = e.Cost.PerQueryOverhead.TotalMilliseconds
                 + (e.Load.Started ? 0 : e.Cost.StartupLatency.TotalMilliseconds)
                 + scanMs
                 + (files * e.Cost.PerFileOverhead.TotalMilliseconds)
                 + queue;
+            if (double.IsNaN(cost) || cost < 0) cost = double.PositiveInfinity;
             result[i] = new CandidateEstimate
             {
                 Engine = e.Name,

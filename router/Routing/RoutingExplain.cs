@@ -16,7 +16,8 @@ public static class RoutingExplain
     {
         ArgumentNullException.ThrowIfNull(decision);
         var rows = new List<string?[]>();
-        var byName = decision.Candidates.ToDictionary(c => c.Engine, StringComparer.OrdinalIgnoreCase);
+        var byName = new Dictionary<string, CandidateEstimate>(StringComparer.OrdinalIgnoreCase);
+        foreach (var c in decision.Candidates) byName.TryAdd(c.Engine, c);
         var chosen = byName.GetValueOrDefault(decision.Engine);
         var reasons = string.Join("; ", decision.Reasons);
         if (chosen?.RejectedBecause is { } concern && !reasons.Contains(concern, StringComparison.Ordinal)) reasons += $"; note: {concern}";
@@ -24,8 +25,7 @@ public static class RoutingExplain
         var done = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { decision.Engine };
         for (var i = 0; i < decision.Failover.Count; i++)
         {
-            var c = byName[decision.Failover[i]];
-            if (done.Add(c.Engine)) rows.Add(Row(c.Engine, c, c.ScanBytes, null, $"failover #{i + 1}"));
+            if (byName.TryGetValue(decision.Failover[i], out var c) && done.Add(c.Engine)) rows.Add(Row(c.Engine, c, c.ScanBytes, null, $"failover #{i + 1}"));
         }
         foreach (var c in decision.Candidates)
         {

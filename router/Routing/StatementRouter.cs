@@ -49,10 +49,12 @@ public sealed class StatementRouter : IStatementRouter
         return Route(StatementAnalyzer.Analyze(statement, context.Dialect ?? _dialect), context, stats, engines);
     }
 
+    /// <exception cref="ArgumentException">The context has no default engine (a programming error, not a statement's).</exception>
     public RoutingDecision Route(StatementAnalysis analysis, RoutingContext context, TableStatsLookup stats, IReadOnlyList<EngineCandidate> engines)
     {
         ArgumentNullException.ThrowIfNull(analysis);
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentException.ThrowIfNullOrWhiteSpace(context.DefaultEngine, nameof(context));
         engines ??= [];
         try
         {
@@ -214,7 +216,8 @@ public sealed class StatementRouter : IStatementRouter
             if (_kind == StatementKind.Streaming && _analysis.StreamingReason is { } why) parts.Add($"streaming because {why}");
             var reads = _tables.Where(t => !t.IsWrite).ToList();
             var writes = _tables.Where(t => t.IsWrite).ToList();
-            if (reads.Count > 0) parts.Add("reads " + string.Join(", ", reads.Select(Describe)));
+            var sized = _kind is not (StatementKind.Metadata or StatementKind.SessionCommand);
+            if (reads.Count > 0) parts.Add("reads " + string.Join(", ", reads.Select(t => sized ? Describe(t) : t.ToString())));
             if (writes.Count > 0) parts.Add("writes " + string.Join(", ", writes.Select(t => t.ToString())));
             if (!_analysis.IsReliable) parts.Add($"analysis {_analysis.Status.ToString().ToLowerInvariant()}: {_analysis.StatusReason}");
             return string.Join("; ", parts);

@@ -146,6 +146,10 @@ internal sealed partial class StatementParser
                     Advance();
                     ParseSelectInto();
                     break;
+                case "WITH" when LooksLikeWithClauseAt(_p):
+                    // A WITH after other tokens: INSERT INTO t (a, b) WITH c AS (...) SELECT ...
+                    scope = ParseWith(scope);
+                    break;
                 case "LATERAL" when Peek(1).IsWord("VIEW"):
                     SkipLateralView(scope);
                     break;
@@ -155,6 +159,24 @@ internal sealed partial class StatementParser
             }
         }
         Exit();
+    }
+
+    /// <summary>WITH [RECURSIVE] name [(cols)] AS [NOT] [MATERIALIZED] ( — and not WITH TIME ZONE, WITH ROLLUP, WITH (options).</summary>
+    private bool LooksLikeWithClauseAt(int i)
+    {
+        var j = i + 1;
+        if (j < _t.Count && _t[j].IsWord("RECURSIVE")) j++;
+        if (j >= _t.Count || !_t[j].IsIdentifier) return false;
+        j++;
+        if (j < _t.Count && _t[j].Kind == SqlTokenKind.LeftParen && !LooksLikeQueryAt(j))
+        {
+            j = SkipBalanced(j);
+        }
+        if (j >= _t.Count || !_t[j].IsWord("AS")) return false;
+        j++;
+        if (j < _t.Count && _t[j].IsWord("NOT")) j++;
+        if (j < _t.Count && _t[j].IsWord("MATERIALIZED")) j++;
+        return j < _t.Count && _t[j].Kind == SqlTokenKind.LeftParen;
     }
 
     private bool IsFunctionCall(int i) => i + 1 < _t.Count && _t[i + 1].Kind == SqlTokenKind.LeftParen;

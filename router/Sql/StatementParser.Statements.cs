@@ -915,18 +915,24 @@ internal sealed partial class StatementParser
                 {
                     streaming = true;
                 }
-                else if (tokens[i].IsWord("ENGINE") && i + 2 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.LeftParen
-                    && tokens[i + 2].Kind is SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier or SqlTokenKind.String)
+                else if (tokens[i].IsWord("ENGINE") && i + 2 < tokens.Count && tokens[i + 1].Kind == SqlTokenKind.LeftParen)
                 {
-                    // The first ENGINE hint wins; later ones are ignored.
-                    engine ??= tokens[i + 2].Value;
+                    // The first ENGINE hint wins. The name is the text up to ")" or ",", so trino-prod stays whole.
+                    var close = i + 2;
+                    while (close < tokens.Count && tokens[close].Kind is not (SqlTokenKind.RightParen or SqlTokenKind.Comma)) close++;
+                    if (close == i + 3 && tokens[i + 2].Kind is SqlTokenKind.String or SqlTokenKind.QuotedIdentifier) engine ??= tokens[i + 2].Value;
+                    else if (close > i + 2 && close < tokens.Count) engine ??= hint.Value[tokens[i + 2].Start..tokens[close - 1].End].Trim();
                 }
             }
         }
         return (engine, streaming);
     }
 
-    /// <summary>EMIT CHANGES / EMIT FINAL / a trailing EMIT (ksqlDB, Calcite) and SELECT STREAM (Calcite) make a query continuous.</summary>
+    /// <summary>
+    /// EMIT CHANGES / EMIT FINAL / a trailing EMIT (ksqlDB, Calcite) make a query continuous, unless the word is a
+    /// column (after SELECT, AS, BY, a comma, a dot or an operator). Calcite's SELECT STREAM counts in the Flink
+    /// dialect, or before *, since elsewhere "SELECT stream x" selects a column named stream.
+    /// </summary>
     private void DetectStreamingSyntax()
     {
         for (var i = 0; i < _t.Count; i++)
@@ -934,15 +940,20 @@ internal sealed partial class StatementParser
             var t = _t[i];
             if (t.Kind != SqlTokenKind.Word) continue;
             var next = i + 1 < _t.Count ? _t[i + 1] : _eof;
-            if (t.IsWord("EMIT") && (IsEnd(next) || next.IsWord("CHANGES") || next.IsWord("FINAL") || next.IsWord("STREAM") || next.IsWord("AFTER")))
+            if (t.IsWord("EMIT") && (IsEnd(next) || next.IsWord("CHANGES") || next.IsWord("FINAL") || next.IsWord("STREAM") || next.IsWord("AFTER"))
+                && i > 0 && !IsColumnPosition(_t[i - 1]))
             {
                 _streamingReason ??= next.Kind == SqlTokenKind.Word ? $"EMIT {next.Value.ToUpperInvariant()}" : "EMIT";
             }
             else if (t.IsWord("SELECT") && next.IsWord("STREAM") && i + 2 < _t.Count
-                && (_t[i + 2].IsOperator("*") || (_t[i + 2].IsIdentifier && !_t[i + 2].IsWord("FROM") && !_t[i + 2].IsWord("AS"))))
+                && (_t[i + 2].IsOperator("*") || (_d.Name == SqlDialect.Flink.Name && _t[i + 2].IsIdentifier && !_t[i + 2].IsWord("FROM") && !_t[i + 2].IsWord("AS"))))
             {
                 _streamingReason ??= "SELECT STREAM";
             }
         }
     }
+
+    private static bool IsColumnPosition(SqlToken previous) =>
+        previous.IsWord("SELECT") || previous.IsWord("AS") || previous.IsWord("BY") || previous.IsWord("DISTINCT")
+        || previous.Kind is SqlTokenKind.Comma or SqlTokenKind.Dot or SqlTokenKind.Operator or SqlTokenKind.LeftParen;
 }

@@ -54,4 +54,12 @@ public class RoutingExplainUnitTests
         var row = Assert.Single(RoutingExplain.ToRows(d));
         Same(["ghost", "no", "0", null, "fallback"], row[..5]);
     }
+
+    [Fact]
+    public void DuplicateEngineNamesDoNotBreakTheExplanation()
+    {
+        var d = Route("SELECT * FROM lake.sales.small", engines: [DuckDb, DuckDb, Trino]);
+        var rows = RoutingExplain.ToRows(d);
+        Assert.Equal(["duckdb", "trino"], rows.Select(r => r[0]));
+    }
 }

@@ -88,6 +88,9 @@ public class StatementAnalyzerUnitTests
     [InlineData("/*+ ENGINE('duckdb') */ SELECT 1", "duckdb")]
     [InlineData("SELECT /*+ BROADCAST(d), ENGINE(spark_etl) */ * FROM f JOIN d ON f.k = d.k", "spark_etl")]
     [InlineData("SELECT /*+ engine(a) */ /*+ ENGINE(b) */ 1", "a")]
+    [InlineData("SELECT /*+ ENGINE(trino-prod) */ 1", "trino-prod")]
+    [InlineData("SELECT /*+ ENGINE( spark.etl , other) */ 1", "spark.etl")]
+    [InlineData("SELECT /*+ ENGINE() */ 1", null)]
     [InlineData("SELECT /* ENGINE(not_a_hint) */ 1", null)]
     [InlineData("SELECT '/*+ ENGINE(in_string) */' FROM t", null)]
     public void EngineHintIsRead(string sql, string? engine) => Assert.Equal(engine, StatementAnalyzer.Analyze(sql).EngineHint);
@@ -187,9 +190,43 @@ public class StatementAnalyzerUnitTests
     [InlineData("SELECT emit FROM t")]
     [InlineData("SELECT stream FROM t")]
     [InlineData("SELECT stream AS s FROM t")]
+    [InlineData("SELECT stream x FROM t")]
+    [InlineData("SELECT a AS emit")]
+    [InlineData("SELECT emit changes FROM t")]
+    [InlineData("SELECT * FROM t ORDER BY emit")]
+    [InlineData("SELECT * FROM t GROUP BY a, emit")]
     [InlineData("SET 'execution.runtime-mode' = 'streaming'")]
     public void ColumnsNamedLikeStreamingKeywordsAreNotStreaming(string sql) =>
         Assert.NotEqual(StatementKind.Streaming, StatementAnalyzer.Analyze(sql).Kind);
+
+    [Fact]
+    public void SelectStreamOutsideFlinkNeedsAStar()
+    {
+        Assert.Equal(StatementKind.Streaming, StatementAnalyzer.Analyze("SELECT STREAM * FROM orders").Kind);
+        Assert.Equal(StatementKind.Query, StatementAnalyzer.Analyze("SELECT STREAM rowtime FROM orders").Kind);
+        Assert.Equal(StatementKind.Streaming, StatementAnalyzer.Analyze("SELECT STREAM rowtime FROM orders", SqlDialect.Flink).Kind);
+    }
+
+    [Theory]
+    [InlineData("INSERT INTO lake.t (a, b) WITH c AS (SELECT * FROM lake.s) SELECT * FROM c")]
+    [InlineData("INSERT INTO lake.t WITH RECURSIVE c (x) AS (SELECT * FROM lake.s UNION ALL SELECT * FROM c) SELECT * FROM c")]
+    public void WithAfterAnInsertTargetDefinesCtes(string sql)
+    {
+        var a = StatementAnalyzer.Analyze(sql, SqlDialect.Trino);
+        Assert.Equal(["lake.s"], a.Reads.Select(r => r.ToString()));
+        Assert.Equal(["c"], a.CteNames);
+    }
+
+    [Theory]
+    [InlineData("SELECT CAST(ts AS TIMESTAMP WITH TIME ZONE) FROM t")]
+    [InlineData("SELECT a, sum(b) FROM t GROUP BY a WITH ROLLUP")]
+    [InlineData("SELECT * FROM UNNEST(x) WITH ORDINALITY AS u(v, n) JOIN t ON true")]
+    public void OtherWithClausesAreNotCtes(string sql)
+    {
+        var a = StatementAnalyzer.Analyze(sql, SqlDialect.Trino);
+        Assert.Equal(["t"], a.Reads.Select(r => r.ToString()));
+        Assert.Empty(a.CteNames);
+    }
 
     [Fact]
     public void FunctionSourcesKeepLiteralArgumentsAndPositions()

@@ -236,5 +236,21 @@ public class StatementRouterUnitTests
         Assert.Equal("x", d.Engine);
         var nullStats = router.Route("SELECT * FROM t", Context(), null!, AllEngines());
         Assert.Equal(DecisionSource.Cost, nullStats.DecidedBy);
+
+        // An unvalidated throughput never makes an engine look free.
+        var nan = AllEngines();
+        nan[2] = Spark with { Cost = Spark.Cost with { ScanBytesPerSecond = double.NaN } };
+        Assert.Equal("duckdb", router.Route("SELECT * FROM lake.sales.small", Context(), Lookup, nan).Engine);
+    }
+
+    [Fact]
+    public void AContextWithoutDefaultEngineIsAProgrammingError() =>
+        Assert.Throws<ArgumentException>(() => new StatementRouter().Route("SELECT 1", new RoutingContext { DefaultEngine = " " }, Lookup, AllEngines()));
+
+    [Fact]
+    public void MetadataSummariesDoNotTalkAboutSizes()
+    {
+        var d = Route("SHOW COLUMNS IN lake.sales.unknown");
+        Assert.Equal("Metadata (SHOW COLUMNS); reads lake.sales.unknown", d.Reasons[0]);
     }
 }
