@@ -40,9 +40,11 @@ public static class EngineFactory
             ? DuckDbEngineOptions.InMemory() with { Name = e.Name }
             : new DuckDbEngineOptions { Name = e.Name, DataDirectory = options.DataFolder, FileName = e.Database }),
         EngineKind.Postgres => new PostgresEngine((e.Postgres ?? throw new InvalidOperationException($"Gateway:Engines '{e.Name}': a Postgres engine needs its Postgres section."))
-            with { Name = e.Name }),
+            with
+        { Name = e.Name }),
         EngineKind.HiveServer2 => new HiveServer2Engine((e.HiveServer2 ?? throw new InvalidOperationException($"Gateway:Engines '{e.Name}': a HiveServer2 engine needs its HiveServer2 section."))
-            with { Name = e.Name }),
+            with
+        { Name = e.Name }),
         _ => throw new InvalidOperationException($"Gateway:Engines '{e.Name}': engines of kind {e.Kind} are not available in this build."),
     };
 
