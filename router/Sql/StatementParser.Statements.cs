@@ -524,7 +524,7 @@ internal sealed partial class StatementParser
     {
         Advance();
         // Computing statistics scans the table and writes to its catalog entry.
-        SetKind(StatementKind.Ddl, "ANALYZE", write: false);
+        SetKind(StatementKind.Ddl, "ANALYZE");
         if (AcceptAll("TABLES"))
         {
             if (Accept("IN") || Accept("FROM"))
