@@ -12,35 +12,6 @@ namespace Gateway.Engines.DuckDb;
 // DuckDB vectors passed in are flat (duckdb_fetch_chunk flattens them). Values behind a null row are
 // undefined, so every reader checks validity before it interprets bytes (string pointers, list entries).
 
-/// <summary>A growable buffer rented from <see cref="ArrayPool{T}"/>.</summary>
-internal sealed class PooledBuffer<T>
-{
-    public T[] Array = [];
-
-    public void Ensure(int needed, int used)
-    {
-        if (Array.Length >= needed) return;
-        var grown = ArrayPool<T>.Shared.Rent(Math.Max(needed, Math.Max(Array.Length * 2, 64)));
-        Array.AsSpan(0, Math.Min(used, Array.Length)).CopyTo(grown);
-        Return();
-        Array = grown;
-    }
-
-    /// <summary>Hands the buffer to a column, which returns it to the pool when disposed.</summary>
-    public T[] Take()
-    {
-        var a = Array;
-        Array = [];
-        return a;
-    }
-
-    public void Return()
-    {
-        if (Array.Length > 0) ArrayPool<T>.Shared.Return(Array);
-        Array = [];
-    }
-}
-
 /// <summary>Builds an Arrow validity bitmap from DuckDB's uint64 masks; allocated only once a null shows up.</summary>
 internal sealed unsafe class ValidityBuilder
 {

@@ -12,34 +12,6 @@ namespace Gateway.Engines.Postgres;
 // timestamps, intervals, decimals up to 28 digits) are never boxed; text and bytea cost one array per value
 // (Npgsql has no span API for them).
 
-/// <summary>A growable buffer rented from <see cref="ArrayPool{T}"/>.</summary>
-internal sealed class RentedBuffer<T>
-{
-    public T[] Array = [];
-
-    public void Ensure(int needed, int used)
-    {
-        if (Array.Length >= needed) return;
-        var grown = ArrayPool<T>.Shared.Rent(Math.Max(needed, Math.Max(Array.Length * 2, 256)));
-        Array.AsSpan(0, Math.Min(used, Array.Length)).CopyTo(grown);
-        Return();
-        Array = grown;
-    }
-
-    public T[] Take()
-    {
-        var a = Array;
-        Array = [];
-        return a;
-    }
-
-    public void Return()
-    {
-        if (Array.Length > 0) ArrayPool<T>.Shared.Return(Array);
-        Array = [];
-    }
-}
-
 /// <summary>An Arrow validity bitmap, rented only once a null shows up; every bit not cleared means "present".</summary>
 internal sealed class NullMask
 {
@@ -202,7 +174,7 @@ internal static class PgTime
 
 internal sealed class BoolColumn() : PgColumn(SqlType.Boolean), IValueSink<bool>
 {
-    private readonly RentedBuffer<byte> _bits = new();
+    private readonly PooledBuffer<byte> _bits = new();
 
     public void Append(bool value)
     {
@@ -248,7 +220,7 @@ internal sealed class FixedColumn<TPg, T>(SqlType type, NpgsqlDbType dbType, Fun
     where TPg : struct
     where T : unmanaged
 {
-    private readonly RentedBuffer<T> _values = new();
+    private readonly PooledBuffer<T> _values = new();
 
     public void Append(TPg value) => Store(convert(value));
 
@@ -296,7 +268,7 @@ internal sealed class FixedColumn<TPg, T>(SqlType type, NpgsqlDbType dbType, Fun
 /// </summary>
 internal sealed class DecimalColumn(SqlType type, bool wide) : PgColumn(type), IValueSink<decimal>
 {
-    private readonly RentedBuffer<Int128> _values = new();
+    private readonly PooledBuffer<Int128> _values = new();
     private byte[] _scratch = [];
 
     public void Append(decimal value) => Store(PostgresNumeric.FromDecimal(value, Type.Scale));
@@ -398,8 +370,8 @@ internal sealed class DecimalColumn(SqlType type, bool wide) : PgColumn(type), I
 /// <summary>UTF-8 text (text, varchar, char, name, json, jsonb, uuid, anything read as text) or bytea.</summary>
 internal sealed class BytesColumn(SqlType type, PgReadKind kind) : PgColumn(type), IValueSink<string>, IValueSink<byte[]>, IValueSink<Guid>
 {
-    private readonly RentedBuffer<int> _offsets = new();
-    private readonly RentedBuffer<byte> _data = new();
+    private readonly PooledBuffer<int> _offsets = new();
+    private readonly PooledBuffer<byte> _data = new();
     private int _dataLength;
 
     private void End()
@@ -518,12 +490,16 @@ internal sealed class BytesColumn(SqlType type, PgReadKind kind) : PgColumn(type
     }
 }
 
-/// <summary>A one-dimensional array of a value-type element (read as <c>TPg?[]</c>, so elements may be NULL).</summary>
-internal sealed class ArrayColumn<TPg>(SqlType type, NpgsqlDbType elementType, PgColumn child) : PgColumn(type)
-    where TPg : struct
+/// <summary>
+/// A one-dimensional array read as <typeparamref name="TItem"/>[] (elements may be NULL): offsets here, elements in
+/// <paramref name="child"/>. Subclasses say how one element reaches the child.
+/// </summary>
+internal abstract class ArrayColumnBase<TItem>(SqlType type, NpgsqlDbType elementType, PgColumn child) : PgColumn(type)
 {
-    private readonly RentedBuffer<int> _offsets = new();
-    private readonly IValueSink<TPg> _sink = (IValueSink<TPg>)child;
+    private readonly PooledBuffer<int> _offsets = new();
+
+    /// <summary>Appends one element (or a NULL element) to the child column.</summary>
+    protected abstract void AppendElement(TItem item);
 
     private void End()
     {
@@ -534,13 +510,9 @@ internal sealed class ArrayColumn<TPg>(SqlType type, NpgsqlDbType elementType, P
         Count = i + 1;
     }
 
-    private void Put(TPg?[] values)
+    private void Put(TItem[] values)
     {
-        foreach (var v in values)
-        {
-            if (v is { } x) _sink.Append(x);
-            else _sink.AppendNull();
-        }
+        foreach (var v in values) AppendElement(v);
         End();
     }
 
@@ -553,13 +525,13 @@ internal sealed class ArrayColumn<TPg>(SqlType type, NpgsqlDbType elementType, P
             AppendNull();
             return;
         }
-        Put(await exporter.ReadAsync<TPg?[]>(NpgsqlDbType.Array | elementType, cancellationToken).ConfigureAwait(false));
+        Put(await exporter.ReadAsync<TItem[]>(NpgsqlDbType.Array | elementType, cancellationToken).ConfigureAwait(false));
     }
 
     public override void ReadRow(NpgsqlDataReader reader, int ordinal)
     {
         if (reader.IsDBNull(ordinal)) AppendNull();
-        else Put(reader.GetFieldValue<TPg?[]>(ordinal));
+        else Put(reader.GetFieldValue<TItem[]>(ordinal));
     }
 
     protected override Column BuildValues(int length)
@@ -575,59 +547,28 @@ internal sealed class ArrayColumn<TPg>(SqlType type, NpgsqlDbType elementType, P
     }
 }
 
-/// <summary>A one-dimensional array of text or bytea elements.</summary>
-internal sealed class RefArrayColumn<TPg>(SqlType type, NpgsqlDbType elementType, PgColumn child) : PgColumn(type)
-    where TPg : class
+/// <summary>A one-dimensional array of a value-type element (read as <c>TPg?[]</c>, so elements may be NULL).</summary>
+internal sealed class ArrayColumn<TPg>(SqlType type, NpgsqlDbType elementType, PgColumn child) : ArrayColumnBase<TPg?>(type, elementType, child)
+    where TPg : struct
 {
-    private readonly RentedBuffer<int> _offsets = new();
     private readonly IValueSink<TPg> _sink = (IValueSink<TPg>)child;
 
-    private void End()
+    protected override void AppendElement(TPg? item)
     {
-        var i = Count;
-        _offsets.Ensure(i + 2, i + 1);
-        if (i == 0) _offsets.Array[0] = 0;
-        _offsets.Array[i + 1] = child.Count;
-        Count = i + 1;
+        if (item is { } x) _sink.Append(x);
+        else _sink.AppendNull();
     }
+}
 
-    private void Put(TPg?[] values)
+/// <summary>A one-dimensional array of text or bytea elements.</summary>
+internal sealed class RefArrayColumn<TPg>(SqlType type, NpgsqlDbType elementType, PgColumn child) : ArrayColumnBase<TPg?>(type, elementType, child)
+    where TPg : class
+{
+    private readonly IValueSink<TPg> _sink = (IValueSink<TPg>)child;
+
+    protected override void AppendElement(TPg? item)
     {
-        foreach (var v in values)
-        {
-            if (v is null) _sink.AppendNull();
-            else _sink.Append(v);
-        }
-        End();
-    }
-
-    protected override void AppendDefault() => End();
-
-    public override async ValueTask ReadCopyAsync(NpgsqlBinaryExporter exporter, CancellationToken cancellationToken)
-    {
-        if (SkipIfNull(exporter))
-        {
-            AppendNull();
-            return;
-        }
-        Put(await exporter.ReadAsync<TPg?[]>(NpgsqlDbType.Array | elementType, cancellationToken).ConfigureAwait(false));
-    }
-
-    public override void ReadRow(NpgsqlDataReader reader, int ordinal)
-    {
-        if (reader.IsDBNull(ordinal)) AppendNull();
-        else Put(reader.GetFieldValue<TPg?[]>(ordinal));
-    }
-
-    protected override Column BuildValues(int length)
-    {
-        var values = child.Build();
-        return length == 0 ? new ListColumn(Type, 0, [0], values) : new ListColumn(Type, length, _offsets.Take(), values, pooled: true);
-    }
-
-    protected override void ReleaseValues()
-    {
-        _offsets.Return();
-        child.Discard();
+        if (item is null) _sink.AppendNull();
+        else _sink.Append(item);
     }
 }
