@@ -54,6 +54,16 @@ public sealed class CachingCatalog(ICatalog inner, TimeSpan timeToLive, TimeProv
         else _entries.TryRemove(table.ToString(), out _);
     }
 
+    /// <summary>Forgets every cached table called <paramref name="name"/>, whatever schema it was looked up in.</summary>
+    public void InvalidateName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (var key in _entries.Keys)
+        {
+            if (key.Equals(name, StringComparison.OrdinalIgnoreCase) || key.EndsWith("." + name, StringComparison.OrdinalIgnoreCase)) _entries.TryRemove(key, out _);
+        }
+    }
+
     private async Task<(TableStatistics?, DateTimeOffset)> LoadAsync(TableRef table)
     {
         if (_entries.Count > maxEntries) _entries.Clear();

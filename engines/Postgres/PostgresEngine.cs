@@ -54,7 +54,7 @@ public sealed record PostgresEngineOptions
         }
     }
 
-    internal string BuildConnectionString()
+    public string BuildConnectionString()
     {
         var b = new NpgsqlConnectionStringBuilder(ConnectionString ?? "");
         if (Host is not null) b.Host = Host;

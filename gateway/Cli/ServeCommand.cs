@@ -36,7 +36,7 @@ public static class ServeCommand
             {
                 var app = await GatewayHost.BuildAsync([], cfg =>
                 {
-                    if (file is not null) cfg.AddJsonFile(file.FullName, optional: false, reloadOnChange: false);
+                    if (file is not null) cfg.AddJsonFile(file.FullName, optional: false, reloadOnChange: true);
                     cfg.AddEnvironmentVariables();
                     cfg.AddInMemoryCollection(overrides);
                 }, ct).ConfigureAwait(false);

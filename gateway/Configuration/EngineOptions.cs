@@ -1,4 +1,5 @@
 using Gateway.Engines;
+using Gateway.Router.Routing;
 
 namespace Gateway.Server.Configuration;
 
@@ -20,11 +21,19 @@ public sealed record EngineOptions
     /// <summary>Kind HiveServer2: a remote HS2 endpoint (Spark Thrift Server, Kyuubi, Hive, another gateway): Host, Port, Transport, Auth, User, Password/Token, Tls...</summary>
     public Gateway.Engines.HiveServer2.HiveServer2EngineOptions? HiveServer2 { get; init; }
 
-    /// <summary>The catalogs this engine sees ("locality"): a statement's tables must all be visible for it to be a candidate.</summary>
+    /// <summary>
+    /// The catalogs this engine sees ("locality"), as globs of <c>catalog</c> or <c>catalog.schema</c> naming entries of
+    /// <c>Gateway:Catalogs</c>: the router gives it only statements whose tables all live there. Empty sees every catalog.
+    /// </summary>
     public IReadOnlyList<string> Catalogs { get; init; } = [];
 
     public EngineCapacityOptions Capacity { get; init; } = new();
-    public EngineCostOptions Cost { get; init; } = new();
+
+    /// <summary>
+    /// How the router sees this engine: <c>Order</c>, <c>Groups</c>, <c>Capabilities</c> and <c>Cost</c> (docs/routing.md).
+    /// Its <c>Visibility</c> comes from <see cref="Catalogs"/>. Reloaded without restart.
+    /// </summary>
+    public EngineRoutingProfile? Routing { get; init; }
 }
 
 /// <summary>Admission: at most MaxConcurrent statements run; up to MaxQueue more wait up to QueueTimeout; beyond, the engine is saturated.</summary>
@@ -33,14 +42,4 @@ public sealed record EngineCapacityOptions
     public int MaxConcurrent { get; init; } = 32;
     public int MaxQueue { get; init; } = 256;
     public TimeSpan QueueTimeout { get; init; } = TimeSpan.FromSeconds(30);
-}
-
-/// <summary>What the router's cost model assumes about an engine.</summary>
-public sealed record EngineCostOptions
-{
-    /// <summary>Fixed latency before the first row (session start, planning, scheduling).</summary>
-    public TimeSpan Startup { get; init; } = TimeSpan.Zero;
-
-    /// <summary>Scan throughput, bytes per second.</summary>
-    public double ScanBytesPerSecond { get; init; } = 1e9;
 }

@@ -22,6 +22,12 @@ public sealed record GatewayOptions
     /// <summary>Where statements run when nothing routes them elsewhere.</summary>
     public string DefaultEngine { get; init; } = "duckdb";
 
+    /// <summary>Catalogs that name tables and supply their statistics; the embedded one (<c>embedded</c>) is always there.</summary>
+    public IReadOnlyList<CatalogOptions> Catalogs { get; init; } = [];
+
+    /// <summary>How statements are routed among the engines (docs/routing.md); reloaded without restart.</summary>
+    public Gateway.Router.Routing.RoutingOptions Routing { get; init; } = new();
+
     /// <summary>Folder for the embedded database, the password file default and other local state.</summary>
     public string DataFolder { get; init; } = "data";
 }
@@ -238,7 +244,15 @@ public static class GatewayOptionsValidator
             if (e.Capacity.MaxConcurrent < 1) errors.Add($"{key}:Capacity:MaxConcurrent must be at least 1.");
             if (e.Capacity.MaxQueue < 0) errors.Add($"{key}:Capacity:MaxQueue must not be negative.");
             if (e.Capacity.QueueTimeout < TimeSpan.Zero) errors.Add($"{key}:Capacity:QueueTimeout must not be negative.");
-            if (e.Cost.ScanBytesPerSecond <= 0) errors.Add($"{key}:Cost:ScanBytesPerSecond must be positive.");
+            if (e.Routing is { } profile)
+            {
+                var prefix = $"Engines '{e.Name}' Routing";
+                foreach (var problem in Gateway.Router.Routing.RoutingOptionsValidator.ValidateProfile(e.Name, profile))
+                {
+                    errors.Add($"{key}:Routing{(problem.StartsWith(prefix, StringComparison.Ordinal) ? problem[prefix.Length..] : ": " + problem)}");
+                }
+                if (profile.Visibility is not null) errors.Add($"{key}:Routing:Visibility is set by {key}:Catalogs; remove it.");
+            }
             if (e.Kind == Gateway.Engines.EngineKind.Postgres)
             {
                 if (e.Postgres is null) errors.Add($"{key}:Postgres is required for a Postgres engine (ConnectionString, or Host, Database, User, Password).");
@@ -264,6 +278,76 @@ public static class GatewayOptionsValidator
         }
     }
 
+    /// <summary>The catalog names configured, the embedded one included.</summary>
+    public static IReadOnlyList<string> CatalogNames(GatewayOptions o)
+    {
+        var names = new List<string> { CatalogOptions.EmbeddedName };
+        foreach (var c in o.Catalogs)
+        {
+            if (!names.Contains(c.Name, StringComparer.OrdinalIgnoreCase)) names.Add(c.Name);
+        }
+        return names;
+    }
+
+    private static void ValidateCatalogs(List<string> errors, GatewayOptions o)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < o.Catalogs.Count; i++)
+        {
+            var c = o.Catalogs[i];
+            var key = $"Gateway:Catalogs:{i}";
+            if (string.IsNullOrWhiteSpace(c.Name) || !c.Name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-'))
+            {
+                errors.Add($"{key}:Name must be letters, digits, '_' or '-' (was '{c.Name}').");
+                continue;
+            }
+            if (!seen.Add(c.Name)) errors.Add($"{key}:Name '{c.Name}' is used by another catalog.");
+            if (c.Name.Equals(CatalogOptions.EmbeddedName, StringComparison.OrdinalIgnoreCase) && c.Kind != CatalogKind.Embedded)
+            {
+                errors.Add($"{key}: '{CatalogOptions.EmbeddedName}' is the embedded DuckDB's catalog; its Kind must be Embedded.");
+            }
+            if (c.Kind == CatalogKind.Embedded && !c.Name.Equals(CatalogOptions.EmbeddedName, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{key}: the only Embedded catalog is '{CatalogOptions.EmbeddedName}'.");
+            }
+            if (c.Kind is CatalogKind.Postgres or CatalogKind.HiveMetastore)
+            {
+                var hasConnection = !string.IsNullOrWhiteSpace(c.ConnectionString);
+                var hasEngine = !string.IsNullOrWhiteSpace(c.Engine);
+                if (hasConnection == hasEngine)
+                {
+                    errors.Add($"{key}: set exactly one of ConnectionString (the {(c.Kind == CatalogKind.Postgres ? "PostgreSQL database" : "metastore's PostgreSQL database")}) or Engine (a Postgres engine whose connection to use).");
+                }
+                else if (hasEngine && o.Engines.FirstOrDefault(e => e.Name.Equals(c.Engine, StringComparison.OrdinalIgnoreCase)) is not { Kind: Gateway.Engines.EngineKind.Postgres })
+                {
+                    errors.Add($"{key}:Engine '{c.Engine}' is not a configured Postgres engine.");
+                }
+            }
+            if (c.CacheTtl < TimeSpan.Zero) errors.Add($"{key}:CacheTtl must not be negative.");
+        }
+        var catalogs = CatalogNames(o);
+        for (var i = 0; i < o.Engines.Count; i++)
+        {
+            var entries = o.Engines[i].Catalogs ?? [];
+            for (var j = 0; j < entries.Count; j++)
+            {
+                var catalog = entries[j]?.Split('.')[0] ?? "";
+                if (catalog.Length == 0 || (!catalog.Contains('*', StringComparison.Ordinal) && !catalog.Contains('?', StringComparison.Ordinal) && !catalogs.Contains(catalog, StringComparer.OrdinalIgnoreCase)))
+                {
+                    errors.Add($"Gateway:Engines:{i}:Catalogs:{j} '{entries[j]}' is not a configured catalog ({string.Join(", ", catalogs)}).");
+                }
+            }
+        }
+    }
+
+    private static void ValidateRouting(List<string> errors, GatewayOptions o)
+    {
+        var engines = new List<string> { "duckdb" };
+        engines.AddRange(o.Engines.Select(e => e.Name).Where(n => !string.IsNullOrWhiteSpace(n)));
+        var groups = o.Engines.SelectMany(e => e.Routing?.Groups ?? []).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        foreach (var problem in Gateway.Router.Routing.RoutingOptionsValidator.Validate(o.Routing ?? new(), engines, groups)) errors.Add($"Gateway:Routing: {problem}");
+    }
+
     public static IReadOnlyList<string> Validate(GatewayOptions o)
     {
         var errors = new List<string>();
@@ -286,6 +370,8 @@ public static class GatewayOptionsValidator
         }
         ValidateAuth(errors, o.Auth);
         ValidateEngines(errors, o);
+        ValidateCatalogs(errors, o);
+        ValidateRouting(errors, o);
         var l = o.Limits;
         if (l.MaxMessageBytes < 1024) errors.Add("Gateway:Limits:MaxMessageBytes must be at least 1024.");
         if (l.MaxConnections < 1) errors.Add("Gateway:Limits:MaxConnections must be positive.");

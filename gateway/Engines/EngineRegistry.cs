@@ -24,6 +24,12 @@ public sealed class RegisteredEngine
     public EngineKind Kind => Engine.Kind;
     public EngineOptions Options { get; }
     public IEngine Engine { get; }
+
+    // Health is not probed yet (the monitor is in progress): every engine counts as healthy, and statements' retryable
+    // failures are reported here for it.
+    public bool Healthy => true;
+    public string? HealthDetail => null;
+    public void ReportFailure(string detail) => _ = detail;
     private TimeProvider Time { get; }
 
     public int Running

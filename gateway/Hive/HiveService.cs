@@ -1,6 +1,8 @@
 using Gateway.Engines;
 using Gateway.Protocol.Columnar;
 using Gateway.Protocol.Hive;
+using Gateway.Router;
+using Gateway.Router.Routing;
 using Gateway.Server.Configuration;
 using Gateway.Server.Engines;
 using Gateway.Server.Operations;
@@ -167,7 +169,7 @@ public sealed partial class HiveService : ITCLIService
             var parameters = SparkParameters.Convert(req.Parameters, session.Formatter.Zone);
             var format = ChooseFormat(req, session);
             Operation op;
-            if (parameters.Count == 0 && SessionCommands.TryExecute(sql, session, out var commandResult))
+            if (parameters.Count == 0 && SessionCommands.TryExecute(sql, session, out var commandResult, ValidateSetting))
             {
                 op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time,
                     commandResult ?? new BatchBuilder(SessionCommands.SetSchema).Build(), hasResultSet: commandResult is not null)
@@ -176,20 +178,31 @@ public sealed partial class HiveService : ITCLIService
             }
             else
             {
-                var options = parameters.Count == 0 ? ExecuteOptions.Default : ExecuteOptions.Default with { Parameters = parameters };
-                var (engine, routing) = ChooseEngine(session);
-                var statement = new StatementOperation(session, _sessions.Time, sql, options, PrefetchRows, engine, routing, req.ResultRowLimit) { Format = format };
-                _sessions.AddOperation(statement);
-                var timeout = req.QueryTimeout is { } seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-                var runAsync = req.RunAsync == true;
-                await statement.StartAsync(runAsync, timeout, cancellationToken).ConfigureAwait(false);
-                op = statement;
-                if (!runAsync && op.State is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
+                var decision = await _sessions.Routing.RouteAsync(sql, session, cancellationToken).ConfigureAwait(false);
+                if (decision.IsExplainRouting)
                 {
-                    // A synchronous caller learns the failure from the execute call itself, as from HiveServer2.
-                    var status = StatusMapper.Error(op.ErrorMessage ?? "The statement failed.", op.ErrorSqlState, op.ErrorCode);
-                    await _sessions.CloseOperationAsync(op).ConfigureAwait(false);
-                    return new TExecuteStatementResp { Status = status };
+                    op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time, ExplainRouting(decision), hasResultSet: true) { Format = format };
+                    _sessions.AddOperation(op);
+                }
+                else
+                {
+                    var options = parameters.Count == 0 ? ExecuteOptions.Default : ExecuteOptions.Default with { Parameters = parameters };
+                    var (engine, routing, failover) = Plan(decision);
+                    var statement = new StatementOperation(session, _sessions.Time, sql, options, PrefetchRows, engine, routing, req.ResultRowLimit, failover) { Format = format };
+                    _sessions.AddOperation(statement);
+                    foreach (var reason in decision.Reasons) statement.Log("Routing: " + reason);
+                    if (decision.Analysis.IsWrite) _ = statement.Completion.ContinueWith(_ => _sessions.Routing.Written(decision), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    var timeout = req.QueryTimeout is { } seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+                    var runAsync = req.RunAsync == true;
+                    await statement.StartAsync(runAsync, timeout, cancellationToken).ConfigureAwait(false);
+                    op = statement;
+                    if (!runAsync && op.State is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
+                    {
+                        // A synchronous caller learns the failure from the execute call itself, as from HiveServer2.
+                        var status = StatusMapper.Error(op.ErrorMessage ?? "The statement failed.", op.ErrorSqlState, op.ErrorCode);
+                        await _sessions.CloseOperationAsync(op).ConfigureAwait(false);
+                        return new TExecuteStatementResp { Status = status };
+                    }
                 }
             }
             var resp = new TExecuteStatementResp { Status = StatusMapper.Success(), OperationHandle = ToThrift(op) };
@@ -512,20 +525,63 @@ public sealed partial class HiveService : ITCLIService
 
     private static string? Pattern(string? p) => p;
 
-    /// <summary>The session conf that pins a session's statements to one engine (<c>SET gateway.engine=name</c>).</summary>
-    public const string EngineConf = "gateway.engine";
-
-    private (RegisteredEngine Engine, string Reason) ChooseEngine(Hs2Session session)
+    /// <summary>The engine a decision names, why (for the operation log), and where to go if it fails first.</summary>
+    private (RegisteredEngine Engine, string Routing, FailoverPlan Failover) Plan(RoutingDecision decision)
     {
         var engines = _sessions.Engines;
-        if (session.Conf.TryGetValue(EngineConf, out var name) && !string.IsNullOrWhiteSpace(name))
+        var routing = _sessions.Routing;
+        var engine = engines.Find(decision.Engine) ?? engines.Default;
+        routing.Metrics.Decision(engine.Name, decision.DecidedBy.ToString().ToLowerInvariant());
+        var why = decision.DecidedBy switch
         {
-            var chosen = engines.Find(name) ?? throw new GatewayException(
-                $"Unknown engine '{name.Trim()}' in {EngineConf}; configured engines: {string.Join(", ", engines.All.Select(e => e.Name))}.", "42000");
-            return (chosen, $"{EngineConf}={chosen.Name}");
-        }
-        return (engines.Of(session.Engine) ?? engines.Default, "default engine");
+            DecisionSource.Rule => $"rule #{decision.RuleIndex} '{decision.RuleName}'",
+            DecisionSource.Cost => $"lowest estimated cost, {StatementRouter.FormatBytes(decision.EstimatedScanBytes)} to scan",
+            DecisionSource.Hint or DecisionSource.Override when decision.Reasons.FirstOrDefault(r => r.StartsWith("chosen by ", StringComparison.Ordinal)) is { } chosen
+                => chosen["chosen by ".Length..],
+            _ => decision.DecidedByText,
+        };
+        var options = routing.Options.Failover ?? new FailoverOptions();
+        var explicitChoice = decision.DecidedBy is DecisionSource.Hint or DecisionSource.Override;
+        if (!options.Enabled || options.MaxAttempts == 0 || (explicitChoice && !options.ExplicitChoices)) return (engine, why, FailoverPlan.None);
+        var next = decision.Failover.Select(engines.Find).OfType<RegisteredEngine>().Where(e => e != engine).ToList();
+        // Reads can run twice; a write that may have reached its engine fails over only when the configuration allows it.
+        var safeToRepeat = decision.Kind is StatementKind.Query or StatementKind.Metadata && !decision.Analysis.IsWrite;
+        var plan = new FailoverPlan(next, options.MaxAttempts, safeToRepeat || options.Writes)
+        {
+            OnFailover = (from, to, ex) => routing.Metrics.Failover(from.Name, to.Name, ex is GatewayException { SqlState: "53400" } ? "saturated" : "retryable error"),
+        };
+        return (engine, why, plan);
     }
+
+    /// <summary>
+    /// Refuses <c>SET gateway.engine=x</c> (and <c>kyuubi.engine.type</c>) naming no engine or kind, so a typo fails at
+    /// once instead of being ignored by every later decision.
+    /// </summary>
+    private void ValidateSetting(string key, string value)
+    {
+        var overrides = _sessions.Routing.Options.Overrides ?? new RoutingOverrideOptions();
+        var engines = _sessions.Engines;
+        var known = string.Join(", ", engines.All.Select(e => e.Name));
+        if (key.Equals(overrides.SessionEngineKey, StringComparison.OrdinalIgnoreCase) && value.Length > 0
+            && engines.Find(value) is null && !EngineKindAliases.TryParse(value, out _))
+        {
+            throw new GatewayException($"Unknown engine '{value.Trim()}' in {key}; configured engines: {known}.", "42000");
+        }
+        if (key.Equals("kyuubi.engine.type", StringComparison.OrdinalIgnoreCase) && value.Length > 0 && !EngineKindAliases.TryParse(value, out _))
+        {
+            throw new GatewayException($"Unknown engine type '{value.Trim()}' in {key} (SPARK_SQL, TRINO, FLINK_SQL, HIVE_SQL, JDBC, DUCKDB...).", "42000");
+        }
+    }
+
+    /// <summary>EXPLAIN ROUTING: one row per engine, as <see cref="RoutingExplain"/> lays it out.</summary>
+    private static ColumnBatch ExplainRouting(RoutingDecision decision)
+    {
+        var builder = new BatchBuilder(ExplainRoutingSchema);
+        foreach (var row in RoutingExplain.ToRows(decision)) builder.AddRow(row);
+        return builder.Build();
+    }
+
+    private static readonly ResultSchema ExplainRoutingSchema = new([.. RoutingExplain.Columns.Select(c => new ColumnInfo(c, SqlType.String))]);
 
     private sealed class Unpin(Operation op) : IDisposable
     {

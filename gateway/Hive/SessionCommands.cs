@@ -14,7 +14,8 @@ public static partial class SessionCommands
     public static readonly ResultSchema SetSchema = new([new ColumnInfo("set", SqlType.String)]);
 
     /// <summary>Returns a result batch (or null for "no result set") when the statement is a session command; false otherwise.</summary>
-    public static bool TryExecute(string statement, Hs2Session session, out ColumnBatch? result)
+    /// <param name="validate">Checks a <c>SET key=value</c> before it takes effect; throws <see cref="GatewayException"/> to refuse it.</param>
+    public static bool TryExecute(string statement, Hs2Session session, out ColumnBatch? result, Action<string, string>? validate = null)
     {
         result = null;
         var sql = StripLeadingComments(statement).Trim().TrimEnd(';').Trim();
@@ -53,6 +54,7 @@ public static partial class SessionCommands
         var name = Unquote(body[..eq].Trim());
         var val = Unquote(body[(eq + 1)..].Trim());
         if (name.Length == 0) throw new GatewayException("SET needs a key: SET key=value.", "42000");
+        validate?.Invoke(name.StartsWith("hiveconf:", StringComparison.OrdinalIgnoreCase) ? name["hiveconf:".Length..] : name, val);
         if (name.StartsWith("hivevar:", StringComparison.OrdinalIgnoreCase)) session.HiveVars[name["hivevar:".Length..]] = val;
         else if (name.StartsWith("hiveconf:", StringComparison.OrdinalIgnoreCase)) session.Conf[name["hiveconf:".Length..]] = val;
         else session.Conf[name] = val;

@@ -4,6 +4,7 @@ using Gateway.Server.Auth;
 using Gateway.Server.Configuration;
 using Gateway.Server.Engines;
 using Gateway.Server.Listeners;
+using Gateway.Server.Routing;
 using Gateway.Server.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -77,6 +78,10 @@ public static class GatewayHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(engines);
         builder.Services.AddSingleton<IEngine>(engine);
+        var catalogs = CatalogRegistry.Create(options, engines, TimeProvider.System);
+        builder.Services.AddSingleton(catalogs);
+        builder.Services.AddSingleton<RoutingMetrics>();
+        builder.Services.AddSingleton<RoutingService>();
         builder.Services.AddSingleton<SessionManager>();
         builder.Services.AddSingleton<IPasswordAuthenticator>(sp => options.Auth.Mode switch
         {
@@ -135,10 +140,13 @@ public static class GatewayHost
         });
 
         var app = builder.Build();
+        // Routing (rules, costs, engine profiles) follows configuration reloads; a change that is not valid is refused and logged.
+        app.Services.GetRequiredService<RoutingService>().Watch(app.Configuration);
         if (options.Http.Enabled) app.Run(app.Services.GetRequiredService<HttpThriftHandler>().InvokeAsync);
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             app.Services.GetRequiredService<SessionManager>().DisposeAsync().AsTask().GetAwaiter().GetResult();
+            catalogs.DisposeAsync().AsTask().GetAwaiter().GetResult();
             engines.DisposeAsync().AsTask().GetAwaiter().GetResult();
         });
         return app;

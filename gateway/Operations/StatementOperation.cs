@@ -17,8 +17,9 @@ public sealed class StatementOperation : Operation
     private readonly ExecuteOptions _options;
     private readonly int _prefetchRows;
     private readonly long? _rowLimit;
-    private readonly RegisteredEngine _engine;
+    private RegisteredEngine _engine;
     private readonly string _routing;
+    private readonly FailoverPlan _failover;
     private IDisposable? _slot;
     private readonly CancellationTokenSource _cts = new();
     private readonly SemaphoreSlim _fetchGate = new(1, 1);
@@ -40,13 +41,15 @@ public sealed class StatementOperation : Operation
 
     /// <param name="rowLimit">At most this many rows reach the client (Spark's resultRowLimit); the engine stops there.</param>
     /// <param name="engine">Where the statement runs (admission, engine session); <paramref name="routing"/> says why, for the operation log.</param>
+    /// <param name="failover">Engines to try next if <paramref name="engine"/> fails before returning anything.</param>
     public StatementOperation(Hs2Session session, TimeProvider time, string sql, ExecuteOptions options, int prefetchRows, RegisteredEngine engine,
-        string routing = "default engine", long? rowLimit = null)
+        string routing = "default engine", long? rowLimit = null, FailoverPlan? failover = null)
         : base(session, OperationType.ExecuteStatement, time)
     {
         ArgumentNullException.ThrowIfNull(engine);
         _engine = engine;
         _routing = routing;
+        _failover = failover ?? FailoverPlan.None;
         _sql = sql;
         _options = options;
         _rowLimit = rowLimit is > 0 ? rowLimit : null;
@@ -63,8 +66,8 @@ public sealed class StatementOperation : Operation
     public Task Execution => _execution ?? Task.CompletedTask;
     public override Task Completion => Execution;
 
-    /// <summary>The engine the statement runs on.</summary>
-    public RegisteredEngine Engine => _engine;
+    /// <summary>The engine the statement runs on (after a failover, the one that took it).</summary>
+    public RegisteredEngine Engine => Volatile.Read(ref _engine);
 
     /// <summary>Starts the statement; a synchronous caller waits until the first batch (or the error).</summary>
     public async ValueTask StartAsync(bool runAsync, TimeSpan? timeout, CancellationToken cancellationToken)
@@ -90,34 +93,64 @@ public sealed class StatementOperation : Operation
     {
         var ct = _cts.Token;
         var watch = Stopwatch.StartNew();
-        try
+        var tried = new List<RegisteredEngine>();
+        var engine = _engine;
+        while (true)
         {
-            var slot = await _engine.AdmitAsync(ct).ConfigureAwait(false);
-            lock (_leaseGate) _slot = slot;
-            var lease = await Session.AcquireEngineSessionAsync(_engine.Engine, ct).ConfigureAwait(false);
-            lock (_leaseGate) _lease = lease;
-            if (!TryMove(OperationState.Running))
+            tried.Add(engine);
+            // Whether the statement may have reached the engine: after that, only statements safe to repeat fail over.
+            var sent = false;
+            try
+            {
+                var slot = await engine.AdmitAsync(ct).ConfigureAwait(false);
+                lock (_leaseGate) _slot = slot;
+                var lease = await Session.AcquireEngineSessionAsync(engine.Engine, ct).ConfigureAwait(false);
+                lock (_leaseGate) _lease = lease;
+                if (State != OperationState.Running && !TryMove(OperationState.Running))
+                {
+                    await ReleaseEngineAsync().ConfigureAwait(false);
+                    return;
+                }
+                Log(tried.Count == 1
+                    ? $"Running on engine '{engine.Name}' ({_routing}; {(lease.IsPrimary ? "session connection" : "secondary connection")})."
+                    : $"Running on engine '{engine.Name}' (failover #{tried.Count - 1}; {(lease.IsPrimary ? "session connection" : "secondary connection")}).");
+                sent = true;
+                using (ct.Register(InterruptEngine))
+                {
+                    _result = await lease.Session.ExecuteAsync(_sql, _options, ct).ConfigureAwait(false);
+                    _schema = _result.Schema;
+                    _hasRows = _result.HasRows;
+                    _affectedRows = _result.AffectedRows;
+                    if (_hasRows)
+                    {
+                        _first = await _result.ReadBatchAsync(_prefetchRows, ct).ConfigureAwait(false);
+                        if (_first is null || _first.RowCount < _prefetchRows || _first.RowCount >= _rowLimit) _exhausted = true;
+                    }
+                    else
+                    {
+                        _exhausted = true;
+                    }
+                }
+                break;
+            }
+            catch (Exception ex)
             {
                 await ReleaseEngineAsync().ConfigureAwait(false);
-                return;
-            }
-            Log($"Running on engine '{_engine.Name}' ({_routing}; {(lease.IsPrimary ? "session connection" : "secondary connection")}).");
-            using (ct.Register(InterruptEngine))
-            {
-                _result = await lease.Session.ExecuteAsync(_sql, _options, ct).ConfigureAwait(false);
-                _schema = _result.Schema;
-                _hasRows = _result.HasRows;
-                _affectedRows = _result.AffectedRows;
-                if (_hasRows)
+                if (ex is EngineException { Retryable: true } broken) engine.ReportFailure(broken.Message);
+                if (NextEngine(ex, sent, tried) is not { } next)
                 {
-                    _first = await _result.ReadBatchAsync(_prefetchRows, ct).ConfigureAwait(false);
-                    if (_first is null || _first.RowCount < _prefetchRows || _first.RowCount >= _rowLimit) _exhausted = true;
+                    OnFailure(ex);
+                    return;
                 }
-                else
-                {
-                    _exhausted = true;
-                }
+                var why = ex is EngineException ee ? $"{ee.SqlState}: {ee.Message}" : ex.Message;
+                Log($"Engine '{engine.Name}' failed before returning any row ({why}); failing over to '{next.Name}'.");
+                _failover.OnFailover?.Invoke(engine, next, ex);
+                Volatile.Write(ref _engine, next);
+                engine = next;
             }
+        }
+        try
+        {
             if (_exhausted) await ReleaseEngineAsync().ConfigureAwait(false);
             if (TryMove(OperationState.Finished))
             {
@@ -135,6 +168,19 @@ public sealed class StatementOperation : Operation
             await ReleaseEngineAsync().ConfigureAwait(false);
             OnFailure(ex);
         }
+    }
+
+    /// <summary>
+    /// The engine to try after <paramref name="failure"/>, or null to fail the statement: only for a retryable engine
+    /// error or a saturated engine, never after cancel or timeout, and after the statement was sent only when it is safe
+    /// to run twice; the next healthy engine of the plan not tried yet.
+    /// </summary>
+    private RegisteredEngine? NextEngine(Exception failure, bool sent, List<RegisteredEngine> tried)
+    {
+        if (_canceled || _timedOut || _cts.IsCancellationRequested) return null;
+        var retryable = failure is EngineException { Retryable: true } || failure is GatewayException { SqlState: "53400" };
+        if (!retryable || (sent && !_failover.AfterSend) || tried.Count > _failover.MaxAttempts) return null;
+        return _failover.Engines.FirstOrDefault(e => e.Healthy && !tried.Contains(e));
     }
 
     private void OnFailure(Exception ex)
@@ -314,4 +360,17 @@ public sealed class StatementOperation : Operation
         }
         _cts.Dispose();
     }
+}
+
+/// <summary>
+/// Where a statement goes if its engine fails before returning anything: <see cref="Engines"/> in order (unhealthy ones
+/// skipped), at most <see cref="MaxAttempts"/> of them; after the statement may have reached an engine only when
+/// <see cref="AfterSend"/> (a read, or writes allowed to repeat).
+/// </summary>
+public sealed record FailoverPlan(IReadOnlyList<RegisteredEngine> Engines, int MaxAttempts, bool AfterSend)
+{
+    public static FailoverPlan None { get; } = new([], 0, false);
+
+    /// <summary>Called for each failover (from, to, failure): metrics.</summary>
+    public Action<RegisteredEngine, RegisteredEngine, Exception>? OnFailover { get; init; }
 }

@@ -22,11 +22,13 @@ public sealed partial class SessionManager : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public SessionManager(GatewayOptions options, EngineRegistry engines, TimeProvider time, ILogger<SessionManager> logger)
+    public SessionManager(GatewayOptions options, EngineRegistry engines, Routing.RoutingService routing, TimeProvider time, ILogger<SessionManager> logger)
     {
         ArgumentNullException.ThrowIfNull(engines);
+        ArgumentNullException.ThrowIfNull(routing);
         _limits = options.Limits;
         Engines = engines;
+        Routing = routing;
         _engine = engines.Default.Engine;
         _time = time;
         _logger = logger;
@@ -34,6 +36,9 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     /// <summary>The engines statements may run on.</summary>
     public EngineRegistry Engines { get; }
+
+    /// <summary>Decides which engine runs each statement.</summary>
+    public Routing.RoutingService Routing { get; }
 
     public int SessionCount => _sessions.Count;
     public int OperationCount => _operations.Count;

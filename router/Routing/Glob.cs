@@ -1,7 +1,7 @@
 namespace Gateway.Router.Routing;
 
 /// <summary>Case-insensitive wildcards: <c>*</c> any run of characters, <c>?</c> one character.</summary>
-internal static class Glob
+public static class Glob
 {
     public static bool IsMatch(string pattern, string? text)
     {

@@ -11,6 +11,38 @@ public sealed record RoutingOptions
 
     public CostModelOptions Cost { get; init; } = new();
     public RoutingOverrideOptions Overrides { get; init; } = new();
+
+    /// <summary>What happens when the chosen engine fails before returning anything.</summary>
+    public FailoverOptions Failover { get; init; } = new();
+
+    /// <summary>
+    /// Longest wait for catalog statistics per statement; a table whose statistics are not back by then counts as
+    /// unknown for this decision (the lookup goes on and fills the cache for the next one).
+    /// </summary>
+    public TimeSpan StatisticsTimeout { get; init; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// Failover: when the chosen engine fails a statement before any row reached the client, with an error the engine
+/// marks retryable (it could not be reached, its session broke) or because it is saturated, the statement runs on the
+/// next engine of <see cref="RoutingDecision.Failover"/>.
+/// </summary>
+public sealed record FailoverOptions
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Further engines tried after the first one fails (0 disables failover).</summary>
+    public int MaxAttempts { get; init; } = 2;
+
+    /// <summary>
+    /// Also fail over writes whose statement may already have reached the engine. Off by default: a connection lost
+    /// after an INSERT was sent may have committed it, and running it again elsewhere would write twice. Writes that
+    /// failed before reaching the engine (it could not be connected to) always fail over.
+    /// </summary>
+    public bool Writes { get; init; }
+
+    /// <summary>Also fail over statements whose engine the user chose (hint, <c>gateway.engine</c>, <c>kyuubi.engine.type</c>).</summary>
+    public bool ExplicitChoices { get; init; }
 }
 
 /// <summary>Which explicit engine choices users may make.</summary>

@@ -28,6 +28,12 @@ public static class RoutingOptionsValidator
             errors.Add("Overrides.SessionEngineKey must not be empty while Overrides.AllowSessionEngine is true.");
         }
 
+        if (options.Failover is { } f && (f.MaxAttempts < 0 || f.MaxAttempts > 16)) errors.Add("Failover.MaxAttempts must be between 0 and 16.");
+        if (options.StatisticsTimeout < TimeSpan.Zero || options.StatisticsTimeout > TimeSpan.FromMinutes(1))
+        {
+            errors.Add("StatisticsTimeout must be between 0 and 1 minute.");
+        }
+
         var rules = options.Rules ?? [];
         var names = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < rules.Count; i++)

@@ -395,10 +395,11 @@ public sealed class StatementRouter : IStatementRouter
         }
     }
 
-    internal static string FormatMs(double ms) =>
+    public static string FormatMs(double ms) =>
         ms >= 10_000 ? (ms / 1000).ToString("0.#", CultureInfo.InvariantCulture) + " s" : ms.ToString("0.#", CultureInfo.InvariantCulture) + " ms";
 
-    internal static string FormatBytes(long bytes)
+    /// <summary>Bytes in decimal units (1.5 GB), as decisions print them.</summary>
+    public static string FormatBytes(long bytes)
     {
         string[] units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
         double value = bytes;

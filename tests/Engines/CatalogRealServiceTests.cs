@@ -31,18 +31,11 @@ public sealed class CatalogRealServiceTests : IAsyncLifetime
             CREATE VIEW {_schema}.v AS SELECT * FROM {_schema}.small;
             ANALYZE {_schema}.big; ANALYZE {_schema}.small; ANALYZE {_schema}.parted_2024; ANALYZE {_schema}.parted_2025;
             """);
-        // The metastore tables the adapter reads, with Hive 3's names and types (schema script hive-schema-3.1.0.postgres.sql).
+        // The metastore tables the adapter reads, with Hive 3's names and types.
+        await HiveMetastoreTestSchema.CreateAsync(_hms);
         await PostgresTestServer.ExecuteAsync($"""
-            CREATE SCHEMA {_hms};
             SET search_path = {_hms};
-            CREATE TABLE "CTLGS" ("CTLG_ID" bigint PRIMARY KEY, "NAME" varchar(256) UNIQUE, "DESC" varchar(4000), "LOCATION_URI" varchar(4000) NOT NULL);
-            CREATE TABLE "DBS" ("DB_ID" bigint PRIMARY KEY, "DESC" varchar(4000), "DB_LOCATION_URI" varchar(4000) NOT NULL, "NAME" varchar(128), "OWNER_NAME" varchar(128), "OWNER_TYPE" varchar(10), "CTLG_NAME" varchar(256) NOT NULL DEFAULT 'hive');
-            CREATE TABLE "SDS" ("SD_ID" bigint PRIMARY KEY, "CD_ID" bigint, "INPUT_FORMAT" varchar(4000), "IS_COMPRESSED" boolean NOT NULL, "LOCATION" varchar(4000), "NUM_BUCKETS" bigint NOT NULL, "OUTPUT_FORMAT" varchar(4000), "SERDE_ID" bigint, "IS_STOREDASSUBDIRECTORIES" boolean NOT NULL);
-            CREATE TABLE "TBLS" ("TBL_ID" bigint PRIMARY KEY, "CREATE_TIME" bigint NOT NULL, "DB_ID" bigint REFERENCES "DBS", "LAST_ACCESS_TIME" bigint NOT NULL, "OWNER" varchar(767), "OWNER_TYPE" varchar(10), "RETENTION" bigint NOT NULL, "SD_ID" bigint REFERENCES "SDS", "TBL_NAME" varchar(256), "TBL_TYPE" varchar(128), "VIEW_EXPANDED_TEXT" text, "VIEW_ORIGINAL_TEXT" text, "IS_REWRITE_ENABLED" boolean NOT NULL DEFAULT false);
-            CREATE TABLE "TABLE_PARAMS" ("TBL_ID" bigint NOT NULL REFERENCES "TBLS", "PARAM_KEY" varchar(256) NOT NULL, "PARAM_VALUE" text, PRIMARY KEY ("TBL_ID", "PARAM_KEY"));
-            CREATE TABLE "PARTITIONS" ("PART_ID" bigint PRIMARY KEY, "CREATE_TIME" bigint NOT NULL, "LAST_ACCESS_TIME" bigint NOT NULL, "PART_NAME" varchar(767), "SD_ID" bigint REFERENCES "SDS", "TBL_ID" bigint REFERENCES "TBLS");
-            CREATE TABLE "PARTITION_PARAMS" ("PART_ID" bigint NOT NULL REFERENCES "PARTITIONS", "PARAM_KEY" varchar(256) NOT NULL, "PARAM_VALUE" varchar(4000), PRIMARY KEY ("PART_ID", "PARAM_KEY"));
-            INSERT INTO "CTLGS" VALUES (1, 'hive', 'Default catalog', 'file:/warehouse'), (2, 'other', NULL, 'file:/other');
+            INSERT INTO "CTLGS" VALUES (2, 'other', NULL, 'file:/other');
             INSERT INTO "DBS" VALUES (1, 'Default Hive database', 'file:/warehouse', 'default', 'public', 'ROLE', 'hive'),
                                      (2, NULL, 'file:/warehouse/sales.db', 'sales', 'etl', 'USER', 'hive'),
                                      (3, NULL, 'file:/other/sales.db', 'sales', 'etl', 'USER', 'other');

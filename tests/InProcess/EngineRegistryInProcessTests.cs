@@ -45,14 +45,19 @@ public sealed class EngineRegistryInProcessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UnknownEngineFailsTheStatementWithTheChoices()
+    public async Task SettingAnUnknownEngineFailsWithTheChoicesAndChangesNothing()
     {
         await using var c = await _gateway.ConnectAsync();
-        await c.QueryAsync("SET gateway.engine=nope");
-        var e = await Assert.ThrowsAsync<HiveClientException>(() => c.QueryAsync("SELECT 1"));
+        await c.QueryAsync("SET gateway.engine=scratch");
+        var e = await Assert.ThrowsAsync<HiveClientException>(() => c.QueryAsync("SET gateway.engine=nope"));
         Assert.Contains("Unknown engine 'nope'", e.Message, StringComparison.Ordinal);
         Assert.Contains("duckdb, scratch, tiny", e.Message, StringComparison.Ordinal);
-        await c.QueryAsync("SET gateway.engine=duckdb");
+        Assert.Equal("42000", e.SqlState);
+        Assert.Equal("gateway.engine=scratch", (await c.QueryAsync("SET gateway.engine")).Rows[0][0]);
+        var kyuubi = await Assert.ThrowsAsync<HiveClientException>(() => c.QueryAsync("SET kyuubi.engine.type=SPARKLE"));
+        Assert.Contains("Unknown engine type 'SPARKLE'", kyuubi.Message, StringComparison.Ordinal);
+        // A kind is as good as a name.
+        await c.QueryAsync("SET gateway.engine=DUCKDB");
         Assert.Equal("1", (await c.QueryAsync("SELECT 1")).Rows[0][0]);
     }
 

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Gateway.Engines;
 using Gateway.Router.Routing;
+using Gateway.Server.Hosting;
+using Gateway.Server.Routing;
 using Gateway.Tests.RealClients;
 using Microsoft.Extensions.Configuration;
 
@@ -19,22 +20,15 @@ public partial class RoutingConfigUnitTests
         return new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
     }
 
+    /// <summary>Loads the example with the gateway's own loader (binding and every validation), as <c>gateway serve --config</c> would.</summary>
     private static (RoutingOptions Options, List<EngineCandidate> Engines) Bind()
     {
-        var config = DocumentedConfiguration();
-        var options = config.GetSection("Gateway:Routing").Get<RoutingOptions>()!;
-        var profiles = new List<(string Name, EngineKind Kind, EngineRoutingProfile Profile)>();
-        foreach (var engine in config.GetSection("Gateway:Engines").GetChildren())
-        {
-            var profile = engine.GetSection("Routing").Get<EngineRoutingProfile>()!;
-            Assert.Empty(RoutingOptionsValidator.ValidateProfile(engine.Key, profile));
-            profiles.Add((engine.Key, Enum.Parse<EngineKind>(engine["Kind"]!), profile));
-        }
-        // Configuration returns sections sorted by key; Order restores the intended order.
-        Assert.Equal(["duckdb", "flink", "spark", "trino"], profiles.Select(p => p.Name));
-        var engines = profiles.OrderBy(p => p.Profile.Order).ThenBy(p => p.Name, StringComparer.Ordinal)
-            .Select(p => EngineCandidate.Create(p.Name, p.Kind, p.Profile)).ToList();
-        return (options, engines);
+        var gateway = GatewayHost.LoadOptions(DocumentedConfiguration());
+        var engines = gateway.Engines.Select((e, i) => (Engine: e, Index: i, Profile: RoutingService.ProfileOf(e)))
+            .OrderBy(x => x.Profile.Order).ThenBy(x => x.Index)
+            .Select(x => EngineCandidate.Create(x.Engine.Name, x.Engine.Kind, x.Profile, new EngineLoad { MaxConcurrent = x.Engine.Capacity.MaxConcurrent, MaxQueued = x.Engine.Capacity.MaxQueue }))
+            .ToList();
+        return (gateway.Routing, engines);
     }
 
     [Fact]
@@ -47,11 +41,13 @@ public partial class RoutingConfigUnitTests
         Assert.Equal(["Tableau*", "Superset*"], options.Rules[1].Match.Clients!);
         Assert.Equal(TimeSpan.FromDays(7), options.Cost.StatsMaxAge);
         Assert.Equal(1L << 30, options.Cost.DefaultScanBytes);
-        Assert.Equal(["duckdb", "trino", "spark", "flink"], engines.Select(e => e.Name));
+        Assert.Equal(TimeSpan.FromSeconds(2), options.StatisticsTimeout);
+        Assert.Equal((true, 2, false), (options.Failover.Enabled, options.Failover.MaxAttempts, options.Failover.Writes));
+        Assert.Equal(["duckdb", "pg", "spark"], engines.Select(e => e.Name));
         Assert.Equal(TimeSpan.FromMilliseconds(5), engines[0].Cost.PerQueryOverhead);
-        Assert.Equal(2_000_000_000, engines[1].Cost.ScanBytesPerSecond);
-        Assert.False(engines[3].Capabilities.Batch);
-        Assert.Empty(RoutingOptionsValidator.Validate(options, [.. engines.Select(e => e.Name)], [.. engines.SelectMany(e => e.Groups).Distinct()]));
+        Assert.Equal(["embedded", "lake"], engines[0].Visibility!);
+        Assert.Equal(5_000_000_000, engines[2].Cost.ScanBytesPerSecond);
+        Assert.Equal(8, engines[2].Load.MaxConcurrent);
     }
 
     [Fact]
@@ -61,8 +57,10 @@ public partial class RoutingConfigUnitTests
         var router = new StatementRouter(options);
         TableStats? Stats(Gateway.Router.Sql.TableReference t) => t.ToString() switch
         {
-            "lake.sales.orders" => new TableStats { Bytes = 50_000_000 },
-            "lake.raw.clicks" => new TableStats { Bytes = 2_000_000_000 },
+            "lake.sales.orders" => new TableStats { Bytes = 50_000_000, Catalog = "lake", Schema = "sales" },
+            "lake.raw.clicks" => new TableStats { Bytes = 2_000_000_000, Catalog = "lake", Schema = "raw" },
+            "lake.sales.events" => new TableStats { Bytes = 500_000_000_000, Catalog = "lake", Schema = "sales" },
+            "warehouse.public.invoices" => new TableStats { Bytes = 10_000_000, Catalog = "warehouse", Schema = "public" },
             _ => null,
         };
         RoutingContext Ctx(string user = "ann", string? client = null, params string[] groups) => new() { DefaultEngine = "duckdb", User = user, Client = client, Groups = groups };
@@ -70,23 +68,30 @@ public partial class RoutingConfigUnitTests
         var etl = router.Route("INSERT INTO lake.sales.orders SELECT * FROM lake.sales.orders", Ctx("svc_etl_orders"), Stats, engines);
         Assert.Equal(("spark", "rule #0"), (etl.Engine, etl.DecidedByText));
 
+        // Dashboards go to the cheapest interactive engine that can see the data: DuckDB for the lake, pg for the warehouse.
         var dashboard = router.Route("SELECT count(*) FROM lake.raw.clicks", Ctx(client: "Superset 4.0"), Stats, engines);
-        Assert.Equal(("trino", "rule #1"), (dashboard.Engine, dashboard.DecidedByText));
+        Assert.Equal(("duckdb", "rule #1"), (dashboard.Engine, dashboard.DecidedByText));
+        var invoices = router.Route("SELECT count(*) FROM warehouse.public.invoices", Ctx(client: "Tableau Desktop"), Stats, engines);
+        Assert.Equal(("pg", "rule #1"), (invoices.Engine, invoices.DecidedByText));
 
         var raw = router.Route("SELECT count(*) FROM lake.raw.clicks", Ctx(), Stats, engines);
         Assert.Equal(("spark", "rule #2"), (raw.Engine, raw.DecidedByText));
 
+        // No rule: the cost model. 50 MB is DuckDB's (5 ms + 0.1 s against Spark's 2 s); 500 GB is Spark's.
         var small = router.Route("SELECT * FROM lake.sales.orders", Ctx(), Stats, engines);
         Assert.Equal(("duckdb", "cost"), (small.Engine, small.DecidedByText));
+        var large = router.Route("SELECT * FROM lake.sales.events", Ctx(), Stats, engines);
+        Assert.Equal(("spark", "cost"), (large.Engine, large.DecidedByText));
+        Assert.Equal(["duckdb"], large.Failover);
 
         var sandbox = new RoutingContext
         {
-            DefaultEngine = "trino",
+            DefaultEngine = "pg",
             User = "fin",
             Groups = ["finance"],
             SessionConf = new Dictionary<string, string> { ["finance.sandbox"] = "true" },
         };
-        var fin = router.Route("SELECT * FROM local.main.budget", sandbox, Stats, engines);
+        var fin = router.Route("SELECT * FROM embedded.main.budget", sandbox, Stats, engines);
         Assert.Equal(("duckdb", "rule #3"), (fin.Engine, fin.DecidedByText));
     }
 
