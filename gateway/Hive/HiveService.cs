@@ -6,6 +6,7 @@ using Gateway.Router.Routing;
 using Gateway.Server.Configuration;
 using Gateway.Server.Engines;
 using Gateway.Server.Operations;
+using Gateway.Server.Routing;
 using Gateway.Server.Sessions;
 using Microsoft.Extensions.Logging;
 
@@ -566,6 +567,10 @@ public sealed partial class HiveService : ITCLIService
             && engines.Find(value) is null && !EngineKindAliases.TryParse(value, out _))
         {
             throw new GatewayException($"Unknown engine '{value.Trim()}' in {key}; configured engines: {known}.", "42000");
+        }
+        if (key.Equals(RoutingService.DialectConf, StringComparison.OrdinalIgnoreCase) && value.Length > 0 && Gateway.Router.Sql.SqlDialect.FromName(value.Trim()) is null)
+        {
+            throw new GatewayException($"Unknown dialect '{value.Trim()}' in {key} ({string.Join(", ", Gateway.Router.Sql.SqlDialect.Presets.Select(d => d.Name))}).", "42000");
         }
         if (key.Equals("kyuubi.engine.type", StringComparison.OrdinalIgnoreCase) && value.Length > 0 && !EngineKindAliases.TryParse(value, out _))
         {

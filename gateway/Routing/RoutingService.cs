@@ -21,6 +21,9 @@ public sealed partial class RoutingService : IDisposable
     /// <summary>Session conf naming the client application, for rules that match on <c>Clients</c>.</summary>
     public const string ClientConf = "gateway.client";
 
+    /// <summary>Session conf naming the SQL dialect the client writes (<c>spark</c>, <c>hive</c>, <c>trino</c>, <c>postgres</c>...), when not <c>Routing:Dialect</c>.</summary>
+    public const string DialectConf = "gateway.dialect";
+
     /// <summary>Session conf naming the catalog unqualified names resolve in first (the JDBC URL's catalog, <c>use:catalog</c>).</summary>
     public const string CatalogConf = "gateway.catalog";
 
@@ -170,6 +173,7 @@ public sealed partial class RoutingService : IDisposable
             Client = session.Conf.GetValueOrDefault(ClientConf),
             SessionConf = session.Conf,
             CurrentCatalog = session.Conf.GetValueOrDefault(CatalogConf),
+            Dialect = session.Conf.GetValueOrDefault(DialectConf) is { } dialect ? SqlDialect.FromName(dialect.Trim()) : null,
             CurrentSchema = session.CurrentDatabase,
         };
     }
@@ -179,7 +183,7 @@ public sealed partial class RoutingService : IDisposable
     {
         var snapshot = _snapshot;
         var context = ContextOf(session);
-        var analysis = StatementAnalyzer.Analyze(statement, snapshot.Router.DefaultDialect);
+        var analysis = StatementAnalyzer.Analyze(statement, context.Dialect ?? snapshot.Router.DefaultDialect);
         // Unqualified names resolve in the session's database; a default one (Hive's default, DuckDB's main, PostgreSQL's
         // public) means each catalog's own default schema.
         var schema = context.CurrentSchema is { } s && !DefaultSchemas.Contains(s) ? s : null;

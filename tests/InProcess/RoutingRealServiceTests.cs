@@ -308,6 +308,23 @@ public sealed class RoutingRealServiceTests(ThreeEnginesFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task TheSessionDialectDecidesHowStatementsAreRead()
+    {
+        await using var c = await E.Gateway.ConnectAsync();
+        // In Spark SQL "events" is a string, so the statement cannot be analysed: the default engine, and why.
+        var spark = (await ThreeEngines.ExplainAsync(c, "SELECT count(*) FROM \"events\"")).Values.Single(r => r[4] is not null);
+        Assert.Equal(("duckdb", "fallback"), (spark[0], spark[4]));
+        Assert.Contains("cost model skipped", spark[5], StringComparison.Ordinal);
+
+        await c.QueryAsync("SET gateway.dialect=trino");
+        var trino = (await ThreeEngines.ExplainAsync(c, "SELECT count(*) FROM \"events\"")).Values.Single(r => r[4] is not null);
+        Assert.Equal(("remote", "cost"), (trino[0], trino[4]));
+
+        var bad = await Assert.ThrowsAsync<HiveClientException>(() => c.QueryAsync("SET gateway.dialect=klingon"));
+        Assert.Contains("Unknown dialect 'klingon'", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SessionCommandsStayOnTheDefaultEngine()
     {
         await using var c = await E.Gateway.ConnectAsync();
