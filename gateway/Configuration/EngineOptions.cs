@@ -25,6 +25,9 @@ public sealed record EngineOptions
 
     public EngineCapacityOptions Capacity { get; init; } = new();
     public EngineCostOptions Cost { get; init; } = new();
+
+    /// <summary>Engine session reuse: share level, idle timeout, validation (see EngineSessionPoolOptions.cs).</summary>
+    public EngineSessionPoolOptions Sessions { get; init; } = new();
 }
 
 /// <summary>Admission: at most MaxConcurrent statements run; up to MaxQueue more wait up to QueueTimeout; beyond, the engine is saturated.</summary>

@@ -239,6 +239,7 @@ public static class GatewayOptionsValidator
             if (e.Capacity.MaxQueue < 0) errors.Add($"{key}:Capacity:MaxQueue must not be negative.");
             if (e.Capacity.QueueTimeout < TimeSpan.Zero) errors.Add($"{key}:Capacity:QueueTimeout must not be negative.");
             if (e.Cost.ScanBytesPerSecond <= 0) errors.Add($"{key}:Cost:ScanBytesPerSecond must be positive.");
+            EngineSessionPoolOptionsValidator.Validate(e, key, errors);
             if (e.Kind == Gateway.Engines.EngineKind.Postgres)
             {
                 if (e.Postgres is null) errors.Add($"{key}:Postgres is required for a Postgres engine (ConnectionString, or Host, Database, User, Password).");
