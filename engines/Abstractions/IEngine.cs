@@ -68,6 +68,21 @@ public interface IEngineSession : IAsyncDisposable
     void Interrupt();
 
     IEngineMetadata Metadata { get; }
+
+    /// <summary>
+    /// A cheap liveness check before an idle session is reused: false when the session can no longer run
+    /// statements (its connection broke, the remote forgot it, it was disposed). Never disturbs an open result.
+    /// Throws only <see cref="OperationCanceledException"/>.
+    /// </summary>
+    ValueTask<bool> ValidateAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes <paramref name="database"/> the current database, as Hive's <c>USE</c> would (Hive's <c>default</c> is the
+    /// engine's default database or schema). When the engine has no such database it throws a non-retryable
+    /// <see cref="EngineException"/> and the session stays where it was; a connection failure is retryable. Like a
+    /// statement, it ends the session's open result.
+    /// </summary>
+    ValueTask UseDatabaseAsync(string database, CancellationToken cancellationToken);
 }
 
 /// <summary>A pull-based result: schema first, then batches only as they are asked for.</summary>

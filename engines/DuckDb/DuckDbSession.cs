@@ -48,7 +48,7 @@ public sealed class DuckDbSession : IEngineSession
         }, cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(database))
         {
-            await using var _ = await ExecuteCoreAsync(HiveDialect.Translate("USE " + HiveDialect.QuoteHiveIdentifier(database)), cancellationToken).ConfigureAwait(false);
+            await UseDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -57,6 +57,30 @@ public sealed class DuckDbSession : IEngineSession
                 RefreshCurrentDatabase();
                 return true;
             }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Hive's <c>USE</c> through the dialect (<c>default</c> is schema <c>main</c>); a missing schema fails with 42000.</summary>
+    public async ValueTask UseDatabaseAsync(string database, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(database);
+        await using var _ = await ExecuteCoreAsync(HiveDialect.Translate("USE " + HiveDialect.QuoteHiveIdentifier(database)), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A trivial query on the session's worker and connection. An embedded connection does not break; this proves the
+    /// session is open and its worker runs. A streaming result is left alone (the connection evidently works).
+    /// </summary>
+    public async ValueTask<bool> ValidateAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _disposed) != 0) return false;
+        try
+        {
+            return await Worker.RunAsync(() => _active is not null || NativeQuery.QueryRows(_connection, "SELECT 1").Count == 1, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 

@@ -77,6 +77,42 @@ public sealed class HiveServer2Session : IEngineSession
         return result;
     }
 
+    /// <summary><c>USE `database`</c> on the remote, then its current_database() (the remote's spelling of the name).</summary>
+    public async ValueTask UseDatabaseAsync(string database, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(database);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = new StatementState();
+        _current = state;
+        var sql = "USE `" + database.Replace("`", "``", StringComparison.Ordinal) + "`";
+        await using (await ExecuteCoreAsync(sql, null, 1, state, cancellationToken).ConfigureAwait(false))
+        {
+        }
+        await RefreshCurrentDatabaseAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// GetInfo(DBMS_NAME) on the session: one round trip that creates no operation. False when the channel is broken or
+    /// the remote no longer knows the session (INVALID_HANDLE); any other answer means the session lives.
+    /// </summary>
+    public async ValueTask<bool> ValidateAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || IsBroken) return false;
+        try
+        {
+            var request = new TGetInfoReq { SessionHandle = _handle, InfoType = TGetInfoType.CLI_DBMS_NAME };
+            var response = await _channel.CallAsync("GetInfo", (c, t) => c.GetInfoAsync(request, t), cancellationToken).ConfigureAwait(false);
+            if (HiveServer2Errors.FromStatus(response.Status, "GetInfo") is not { Retryable: true } error) return true;
+            _channel.Break(error);
+            return false;
+        }
+        catch (EngineException)
+        {
+            return false;
+        }
+    }
+
     internal async Task<HiveServer2QueryResult> ExecuteCoreAsync(string sql, List<TSparkParameter>? parameters, int batchRows, StatementState state, CancellationToken cancellationToken)
     {
         var request = new TExecuteStatementReq

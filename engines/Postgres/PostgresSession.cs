@@ -102,6 +102,57 @@ public sealed class PostgresSession : IEngineSession
         }
     }
 
+    /// <summary>
+    /// Hive's USE, as the statement <c>USE</c> does it here: the schema must exist (unquoted match, <c>default</c> is
+    /// <c>public</c> when no schema has that name; SQLSTATE 3F000 otherwise), then search_path is set to it.
+    /// </summary>
+    public async ValueTask UseDatabaseAsync(string database, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(database);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ReleaseActiveAsync("the session changed its current schema").ConfigureAwait(false);
+            await EnsureConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await UseAsync(database, quoted: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not EngineException)
+        {
+            throw PostgresErrors.Create(e);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// One round trip (<c>SELECT 1</c>) on the session's connection. A connection Npgsql already knows to be broken, or
+    /// one the server ended (<c>pg_terminate_backend</c>, a restart), fails it. While a result streams the connection
+    /// is busy with it and evidently alive: nothing is sent.
+    /// </summary>
+    public async ValueTask<bool> ValidateAsync(CancellationToken cancellationToken)
+    {
+        if (IsDisposed) return false;
+        await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (IsDisposed || _connection.State != ConnectionState.Open) return false;
+            if (_active is not null) return true;
+            await using var command = new NpgsqlCommand("SELECT 1", _connection);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is 1;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
     public async ValueTask<IQueryResult> ExecuteAsync(string sql, ExecuteOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sql);

@@ -34,6 +34,9 @@ public sealed record EngineOptions
     /// Its <c>Visibility</c> comes from <see cref="Catalogs"/>. Reloaded without restart.
     /// </summary>
     public EngineRoutingProfile? Routing { get; init; }
+
+    /// <summary>Engine session reuse: share level, idle timeout, validation (see EngineSessionPoolOptions.cs).</summary>
+    public EngineSessionPoolOptions Sessions { get; init; } = new();
 }
 
 /// <summary>Admission: at most MaxConcurrent statements run; up to MaxQueue more wait up to QueueTimeout; beyond, the engine is saturated.</summary>

@@ -253,6 +253,7 @@ public static class GatewayOptionsValidator
                 }
                 if (profile.Visibility is not null) errors.Add($"{key}:Routing:Visibility is set by {key}:Catalogs; remove it.");
             }
+            EngineSessionPoolOptionsValidator.Validate(e, key, errors);
             if (e.Kind == Gateway.Engines.EngineKind.Postgres)
             {
                 if (e.Postgres is null) errors.Add($"{key}:Postgres is required for a Postgres engine (ConnectionString, or Host, Database, User, Password).");

@@ -39,9 +39,34 @@ public static class GatewayHost
             var detail = ex.InnerException?.Message is { } inner ? $" ({inner})" : "";
             throw new GatewayConfigurationException([ex.Message + detail]);
         }
+        CheckEveryEngineBound(configuration, options);
         var errors = GatewayOptionsValidator.Validate(options);
         if (errors.Count > 0) throw new GatewayConfigurationException(errors);
         return options;
+    }
+
+    /// <summary>
+    /// The binder drops a list element holding a value it cannot convert (an unknown Kind or ShareLevel) without a
+    /// word, which would start the gateway without that engine: bind each entry alone to report why.
+    /// </summary>
+    private static void CheckEveryEngineBound(IConfiguration configuration, GatewayOptions options)
+    {
+        var sections = configuration.GetSection(GatewayOptions.SectionName).GetSection(nameof(GatewayOptions.Engines)).GetChildren().ToList();
+        if (sections.Count == options.Engines.Count) return;
+        var errors = new List<string>();
+        foreach (var section in sections)
+        {
+            try
+            {
+                section.Get<EngineOptions>();
+            }
+            catch (InvalidOperationException ex)
+            {
+                errors.Add(ex.Message + (ex.InnerException?.Message is { } inner ? $" ({inner})" : ""));
+            }
+        }
+        if (errors.Count == 0) errors.Add($"Gateway:Engines: {sections.Count - options.Engines.Count} of {sections.Count} entries could not be read.");
+        throw new GatewayConfigurationException(errors);
     }
 
     /// <summary>Loads the files the configuration names (certificate, JWT keys); every problem is reported at once.</summary>
@@ -78,6 +103,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(engines);
         builder.Services.AddSingleton<IEngine>(engine);
+        builder.Services.AddSingleton(sp => new EngineSessionPools(engines, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EngineSessionPool>>()));
         var catalogs = CatalogRegistry.Create(options, engines, TimeProvider.System);
         builder.Services.AddSingleton(catalogs);
         builder.Services.AddSingleton<RoutingMetrics>();
@@ -104,6 +130,7 @@ public static class GatewayHost
         var endpoints = new GatewayEndpoints(options);
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddHostedService<SessionSweeper>();
+        builder.Services.AddHostedService<EngineSessionPoolSweeper>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         services?.Invoke(builder.Services);
 
@@ -147,6 +174,8 @@ public static class GatewayHost
         {
             app.Services.GetRequiredService<SessionManager>().DisposeAsync().AsTask().GetAwaiter().GetResult();
             catalogs.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            // After the sessions gave their engine sessions back, before the engines close.
+            app.Services.GetRequiredService<EngineSessionPools>().DisposeAsync().AsTask().GetAwaiter().GetResult();
             engines.DisposeAsync().AsTask().GetAwaiter().GetResult();
         });
         return app;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Gateway.Engines;
 using Gateway.Protocol.Columnar;
 using Gateway.Server.Operations;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Server.Sessions;
 
@@ -13,31 +14,56 @@ public enum SessionState
 
 /// <summary>
 /// One HiveServer2 session: who owns it, its confs and variables, its operations and the engine
-/// sessions it has bound (lazily). The primary engine session carries session state (USE, temp
-/// tables); when it is busy streaming a result another operation gets a secondary one.
+/// sessions it has bound (lazily, from each engine's <see cref="EngineSessionPool"/>). The primary engine session
+/// carries session state (temp tables, settings); when it is busy streaming a result another operation gets a
+/// secondary one. The session's current database follows the user's USE on whichever engine it ran, and every engine
+/// session is positioned on it before use when its engine has it. See README.md.
 /// </summary>
-public sealed class Hs2Session : IAsyncDisposable
+public sealed partial class Hs2Session : IAsyncDisposable
 {
+    /// <summary>Idle secondaries kept per engine between operations.</summary>
+    private const int MaxIdleSecondaries = 2;
+
     private readonly SemaphoreSlim _engineGate = new(1, 1);
     private readonly Dictionary<IEngine, EngineBinding> _bindings = new(ReferenceEqualityComparer.Instance);
+    private readonly EngineSessionPools _pools;
+    private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private SessionDatabase? _database;
     private long _lastAccessTicks;
     private int _state = (int)SessionState.Open;
 
     /// <summary>The engine sessions this HS2 session holds on one engine.</summary>
-    private sealed class EngineBinding
+    private sealed class EngineBinding(EngineSessionPool pool, EnginePoolKey key)
     {
-        public IEngineSession? Primary;
+        public readonly EngineSessionPool Pool = pool;
+        public readonly EnginePoolKey Key = key;
+        public PooledEngineSession? Primary;
         public bool PrimaryLeased;
-        public readonly Stack<IEngineSession> IdleSecondaries = new();
+        public readonly Stack<PooledEngineSession> IdleSecondaries = new();
+
+        /// <summary>The session database this engine was found not to have: not asked again until the user chooses anew.</summary>
+        public SessionDatabase? Missing;
     }
 
+    /// <summary>The database the user last chose (USE, or the initial database) and the engine that resolved the name.</summary>
+    private sealed record SessionDatabase(string Name, IEngine Source);
+
+    /// <summary>A session whose engine sessions are never pooled (Connection level on every engine).</summary>
     public Hs2Session(SessionInfo info, IEngine engine, TimeProvider time)
+        : this(info, engine, time, new EngineSessionPools(time))
     {
+    }
+
+    public Hs2Session(SessionInfo info, IEngine engine, TimeProvider time, EngineSessionPools pools)
+    {
+        ArgumentNullException.ThrowIfNull(pools);
         Handle = HandleId.New();
         Info = info;
         Engine = engine;
         _time = time;
+        _pools = pools;
+        _logger = pools.Logger;
         Created = time.GetUtcNow();
         Touch();
     }
@@ -61,11 +87,15 @@ public sealed class Hs2Session : IAsyncDisposable
     public SessionState State => (SessionState)Volatile.Read(ref _state);
     public DateTimeOffset LastAccess => new(Interlocked.Read(ref _lastAccessTicks), TimeSpan.Zero);
 
-    /// <summary>The current database as the default engine's primary session knows it.</summary>
+    /// <summary>
+    /// The session's current database: the one the user last chose (USE on any engine, or the initial database), as
+    /// the engine that ran it names it; before any choice, where the default engine's primary session is.
+    /// </summary>
     public string CurrentDatabase
     {
         get
         {
+            if (Volatile.Read(ref _database) is { } chosen) return chosen.Name;
             lock (_bindings)
             {
                 return _bindings.GetValueOrDefault(Engine)?.Primary?.CurrentDatabase ?? Info.InitialDatabase ?? "default";
@@ -121,6 +151,7 @@ public sealed class Hs2Session : IAsyncDisposable
         await _engineGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(State == SessionState.Closed, this);
             await PrimaryAsync(Engine, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -133,69 +164,145 @@ public sealed class Hs2Session : IAsyncDisposable
     public ValueTask<EngineLease> AcquireEngineSessionAsync(CancellationToken cancellationToken) => AcquireEngineSessionAsync(Engine, cancellationToken);
 
     /// <summary>
-    /// An engine session on <paramref name="engine"/> for one operation; dispose the lease when its result is
-    /// consumed or closed. The first is the engine's primary session (its USE and temp tables); while that
-    /// one is busy, secondaries positioned on the same database serve.
+    /// An engine session on <paramref name="engine"/> for one operation, positioned on the session's current database
+    /// when the engine has it; dispose the lease when its result is consumed or closed. The first is the engine's
+    /// primary session (its temp tables and settings); while that one is busy, secondaries serve.
     /// </summary>
     public async ValueTask<EngineLease> AcquireEngineSessionAsync(IEngine engine, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ObjectDisposedException.ThrowIf(State == SessionState.Closed, this);
+        PooledEngineSession? giveBack = null;
         await _engineGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Closed while this call waited: a binding made now would outlive the close and never go back.
+            ObjectDisposedException.ThrowIf(State == SessionState.Closed, this);
             var (binding, primary) = await PrimaryAsync(engine, cancellationToken).ConfigureAwait(false);
-            if (!binding.PrimaryLeased)
+            PooledEngineSession session;
+            var isPrimary = !binding.PrimaryLeased;
+            if (isPrimary)
             {
+                session = primary;
                 binding.PrimaryLeased = true;
-                return new EngineLease(this, engine, primary, primary: true);
             }
-            if (binding.IdleSecondaries.TryPop(out var idle)) return new EngineLease(this, engine, idle, primary: false);
-            var secondary = await engine.OpenSessionAsync(new EngineSessionOptions(User) { Database = primary.CurrentDatabase }, cancellationToken).ConfigureAwait(false);
-            return new EngineLease(this, engine, secondary, primary: false);
+            else if (!binding.IdleSecondaries.TryPop(out session!))
+            {
+                session = await binding.Pool.AcquireAsync(binding.Key, cancellationToken).ConfigureAwait(false);
+            }
+            try
+            {
+                await PositionAsync(binding, session, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                if (isPrimary) binding.PrimaryLeased = false;
+                else giveBack = session;
+                throw;
+            }
+            return new EngineLease(this, engine, session, isPrimary);
         }
         finally
         {
             _engineGate.Release();
+            if (giveBack is not null) await giveBack.Pool.ReturnAsync(giveBack, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
-    /// <summary>The engine's primary session, opened on first use (under the engine gate).</summary>
-    private async ValueTask<(EngineBinding Binding, IEngineSession Primary)> PrimaryAsync(IEngine engine, CancellationToken cancellationToken)
+    /// <summary>The engine's binding and primary session, checked out on first use (under the engine gate).</summary>
+    private async ValueTask<(EngineBinding Binding, PooledEngineSession Primary)> PrimaryAsync(IEngine engine, CancellationToken cancellationToken)
     {
         EngineBinding? binding;
         lock (_bindings)
         {
-            if (!_bindings.TryGetValue(engine, out binding)) _bindings[engine] = binding = new EngineBinding();
+            if (!_bindings.TryGetValue(engine, out binding))
+            {
+                var pool = _pools.For(engine);
+                _bindings[engine] = binding = new EngineBinding(pool, pool.KeyFor(Info));
+            }
         }
-        // The session's initial database applies to its default engine; others start on their own default.
-        var database = ReferenceEquals(engine, Engine) ? Info.InitialDatabase : null;
-        var primary = binding.Primary ??= await engine.OpenSessionAsync(new EngineSessionOptions(User) { Database = database }, cancellationToken).ConfigureAwait(false);
+        if (binding.Primary is { } bound) return (binding, bound);
+        var primary = await binding.Pool.AcquireAsync(binding.Key, cancellationToken).ConfigureAwait(false);
+        // The session's initial database is resolved by its default engine; the others follow it when they have it.
+        if (ReferenceEquals(engine, Engine) && Info.InitialDatabase is { } initial && Volatile.Read(ref _database) is null)
+        {
+            try
+            {
+                await primary.UseDatabaseAsync(initial, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await binding.Pool.ReturnAsync(primary, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+            Volatile.Write(ref _database, new SessionDatabase(primary.CurrentDatabase, engine));
+        }
+        binding.Primary = primary;
         return (binding, primary);
+    }
+
+    /// <summary>
+    /// Puts an engine session on the session's current database before an operation uses it. The engine that resolved
+    /// the name gets it as is; another engine gets it too, except that the resolving engine's default database (DuckDB's
+    /// main, PostgreSQL's public, Hive's default) stands for this engine's own default. An engine without that database
+    /// is left where it is, and the operation runs there.
+    /// </summary>
+    private async ValueTask PositionAsync(EngineBinding binding, PooledEngineSession session, CancellationToken cancellationToken)
+    {
+        var chosen = Volatile.Read(ref _database);
+        if (chosen is null || ReferenceEquals(binding.Missing, chosen)) return;
+        var target = chosen.Name;
+        if (!ReferenceEquals(chosen.Source, binding.Pool.Engine)
+            && _pools.For(chosen.Source).HomeDatabase is { } sourceHome
+            && string.Equals(target, sourceHome, StringComparison.OrdinalIgnoreCase))
+        {
+            target = session.HomeDatabase;
+        }
+        // Hive database names are case-insensitive; engines report their own spelling.
+        if (string.Equals(session.CurrentDatabase, target, StringComparison.OrdinalIgnoreCase)) return;
+        try
+        {
+            await session.UseDatabaseAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EngineException e) when (!e.Retryable && !e.Canceled)
+        {
+            binding.Missing = chosen;
+            LogNotPositioned(_logger, binding.Pool.Name, target, session.CurrentDatabase, e.Message);
+        }
+    }
+
+    /// <summary>An engine session whose database changed during the operation (USE, SET search_path): the session follows.</summary>
+    private void Observe(EngineLease lease)
+    {
+        var now = lease.Session.CurrentDatabase;
+        if (string.Equals(now, lease.PositionedAt, StringComparison.Ordinal)) return;
+        Volatile.Write(ref _database, new SessionDatabase(now, lease.Engine));
     }
 
     internal async ValueTask ReleaseAsync(EngineLease lease)
     {
-        IEngineSession? toDispose = null;
+        Observe(lease);
+        var session = lease.Pooled;
+        PooledEngineSession? giveBack = null;
         await _engineGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             EngineBinding? binding;
             lock (_bindings) binding = _bindings.GetValueOrDefault(lease.Engine);
-            // After the session closed, its primaries are already disposed; a leased secondary is not.
-            if (binding is null) toDispose = lease.IsPrimary ? null : lease.Session;
+            // After the session closed, its engine sessions went back to their pools; a leased one goes now.
+            if (binding is null) giveBack = session;
             else if (lease.IsPrimary) binding.PrimaryLeased = false;
-            else if (State == SessionState.Open && binding.IdleSecondaries.Count < 2) binding.IdleSecondaries.Push(lease.Session);
-            else toDispose = lease.Session;
+            else if (State == SessionState.Open && session.Reusable && binding.IdleSecondaries.Count < MaxIdleSecondaries) binding.IdleSecondaries.Push(session);
+            else giveBack = session;
         }
         finally
         {
             _engineGate.Release();
         }
-        if (toDispose is not null) await toDispose.DisposeAsync().ConfigureAwait(false);
+        if (giveBack is not null) await giveBack.Pool.ReturnAsync(giveBack, CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>Closes every operation and engine session. Idempotent.</summary>
+    /// <summary>Closes every operation and gives every engine session back to its pool (which closes or keeps it). Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _state, (int)SessionState.Closed) == (int)SessionState.Closed) return;
@@ -204,6 +311,7 @@ public sealed class Hs2Session : IAsyncDisposable
             await op.DisposeAsync().ConfigureAwait(false);
         }
         Operations.Clear();
+        var giveBack = new List<PooledEngineSession>();
         await _engineGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
@@ -215,32 +323,65 @@ public sealed class Hs2Session : IAsyncDisposable
             }
             foreach (var binding in bindings)
             {
-                if (binding.Primary is not null) await binding.Primary.DisposeAsync().ConfigureAwait(false);
-                while (binding.IdleSecondaries.TryPop(out var s)) await s.DisposeAsync().ConfigureAwait(false);
+                // A primary still leased goes back when its lease is released.
+                if (binding.Primary is { } primary && !binding.PrimaryLeased) giveBack.Add(primary);
+                while (binding.IdleSecondaries.TryPop(out var s)) giveBack.Add(s);
             }
         }
         finally
         {
             _engineGate.Release();
         }
+        foreach (var s in giveBack) await s.Pool.ReturnAsync(s, CancellationToken.None).ConfigureAwait(false);
     }
+
+    [LoggerMessage(EventId = 710, Level = LogLevel.Debug, Message = "Engine '{Engine}' has no database '{Database}' (or refused it): the operation runs in '{Current}'. {Reason}")]
+    private static partial void LogNotPositioned(ILogger logger, string engine, string database, string current, string reason);
 }
 
 /// <summary>Exclusive use of an engine session by one operation.</summary>
-public sealed class EngineLease(Hs2Session owner, IEngine engine, IEngineSession session, bool primary) : IAsyncDisposable
+public sealed class EngineLease : IAsyncDisposable
 {
+    private readonly Hs2Session _owner;
     private int _released;
 
-    public IEngine Engine { get; } = engine;
-    public IEngineSession Session { get; } = session;
-    public bool IsPrimary { get; } = primary;
+    public EngineLease(Hs2Session owner, IEngine engine, IEngineSession session, bool primary)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(engine);
+        _owner = owner;
+        Engine = engine;
+        Pooled = session as PooledEngineSession ?? throw new ArgumentException("Engine leases hand out sessions of an engine session pool.", nameof(session));
+        IsPrimary = primary;
+        PositionedAt = session.CurrentDatabase;
+    }
+
+    public IEngine Engine { get; }
+    public IEngineSession Session => Pooled;
+    public bool IsPrimary { get; }
+
+    internal PooledEngineSession Pooled { get; }
+
+    /// <summary>The engine session's database when the operation got it: a change by the operation moves the HS2 session's.</summary>
+    internal string PositionedAt { get; }
 
     public ValueTask DisposeAsync() =>
-        Interlocked.Exchange(ref _released, 1) == 0 ? owner.ReleaseAsync(this) : ValueTask.CompletedTask;
+        Interlocked.Exchange(ref _released, 1) == 0 ? _owner.ReleaseAsync(this) : ValueTask.CompletedTask;
 }
 
 /// <summary>Who opened a session, from where, speaking which protocol version.</summary>
-public sealed record SessionInfo(string User, int ProtocolVersion, long? ConnectionId, string? ClientAddress, string? InitialDatabase);
+public sealed record SessionInfo(string User, int ProtocolVersion, long? ConnectionId, string? ClientAddress, string? InitialDatabase)
+{
+    /// <summary>The caller's groups as authentication named them (none today: no auth mode names groups yet).</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
+    /// <summary>The first group, or the user name standing for a group of its own when auth names none.</summary>
+    public string PrimaryGroup => Groups.Count > 0 && !string.IsNullOrWhiteSpace(Groups[0]) ? Groups[0] : User;
+}
 
 /// <summary>The authenticated caller of one RPC.</summary>
-public sealed record CallerContext(string User, long? ConnectionId, string? ClientAddress, string Transport);
+public sealed record CallerContext(string User, long? ConnectionId, string? ClientAddress, string Transport)
+{
+    /// <summary>The caller's groups, when authentication names them (for share level Group).</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+}

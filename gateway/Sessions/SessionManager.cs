@@ -22,12 +22,14 @@ public sealed partial class SessionManager : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public SessionManager(GatewayOptions options, EngineRegistry engines, Routing.RoutingService routing, TimeProvider time, ILogger<SessionManager> logger)
+    public SessionManager(GatewayOptions options, EngineRegistry engines, EngineSessionPools pools, Routing.RoutingService routing, TimeProvider time, ILogger<SessionManager> logger)
     {
         ArgumentNullException.ThrowIfNull(engines);
+        ArgumentNullException.ThrowIfNull(pools);
         ArgumentNullException.ThrowIfNull(routing);
         _limits = options.Limits;
         Engines = engines;
+        Pools = pools;
         Routing = routing;
         _engine = engines.Default.Engine;
         _time = time;
@@ -39,6 +41,9 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     /// <summary>Decides which engine runs each statement.</summary>
     public Routing.RoutingService Routing { get; }
+
+    /// <summary>Where engine sessions come from and go back to, per engine and share level.</summary>
+    public EngineSessionPools Pools { get; }
 
     public int SessionCount => _sessions.Count;
     public int OperationCount => _operations.Count;
@@ -73,7 +78,8 @@ public sealed partial class SessionManager : IAsyncDisposable
             _sessionsPerUser[caller.User] = count + 1;
         }
 
-        var session = new Hs2Session(new SessionInfo(caller.User, protocolVersion, caller.ConnectionId, caller.ClientAddress, database), _engine, _time);
+        var info = new SessionInfo(caller.User, protocolVersion, caller.ConnectionId, caller.ClientAddress, database) { Groups = caller.Groups };
+        var session = new Hs2Session(info, _engine, _time, Pools);
         foreach (var (k, v) in conf) session.Conf[k] = v;
         foreach (var (k, v) in vars) session.HiveVars[k] = v;
         try

@@ -57,7 +57,7 @@ public sealed class PostgresFixture : IAsyncLifetime
 }
 
 /// <summary>Tier 3: the PostgreSQL adapter against a real server (scripts/postgres.sh), beyond the conformance suite.</summary>
-public sealed class PostgresEngineRealServiceTests(PostgresFixture fixture) : IClassFixture<PostgresFixture>
+public sealed partial class PostgresEngineRealServiceTests(PostgresFixture fixture) : IClassFixture<PostgresFixture>
 {
     private const string S = PostgresFixture.Schema;
 
