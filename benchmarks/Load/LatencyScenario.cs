@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Gateway.Engines;
+using Gateway.Engines.DuckDb;
 using Gateway.Engines.HiveServer2;
 using Gateway.Protocol.Hive;
 using Npgsql;
@@ -17,6 +19,7 @@ public static class LatencyScenario
     public const string Hs2Full = "gateway HS2 (5 calls)";
     public const string Hs2Direct = "gateway HS2 direct results";
     public const string Postgres = "PostgreSQL Npgsql";
+    public const string DuckDbFloor = "in-process DuckDB (engine floor)";
 
     public sealed record Point(string Mode, int Concurrency, long Queries, double Seconds, double P50, double P95, double P99, string? Error = null)
     {
@@ -39,6 +42,7 @@ public static class LatencyScenario
                 {
                     Hs2Full => await Hs2Worker.OpenAsync(gatewayPort, direct: false, cancellationToken),
                     Hs2Direct => await Hs2Worker.OpenAsync(gatewayPort, direct: true, cancellationToken),
+                    DuckDbFloor => await DuckDbWorker.OpenAsync(cancellationToken),
                     _ => await PgWorker.OpenAsync(pg!, cancellationToken),
                 });
             }
@@ -138,6 +142,29 @@ public static class LatencyScenario
         {
             await connection.DisposeAsync();
             GC.KeepAlive(transport);
+        }
+    }
+
+    /// <summary>SELECT 1 through the DuckDB adapter in-process (execute, read the batch, dispose): what the engine costs before the gateway adds anything.</summary>
+    private sealed class DuckDbWorker(DuckDbEngine engine, DuckDbSession session) : IWorker
+    {
+        public static async Task<IWorker> OpenAsync(CancellationToken cancellationToken)
+        {
+            var engine = new DuckDbEngine(DuckDbEngineOptions.InMemory());
+            return new DuckDbWorker(engine, await engine.OpenDuckDbSessionAsync(new EngineSessionOptions("bench"), cancellationToken));
+        }
+
+        public async Task QueryAsync(CancellationToken cancellationToken)
+        {
+            await using var result = await session.ExecuteAsync("SELECT 1", ExecuteOptions.Default, cancellationToken);
+            using var batch = await result.ReadBatchAsync(1000, cancellationToken);
+            if (batch?.RowCount != 1) throw new InvalidOperationException("SELECT 1 did not return one row.");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await session.DisposeAsync();
+            await engine.DisposeAsync();
         }
     }
 

@@ -44,7 +44,7 @@ public static class LoadDriver
         var header = "# Load driver results\n\n" + Report.Machine(repoRoot, options.Note)
             + $"- Command: `./scripts/bench.sh {string.Join(' ', args)}`\n"
             + $"- Scale: {options.FetchRows:N0} fetch rows, fetch sizes {string.Join("/", options.FetchSizes)}, best of {options.Repeat}; latency {options.LatencyDuration.TotalSeconds:F0} s per point; "
-            + $"{options.Sessions:N0} sessions ({options.SessionsPerConnection} per connection); {options.StreamRows:N0} streamed rows (read for at most {options.StreamDuration.TotalSeconds:F0} s)\n"
+            + $"{options.Sessions:N0} sessions ({options.SessionsPerConnection} per connection, measured after {options.SessionSettle.TotalSeconds:F0} s idle); {options.StreamRows:N0} streamed rows (read for at most {options.StreamDuration.TotalSeconds:F0} s)\n"
             + $"- Other work on the machine at start: {Report.OtherWork()}\n";
         var gatewayData = Path.Combine(options.WorkDirectory, "gateway");
         Directory.CreateDirectory(gatewayData);
@@ -93,6 +93,8 @@ public static class LoadDriver
             {
                 var points = new List<LatencyScenario.Point>();
                 var maxConnections = await PgMaxConnectionsAsync(pg!, ct);
+                Console.WriteLine("== latency: in-process DuckDB, concurrency 1");
+                points.Add(await LatencyScenario.RunAsync(LatencyScenario.DuckDbFloor, 1, options, gateway.Port, pg, ct));
                 foreach (var c in options.Concurrency)
                 {
                     foreach (var mode in new[] { LatencyScenario.Hs2Full, LatencyScenario.Hs2Direct, LatencyScenario.Postgres })
@@ -160,7 +162,7 @@ public static class LoadDriver
     private static void ReportLatency(Report report, List<LatencyScenario.Point> points)
     {
         report.Heading("2. Small-query latency (SELECT 1, closed loop, one connection and session per worker)",
-            "Latencies in milliseconds; ratios are against PostgreSQL at the same concurrency.");
+            "Latencies in milliseconds; ratios are against PostgreSQL at the same concurrency. The in-process DuckDB row is the engine's own SELECT 1 through the adapter (no protocol, no socket): the floor under the gateway.");
         report.Table(["Path", "Concurrency", "Queries", "Queries/s", "p50 ms", "p95 ms", "p99 ms", "p50 vs PostgreSQL", "Note"],
             points.Select(p =>
             {
@@ -171,6 +173,7 @@ public static class LoadDriver
         foreach (var c in points.Select(p => p.Concurrency).Distinct())
         {
             var pg = points.FirstOrDefault(x => x.Mode == LatencyScenario.Postgres && x.Concurrency == c && x.Error is null);
+            if (!points.Any(x => x.Mode == LatencyScenario.Hs2Full && x.Concurrency == c)) continue;
             var full = points.First(x => x.Mode == LatencyScenario.Hs2Full && x.Concurrency == c);
             var direct = points.First(x => x.Mode == LatencyScenario.Hs2Direct && x.Concurrency == c);
             if (pg is null) continue;

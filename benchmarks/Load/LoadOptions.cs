@@ -28,6 +28,9 @@ public sealed record LoadOptions
     /// <summary>Sessions opened per binary connection (1 = one connection per session, as JDBC/ODBC clients do).</summary>
     public int SessionsPerConnection { get; init; } = 1;
 
+    /// <summary>How long the sessions stay untouched before their memory is taken (past the DuckDB worker threads' 30 s idle exit).</summary>
+    public TimeSpan SessionSettle { get; init; } = TimeSpan.FromSeconds(35);
+
     public long StreamRows { get; init; } = 100_000_000;
 
     /// <summary>The streaming client stops after this long even when rows remain (then closes the operation).</summary>
@@ -57,6 +60,7 @@ public sealed record LoadOptions
           --duration S          seconds per latency point (default 10)
           --sessions N          idle sessions to open (default 10,000)
           --sessions-per-connection N   (default 1)
+          --session-settle S    seconds the open sessions stay idle before measuring (default 35)
           --stream-rows N       rows of the streamed query (default 100,000,000)
           --stream-seconds S    bound on reading the streamed query (default 60)
           --pg CONNSTRING       PostgreSQL (default: GATEWAY_TEST_PG, else scripts/postgres.sh start)
@@ -96,6 +100,7 @@ public sealed record LoadOptions
                 "--concurrency" => o with { Concurrency = Ints(value) },
                 "--duration" => o with { LatencyDuration = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                 "--sessions" => o with { Sessions = (int)Long(value) },
+                "--session-settle" => o with { SessionSettle = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                 "--sessions-per-connection" => o with { SessionsPerConnection = (int)Long(value) },
                 "--stream-rows" => o with { StreamRows = Long(value) },
                 "--stream-seconds" => o with { StreamDuration = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
