@@ -42,7 +42,7 @@ public static class LoadDriver
         var ct = cts.Token;
         var report = new Report();
         var header = "# Load driver results\n\n" + Report.Machine(repoRoot, options.Note)
-            + $"- Command: `./scripts/bench.sh {string.Join(' ', args)}`\n"
+            + $"- Command: `./scripts/bench.sh {string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a))}`\n"
             + $"- Scale: {options.FetchRows:N0} fetch rows, fetch sizes {string.Join("/", options.FetchSizes)}, best of {options.Repeat}; latency {options.LatencyDuration.TotalSeconds:F0} s per point; "
             + $"{options.Sessions:N0} sessions ({options.SessionsPerConnection} per connection, measured after {options.SessionSettle.TotalSeconds:F0} s idle); {options.StreamRows:N0} streamed rows (read for at most {options.StreamDuration.TotalSeconds:F0} s)\n"
             + $"- Other work on the machine at start: {Report.OtherWork()}\n";
