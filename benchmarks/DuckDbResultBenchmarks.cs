@@ -28,8 +28,11 @@ public class DuckDbResultBenchmarks
 
     private string Query => WithNulls ? "SELECT * FROM mixed_nulls" : "SELECT * FROM mixed";
 
+    // Synchronous on purpose: BenchmarkDotNet's in-process toolchain does not wait for an async GlobalSetup.
     [GlobalSetup]
-    public async Task Setup()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         _engine = new DuckDbEngine(DuckDbEngineOptions.InMemory(threads: 1));
         _session = await _engine.OpenDuckDbSessionAsync(new EngineSessionOptions("bench"), CancellationToken.None);
@@ -81,7 +84,9 @@ public class DuckDbResultBenchmarks
     }
 
     [GlobalCleanup]
-    public async Task Cleanup()
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task CleanupAsync()
     {
         await _session.DisposeAsync();
         await _engine.DisposeAsync();
