@@ -15,6 +15,9 @@ public sealed partial class SessionManager : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<Guid, Hs2Session> _sessions = new();
     private readonly ConcurrentDictionary<Guid, Operation> _operations = new();
+    // Binary sessions by connection: a closing connection finds its own sessions without scanning (and
+    // snapshotting) every session of the gateway, which made closing N connections O(N²).
+    private readonly ConcurrentDictionary<long, ConcurrentDictionary<Guid, Hs2Session>> _byConnection = new();
     private readonly ConcurrentDictionary<string, int> _sessionsPerUser = new(StringComparer.Ordinal);
     private readonly Lock _admission = new();
     private readonly LimitOptions _limits;
@@ -94,6 +97,7 @@ public sealed partial class SessionManager : IAsyncDisposable
             throw;
         }
         _sessions[session.Handle.Id] = session;
+        if (session.Info.ConnectionId is { } connection) _byConnection.GetOrAdd(connection, static _ => new()).TryAdd(session.Handle.Id, session);
         LogSessionOpened(_logger, session.Handle.Id, caller.User, caller.Transport, protocolVersion);
         return session;
     }
@@ -149,6 +153,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     public async ValueTask CloseSessionAsync(Hs2Session session, string reason)
     {
         if (!_sessions.TryRemove(session.Handle.Id, out _)) return;
+        if (session.Info.ConnectionId is { } connection && _byConnection.TryGetValue(connection, out var ofConnection)) ofConnection.TryRemove(session.Handle.Id, out _);
         ReleaseUserSlot(session.User);
         foreach (var id in session.Operations.Keys) _operations.TryRemove(id, out _);
         await session.DisposeAsync().ConfigureAwait(false);
@@ -158,7 +163,9 @@ public sealed partial class SessionManager : IAsyncDisposable
     /// <summary>Binary-transport sessions end with their connection, as in HiveServer2.</summary>
     public async ValueTask CloseConnectionSessionsAsync(long connectionId)
     {
-        foreach (var s in _sessions.Values.Where(s => s.Info.ConnectionId == connectionId).ToList())
+        // A connection's calls have ended when it closes: no session of it can be added after this removal.
+        if (!_byConnection.TryRemove(connectionId, out var sessions)) return;
+        foreach (var s in sessions.Values)
         {
             await CloseSessionAsync(s, "connection closed").ConfigureAwait(false);
         }

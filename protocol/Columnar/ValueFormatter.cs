@@ -20,7 +20,7 @@ public sealed class ValueFormatter
     /// <summary>Writes the value at <paramref name="row"/>; the caller handles nulls at top level.</summary>
     public void Write(Column column, int row, IBufferWriter<byte> output) => Write(column, row, output, json: false);
 
-    private void Write(Column column, int row, IBufferWriter<byte> o, bool json)
+    private unsafe void Write(Column column, int row, IBufferWriter<byte> o, bool json)
     {
         if (json && column.IsNull(row))
         {
@@ -32,16 +32,21 @@ public sealed class ValueFormatter
             case BooleanColumn b: Ascii(o, b.GetValue(row) ? "true" : "false"); break;
             case PrimitiveColumn<sbyte> c: Number(o, c.Values[row]); break;
             case PrimitiveColumn<short> c: Number(o, c.Values[row]); break;
-            case PrimitiveColumn<int> c when c.Type.Kind == SqlTypeKind.Date: Quoted(o, json, span => FormatDate(c.Values[row], span)); break;
+            case PrimitiveColumn<int> c when c.Type.Kind == SqlTypeKind.Date: Quoted(o, json, c.Values[row], &FormatDate); break;
             case PrimitiveColumn<int> c: Number(o, c.Values[row]); break;
-            case PrimitiveColumn<long> c when c.Type.Kind == SqlTypeKind.Timestamp: Quoted(o, json, span => FormatTimestamp(c.Values[row], span)); break;
-            case PrimitiveColumn<long> c when c.Type.Kind == SqlTypeKind.TimestampTz: Quoted(o, json, span => FormatTimestamp(ToZone(c.Values[row]), span)); break;
-            case PrimitiveColumn<long> c when c.Type.Kind == SqlTypeKind.Time: Quoted(o, json, span => FormatTime(c.Values[row], span)); break;
+            case PrimitiveColumn<long> c when c.Type.Kind == SqlTypeKind.Timestamp: Quoted(o, json, c.Values[row], &FormatTimestamp); break;
+            case PrimitiveColumn<long> c when c.Type.Kind == SqlTypeKind.TimestampTz: Quoted(o, json, ToZone(c.Values[row]), &FormatTimestamp); break;
+            case PrimitiveColumn<long> c when c.Type.Kind == SqlTypeKind.Time: Quoted(o, json, c.Values[row], &FormatTime); break;
             case PrimitiveColumn<long> c: Number(o, c.Values[row]); break;
             case PrimitiveColumn<float> c: Floating(o, c.Values[row], json); break;
             case PrimitiveColumn<double> c: Floating(o, c.Values[row], json); break;
-            case PrimitiveColumn<Int128> c: Quoted(o, false, span => FormatDecimal(c.Values[row], c.Type.Scale, span)); break;
-            case PrimitiveColumn<IntervalValue> c: Quoted(o, json, span => FormatInterval(c.Values[row], span)); break;
+            case PrimitiveColumn<Int128> c:
+                {
+                    var span = o.GetSpan(42);
+                    o.Advance(FormatDecimal(c.Values[row], c.Type.Scale, span));
+                    break;
+                }
+            case PrimitiveColumn<IntervalValue> c: Quoted(o, json, c.Values[row], &FormatInterval); break;
             case BinaryColumn c when c.Type.Kind == SqlTypeKind.Binary:
                 if (json) JsonString(o, Convert.ToBase64String(c.GetBytes(row)));
                 else o.Write(c.GetBytes(row));
@@ -117,14 +122,13 @@ public sealed class ValueFormatter
         return utcMicros + offset.Ticks / 10;
     }
 
-    private delegate int SpanFormatter(Span<byte> destination);
-
-    private static void Quoted(IBufferWriter<byte> o, bool quote, SpanFormatter format)
+    // A function pointer, not a lambda: a capturing lambda here cost a closure and a delegate per value.
+    private static unsafe void Quoted<T>(IBufferWriter<byte> o, bool quote, T value, delegate*<T, Span<byte>, int> format)
     {
         var span = o.GetSpan(64);
         var n = 0;
         if (quote) span[n++] = (byte)'"';
-        n += format(span[n..]);
+        n += format(value, span[n..]);
         if (quote) span[n++] = (byte)'"';
         o.Advance(n);
     }
@@ -169,8 +173,8 @@ public sealed class ValueFormatter
 
     public static int FormatDate(int days, Span<byte> d)
     {
-        var date = ValueConversions.DateFromDays(days);
-        return WriteDate(date.Year, date.Month, date.Day, d);
+        ValueConversions.DateFromDays(days).Deconstruct(out var year, out var month, out var day);
+        return WriteDate(year, month, day, d);
     }
 
     private static int WriteDate(int year, int month, int day, Span<byte> d)
@@ -221,11 +225,19 @@ public sealed class ValueFormatter
         var magnitude = negative ? (UInt128)(-unscaled) : (UInt128)unscaled;
         Span<byte> digits = stackalloc byte[40];
         var count = 0;
-        do
+        // Decimals up to 19 digits (most of them) take 64-bit division: a 128-bit one costs several times more.
+        while (magnitude > ulong.MaxValue)
         {
             digits[count++] = (byte)('0' + (int)(magnitude % 10));
             magnitude /= 10;
-        } while (magnitude != 0);
+        }
+        var small = (ulong)magnitude;
+        do
+        {
+            var q = small / 10;
+            digits[count++] = (byte)('0' + (int)(small - q * 10));
+            small = q;
+        } while (small != 0);
         while (count <= scale) digits[count++] = (byte)'0';
         if (negative) d[n++] = (byte)'-';
         for (var i = count - 1; i >= 0; i--)
@@ -259,14 +271,20 @@ public sealed class ValueFormatter
         return Encoding.UTF8.GetBytes(s, d);
     }
 
+    /// <summary>A non-negative value in at least <paramref name="width"/> digits, zero-padded.</summary>
     private static int Pad(int value, int width, Span<byte> d)
     {
-        Span<byte> tmp = stackalloc byte[11];
-        Utf8Formatter.TryFormat(value, tmp, out var len);
-        var n = 0;
-        for (var i = len; i < width; i++) d[n++] = (byte)'0';
-        tmp[..len].CopyTo(d[n..]);
-        return n + len;
+        var v = (uint)value;
+        var len = 1;
+        for (var rest = v / 10; rest != 0; rest /= 10) len++;
+        if (len < width) len = width;
+        for (var i = len - 1; i >= 0; i--)
+        {
+            var q = v / 10;
+            d[i] = (byte)('0' + (v - q * 10));
+            v = q;
+        }
+        return len;
     }
 
     private static void JsonString(IBufferWriter<byte> o, string s) => JsonUtf8(o, Encoding.UTF8.GetBytes(s));

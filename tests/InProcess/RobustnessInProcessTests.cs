@@ -209,6 +209,23 @@ public class RobustnessInProcessTests(GatewayFixture fixture)
         Assert.True(sessions.SessionCount < before);
     }
 
+    [Fact]
+    public async Task ClosingAConnectionClosesEverySessionOfItAndNoOther()
+    {
+        var sessions = Gateway.Services.GetRequiredService<SessionManager>();
+        await using var stays = await Gateway.ConnectAsync(user: "stayer");
+        var c = await Gateway.ConnectAsync(user: "leaver2");
+        // A second session on the same connection.
+        var second = await c.Client.OpenSessionAsync(new TOpenSessionReq { ClientProtocol = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, Username = "leaver2" }, default);
+        Assert.Equal(TStatusCode.SUCCESS_STATUS, second.Status.StatusCode);
+        var before = sessions.SessionCount;
+        await ((IAsyncDisposable)typeof(HiveConnection).GetField("_transport", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(c)!).DisposeAsync();
+        for (var i = 0; i < 200 && sessions.SessionCount > before - 2; i++) await Task.Delay(10);
+        Assert.True(sessions.SessionCount <= before - 2, $"{before} sessions before, {sessions.SessionCount} after.");
+        var (_, rows) = await stays.QueryAsync("SELECT 1");
+        Assert.Equal("1", rows[0][0]);
+    }
+
     internal static byte[] CallBytes(string method, TOpenSessionReq req)
     {
         var buffer = new ArrayBufferWriter<byte>();

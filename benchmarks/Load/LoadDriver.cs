@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+
+namespace Gateway.Benchmarks.Load;
+
+/// <summary>
+/// The end-to-end load driver: <c>./scripts/bench.sh</c> (or <c>dotnet run -c Release --project benchmarks -- load</c>).
+/// Runs the in-process baselines first (the gateway's database file is then free), starts the gateway as a
+/// separate process, runs the scenarios against it and the PostgreSQL baselines, prints the tables and writes
+/// them with the machine's description to benchmarks/results/.
+/// </summary>
+public static class LoadDriver
+{
+    /// <summary>Nothing in a run may take longer than this, whatever the options.</summary>
+    private static readonly TimeSpan RunLimit = TimeSpan.FromHours(2);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(LoadOptions.Usage);
+            return 0;
+        }
+        var repoRoot = RepoRoot();
+        LoadOptions options;
+        try
+        {
+            options = LoadOptions.Parse(args, repoRoot);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+        using var cts = new CancellationTokenSource(RunLimit);
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        var ct = cts.Token;
+        var report = new Report();
+        var header = "# Load driver results\n\n" + Report.Machine(repoRoot, options.Note)
+            + $"- Command: `./scripts/bench.sh {string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a))}`\n"
+            + $"- Scale: {options.FetchRows:N0} fetch rows, fetch sizes {string.Join("/", options.FetchSizes)}, best of {options.Repeat}; latency {options.LatencyDuration.TotalSeconds:F0} s per point; "
+            + $"{options.Sessions:N0} sessions ({options.SessionsPerConnection} per connection, measured after {options.SessionSettle.TotalSeconds:F0} s idle); {options.StreamRows:N0} streamed rows (read for at most {options.StreamDuration.TotalSeconds:F0} s)\n"
+            + $"- Other work on the machine at start: {Report.OtherWork()}\n";
+        var gatewayData = Path.Combine(options.WorkDirectory, "gateway");
+        Directory.CreateDirectory(gatewayData);
+        var total = Stopwatch.StartNew();
+
+        NpgsqlDataSource? pg = null;
+        if (options.Scenarios.Contains("fetch") || options.Scenarios.Contains("latency"))
+        {
+            var connectionString = options.Postgres ?? StartPostgres(repoRoot);
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            builder.ConnectionStringBuilder.MaxPoolSize = Math.Max(100, options.Concurrency.Max() + 10);
+            builder.ConnectionStringBuilder.Pooling = true;
+            pg = builder.Build();
+        }
+        try
+        {
+            List<LargeFetchScenario.Run> fetchRuns = [];
+            double? firstChunk = null;
+            if (options.Scenarios.Contains("fetch"))
+            {
+                Console.WriteLine("== large fetch: preparing data");
+                await BenchData.EnsureDuckDbAsync(gatewayData, options.FetchRows, ct);
+                await BenchData.EnsurePostgresAsync(pg!, options.FetchRows, ct);
+                Console.WriteLine("== large fetch: in-process DuckDB");
+                fetchRuns.AddRange(await LargeFetchScenario.InProcessAsync(options, gatewayData, ct));
+                Console.WriteLine("== large fetch: PostgreSQL");
+                fetchRuns.Add(await LargeFetchScenario.PostgresAsync(options, pg!, ct));
+            }
+            if (options.Scenarios.Contains("streaming"))
+            {
+                Console.WriteLine("== streaming: DuckDB's first chunk in-process");
+                firstChunk = await StreamingScenario.DuckDbFirstChunkAsync(options, ct);
+            }
+
+            Console.WriteLine("== starting the gateway");
+            await using var gateway = await GatewayServer.StartAsync(options.GatewayDll ?? GatewayServer.DefaultDll(repoRoot), gatewayData, ct);
+            Console.WriteLine($"   gateway pid {gateway.Pid}, binary port {gateway.Port}");
+            header += $"- Gateway: separate process (pid {gateway.Pid}), binary port {gateway.Port}, RSS at start {Report.Mb(gateway.Memory.ResidentBytes())} MB\n";
+            if (options.Scenarios.Contains("fetch"))
+            {
+                Console.WriteLine("== large fetch: gateway");
+                fetchRuns.AddRange(await LargeFetchScenario.GatewayAsync(options, gateway, ct));
+                ReportFetch(report, options, fetchRuns);
+            }
+            if (options.Scenarios.Contains("latency"))
+            {
+                var points = new List<LatencyScenario.Point>();
+                var maxConnections = await PgMaxConnectionsAsync(pg!, ct);
+                Console.WriteLine("== latency: in-process DuckDB, concurrency 1");
+                points.Add(await LatencyScenario.RunAsync(LatencyScenario.DuckDbFloor, 1, options, gateway.Port, pg, ct));
+                foreach (var c in options.Concurrency)
+                {
+                    foreach (var mode in new[] { LatencyScenario.Hs2Full, LatencyScenario.Hs2Direct, LatencyScenario.Postgres })
+                    {
+                        Console.WriteLine($"== latency: {mode}, concurrency {c}");
+                        if (mode == LatencyScenario.Postgres && c + 5 > maxConnections)
+                        {
+                            points.Add(new LatencyScenario.Point(mode, c, 0, 1, double.NaN, double.NaN, double.NaN, $"PostgreSQL max_connections is {maxConnections} (scripts/bench.sh raises it)"));
+                            continue;
+                        }
+                        points.Add(await LatencyScenario.RunAsync(mode, c, options, gateway.Port, pg, ct));
+                    }
+                }
+                ReportLatency(report, points);
+            }
+            if (options.Scenarios.Contains("streaming"))
+            {
+                Console.WriteLine("== streaming: gateway");
+                var result = await StreamingScenario.GatewayAsync(options, gateway, firstChunk!.Value, ct);
+                ReportStreaming(report, options, result);
+            }
+            if (options.Scenarios.Contains("sessions"))
+            {
+                Console.WriteLine($"== sessions: {options.Sessions:N0}");
+                ReportSessions(report, await SessionsScenario.RunAsync(options, gateway, ct));
+            }
+            header += $"- Load average at end: {Report.LoadAverage()}; total time {total.Elapsed.TotalMinutes:F1} min\n";
+            if (gateway.Output.Length > 0) report.Line($"\n<details><summary>Gateway output</summary>\n\n```\n{gateway.Output.Trim()}\n```\n</details>");
+        }
+        finally
+        {
+            if (pg is not null) await pg.DisposeAsync();
+        }
+        var path = options.Output ?? Path.Combine(repoRoot, "benchmarks", "results", $"load-{DateTime.UtcNow:yyyyMMdd-HHmm}.md");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, report.Render(header), ct);
+        Console.WriteLine($"Report written to {path}");
+        return 0;
+    }
+
+    private static void ReportFetch(Report report, LoadOptions options, List<LargeFetchScenario.Run> runs)
+    {
+        report.Heading($"1. Large fetch ({options.FetchRows:N0} rows × bigint, double, 16-char string, timestamp, decimal(18,2))",
+            $"MB/s counts {BenchData.RowBytes} logical bytes per row for every path. Gateway memory: the gateway process while it serves the fetch (peak RSS sampled every 50 ms and the kernel's VmHWM; GC heap from the runtime's gc-heap-size counter, 1 s samples).");
+        var pg = runs.Single(r => r.FetchSize == 0);
+        report.Table(["Path", "Fetch size", "Rows/s", "MB/s", "Seconds", "vs in-process", "vs PostgreSQL", "Wire MB", "Gateway RSS before → peak MB", "Gateway GC heap peak MB"],
+            runs.Select(r =>
+            {
+                var inProc = runs.FirstOrDefault(x => x.Path.StartsWith("in-process", StringComparison.Ordinal) && x.FetchSize == r.FetchSize);
+                var isGateway = r.Path.StartsWith("gateway", StringComparison.Ordinal);
+                return (IReadOnlyList<string>)[r.Path, r.FetchSize == 0 ? "—" : Report.N(r.FetchSize), Report.N(r.RowsPerSecond), Report.N(r.MegabytesPerSecond, "F1"), Report.N(r.Seconds, "F2"),
+                    inProc is null ? "—" : Report.Ratio(r.RowsPerSecond / inProc.RowsPerSecond), Report.Ratio(r.RowsPerSecond / pg.RowsPerSecond),
+                    isGateway ? Report.Mb(r.WireBytes) : "—", isGateway ? $"{Report.Mb(r.RssBefore)} → {Report.Mb(r.PeakRss)}" : "—", isGateway ? Report.Mb(r.PeakGcHeap) : "—"];
+            }));
+        foreach (var g in runs.Where(r => r.Path.StartsWith("gateway", StringComparison.Ordinal)))
+        {
+            var inProc = runs.First(x => x.Path.StartsWith("in-process", StringComparison.Ordinal) && x.FetchSize == g.FetchSize);
+            var vsDuck = g.RowsPerSecond / inProc.RowsPerSecond;
+            var vsPg = g.RowsPerSecond / pg.RowsPerSecond;
+            report.Target($"Large fetch (fetch size {g.FetchSize:N0}) ≥ 0.5× in-process DuckDB", $"{Report.Ratio(vsDuck)} ({Report.N(g.RowsPerSecond)} vs {Report.N(inProc.RowsPerSecond)} rows/s)", vsDuck >= 0.5);
+            report.Target($"Large fetch (fetch size {g.FetchSize:N0}) ≥ 2× PostgreSQL/Npgsql", $"{Report.Ratio(vsPg)} ({Report.N(g.RowsPerSecond)} vs {Report.N(pg.RowsPerSecond)} rows/s)", vsPg >= 2);
+        }
+    }
+
+    private static void ReportLatency(Report report, List<LatencyScenario.Point> points)
+    {
+        report.Heading("2. Small-query latency (SELECT 1, closed loop, one connection and session per worker)",
+            "Latencies in milliseconds; ratios are against PostgreSQL at the same concurrency. The in-process DuckDB row is the engine's own SELECT 1 through the adapter (no protocol, no socket): the floor under the gateway.");
+        report.Table(["Path", "Concurrency", "Queries", "Queries/s", "p50 ms", "p95 ms", "p99 ms", "p50 vs PostgreSQL", "Note"],
+            points.Select(p =>
+            {
+                var pg = points.FirstOrDefault(x => x.Mode == LatencyScenario.Postgres && x.Concurrency == p.Concurrency && x.Error is null);
+                return (IReadOnlyList<string>)[p.Mode, Report.N(p.Concurrency), Report.N(p.Queries), Report.N(p.QueriesPerSecond), Report.Ms(p.P50), Report.Ms(p.P95), Report.Ms(p.P99),
+                    pg is null || p.Mode == LatencyScenario.Postgres ? "—" : Report.Ratio(p.P50 / pg.P50), p.Error ?? ""];
+            }));
+        foreach (var c in points.Select(p => p.Concurrency).Distinct())
+        {
+            var pg = points.FirstOrDefault(x => x.Mode == LatencyScenario.Postgres && x.Concurrency == c && x.Error is null);
+            if (!points.Any(x => x.Mode == LatencyScenario.Hs2Full && x.Concurrency == c)) continue;
+            var full = points.First(x => x.Mode == LatencyScenario.Hs2Full && x.Concurrency == c);
+            var direct = points.First(x => x.Mode == LatencyScenario.Hs2Direct && x.Concurrency == c);
+            if (pg is null) continue;
+            if (c == 1)
+            {
+                report.Target("HS2 SELECT 1 full round trip ≤ 3× PostgreSQL (p50, concurrency 1)", $"{Report.Ratio(full.P50 / pg.P50)} ({Report.Ms(full.P50)} vs {Report.Ms(pg.P50)} ms)", full.P50 <= 3 * pg.P50);
+                report.Target("HS2 SELECT 1 with direct results ≤ 1.2× PostgreSQL (p50, concurrency 1)", $"{Report.Ratio(direct.P50 / pg.P50)} ({Report.Ms(direct.P50)} vs {Report.Ms(pg.P50)} ms)", direct.P50 <= 1.2 * pg.P50);
+            }
+            if (c == 64)
+            {
+                report.Target("Queries/s at concurrency 64 ≥ PostgreSQL (full / direct)",
+                    $"{Report.N(full.QueriesPerSecond)} / {Report.N(direct.QueriesPerSecond)} vs {Report.N(pg.QueriesPerSecond)} q/s", full.QueriesPerSecond >= pg.QueriesPerSecond);
+            }
+        }
+    }
+
+    private static void ReportStreaming(Report report, LoadOptions options, StreamingScenario.Result r)
+    {
+        report.Heading($"4. Streaming ({options.StreamRows:N0}-row query, fetch size {options.StreamFetchSize:N0})",
+            "Time to first row: ExecuteStatement → GetOperationStatus → GetResultSetMetadata → first FetchResults returns rows (median of 3 after a warm-up). DuckDB: execute and first 2048-row chunk in-process (median of 3).");
+        var growth = r.PeakRss - r.RssBefore;
+        report.Table(["Measure", "Value"],
+        [
+            ["DuckDB first chunk in-process", Report.Ms(r.DuckDbFirstChunk) + " ms"],
+            ["Gateway time to first row", Report.Ms(r.GatewayFirstRow) + " ms"],
+            ["Ratio", Report.Ratio(r.GatewayFirstRow / r.DuckDbFirstChunk)],
+            ["Rows read (bounded by time)", $"{Report.N(r.RowsRead)} in {r.ReadSeconds:F1} s ({Report.N(r.RowsPerSecond)} rows/s)"],
+            ["One fetch reply", Report.Mb(r.ReplyBytesPerFetch) + " MB"],
+            ["Gateway RSS before → peak while streaming", $"{Report.Mb(r.RssBefore)} → {Report.Mb(r.PeakRss)} MB (+{Report.Mb(growth)} MB = {growth / r.ReplyBytesPerFetch:F1} fetch replies)"],
+            ["Gateway GC heap peak (counter)", Report.Mb(r.PeakGcHeap) + " MB"],
+            ["Gateway live heap after full GC: idle → mid-stream", $"{(r.LiveHeapBefore is { } b ? Report.Mb(b) : "?")} → {(r.LiveHeapMidStream is { } m ? Report.Mb(m) : "(stream ended before mid-point)")} MB"],
+        ]);
+        report.Target("Time to first row of the streamed query ≤ 2× DuckDB's first chunk", $"{Report.Ratio(r.GatewayFirstRow / r.DuckDbFirstChunk)} ({Report.Ms(r.GatewayFirstRow)} vs {Report.Ms(r.DuckDbFirstChunk)} ms)", r.GatewayFirstRow <= 2 * r.DuckDbFirstChunk);
+        var batches = growth / r.ReplyBytesPerFetch;
+        report.Target("Gateway memory while streaming stays within a few batches", $"+{Report.Mb(growth)} MB RSS = {batches:F1} fetch replies of {Report.Mb(r.ReplyBytesPerFetch)} MB", batches <= 8);
+    }
+
+    private static void ReportSessions(Report report, SessionsScenario.Result r)
+    {
+        report.Heading($"3. Sessions ({r.Sessions:N0} idle sessions on {r.Connections:N0} binary connections)",
+            "Per session: (gateway memory with all sessions open − before) / sessions. Live heap: after a full GC the driver asks the gateway for (EventPipe GCHeapCollect, as dotnet-gcdump).");
+        report.Table(["Measure", "Value"],
+        [
+            ["Open (connect + SASL + OpenSession, 16 at a time)", $"{r.OpenSeconds:F1} s = {Report.N(r.OpensPerSecond)} sessions/s"],
+            ["Close (CloseSession + disconnect, 16 at a time)", $"{r.CloseSeconds:F1} s = {Report.N(r.ClosesPerSecond)} sessions/s"],
+            ["Gateway RSS before → open → closed", $"{Report.Mb(r.RssBefore)} → {Report.Mb(r.RssOpen)} → {Report.Mb(r.RssAfter)} MB"],
+            ["Gateway live heap before → open → closed", $"{Opt(r.HeapBefore)} → {Opt(r.HeapOpen)} → {Opt(r.HeapAfter)} MB"],
+            ["RSS per idle session", $"{r.RssPerSession / 1024:F1} KB"],
+            ["Live GC heap per idle session", r.HeapPerSession is { } h ? $"{h / 1024:F1} KB" : "?"],
+            ["Error", r.Error ?? "none"],
+        ]);
+        report.Target("≤ 20 KB per idle session (RSS)", $"{r.RssPerSession / 1024:F1} KB RSS, {(r.HeapPerSession is { } hp ? (hp / 1024).ToString("F1", CultureInfo.InvariantCulture) : "?")} KB GC heap", r.Error is null ? r.RssPerSession <= 20 * 1024 : false);
+    }
+
+    private static string Opt(long? bytes) => bytes is { } b ? Report.Mb(b) : "?";
+
+    private static async Task<int> PgMaxConnectionsAsync(NpgsqlDataSource pg, CancellationToken cancellationToken)
+    {
+        await using var command = pg.CreateCommand("SHOW max_connections");
+        return int.Parse((string)(await command.ExecuteScalarAsync(cancellationToken))!, CultureInfo.InvariantCulture);
+    }
+
+    private static string StartPostgres(string repoRoot)
+    {
+        var info = new ProcessStartInfo("bash", [Path.Combine(repoRoot, "scripts", "postgres.sh"), "start"]) { RedirectStandardOutput = true };
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        if (process.ExitCode != 0 || output.Length == 0) throw new InvalidOperationException("scripts/postgres.sh start failed.");
+        return output;
+    }
+
+    private static string RepoRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Gateway.sln"))) return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Run the load driver inside the repository (Gateway.sln not found).");
+    }
+}

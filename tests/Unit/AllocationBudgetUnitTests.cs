@@ -1,0 +1,141 @@
+using Gateway.Protocol.Arrow;
+using Gateway.Protocol.Columnar;
+using Gateway.Protocol.Hive;
+using Gateway.Protocol.Thrift;
+
+namespace Gateway.Tests.Unit;
+
+/// <summary>
+/// Allocation budgets for the hot paths of a fetch, on 10k rows of the large-fetch mix (bigint, double, 16-char
+/// string, decimal(18,2), timestamp; every seventh row NULL). Allocated bytes on the current thread are
+/// deterministic where times are not, so a regression (a closure or a boxed value per row, an unpooled buffer)
+/// fails here while the timings live in benchmarks/ (docs/performance.md).
+/// Each budget was set from the measured value (after warm-up) plus headroom for runtime differences, and is far
+/// below what one allocation per row would cost (10k rows × ≥ 24 bytes = 240 KB).
+/// </summary>
+public class AllocationBudgetUnitTests
+{
+    private const int Rows = 10_000;
+
+    /// <summary>Measured 1,408 bytes (the TRowSet, its TColumns and column objects; buffers are pooled). Before the
+    /// formatter stopped allocating a closure per value it was 1.5 MB.</summary>
+    private const long ThriftEncodeBudget = 4 * 1024;
+
+    /// <summary>
+    /// Measured 1,459,936 bytes: the decoded columns own exact-size arrays (the values themselves: 10k × (8 + 8 + 16 + 8 + 19)
+    /// bytes of data, offsets and bitmaps), which the caller keeps. Per value nothing else may be allocated.
+    /// </summary>
+    private const long ThriftDecodeBudget = 1_600 * 1024;
+
+    /// <summary>Measured 0 bytes: metadata and column buffers go straight into the caller's writer.</summary>
+    private const long ArrowNativeBudget = 1024;
+
+    /// <summary>Decimal and timestamp as text (Databricks' fallbacks) format into pooled buffers: measured 64 bytes.</summary>
+    private const long ArrowTextBudget = 1024;
+
+    /// <summary>Formatting values in Hive's text form allocates nothing per value: measured 0 bytes.</summary>
+    private const long FormatterBudget = 256;
+
+    [Fact]
+    public void ThriftEncodeOfTenThousandRowsStaysWithinItsBudget()
+    {
+        using var batch = MixedBatch(Rows);
+        using var output = new PooledBufferWriter();
+        var allocated = Measure(() =>
+        {
+            output.Clear();
+            using var rowSet = HiveResultEncoder.Encode(batch, ValueFormatter.Utc, TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10);
+            rowSet.Write(new ThriftWriter(output));
+        });
+        Assert.True(output.WrittenCount > Rows * 40, $"Only {output.WrittenCount} bytes written.");
+        Assert.True(allocated <= ThriftEncodeBudget, $"Thrift encode allocated {allocated:N0} bytes (budget {ThriftEncodeBudget:N0}).");
+    }
+
+    [Fact]
+    public void ThriftDecodeOfTenThousandRowsStaysWithinItsBudget()
+    {
+        using var batch = MixedBatch(Rows);
+        using var output = new PooledBufferWriter();
+        using (var rowSet = HiveResultEncoder.Encode(batch, ValueFormatter.Utc, TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10))
+        {
+            rowSet.Write(new ThriftWriter(output));
+        }
+        var encoded = output.WrittenSpan.ToArray();
+        var rows = 0;
+        var allocated = Measure(() =>
+        {
+            var reader = new ThriftReader(encoded, ThriftLimits.Default);
+            var decoded = new TRowSet();
+            decoded.Read(ref reader);
+            rows = decoded.Columns![0].Column.Length;
+            decoded.Dispose();
+        });
+        Assert.Equal(Rows, rows);
+        Assert.True(allocated <= ThriftDecodeBudget, $"Thrift decode allocated {allocated:N0} bytes (budget {ThriftDecodeBudget:N0}).");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ArrowRecordBatchOfTenThousandRowsStaysWithinItsBudget(bool native)
+    {
+        using var batch = MixedBatch(Rows);
+        using var output = new PooledBufferWriter();
+        var options = native ? ArrowWriteOptions.Native : new ArrowWriteOptions { DecimalAsArrow = false, TimestampAsArrow = false };
+        var allocated = Measure(() =>
+        {
+            output.Clear();
+            ArrowIpc.WriteRecordBatch(batch, 0, batch.RowCount, options, output);
+        });
+        Assert.True(output.WrittenCount > Rows * 40, $"Only {output.WrittenCount} bytes written.");
+        var budget = native ? ArrowNativeBudget : ArrowTextBudget;
+        Assert.True(allocated <= budget, $"Arrow ({(native ? "native" : "text fallbacks")}) allocated {allocated:N0} bytes (budget {budget:N0}).");
+    }
+
+    [Fact]
+    public void FormattingDecimalsDatesAndTimestampsAllocatesNothingPerValue()
+    {
+        using var batch = MixedBatch(Rows);
+        using var output = new PooledBufferWriter();
+        var allocated = Measure(() =>
+        {
+            output.Clear();
+            for (var r = 0; r < Rows; r++)
+            {
+                if (batch.Columns[3].IsNull(r)) continue;
+                ValueFormatter.Utc.Write(batch.Columns[3], r, output);
+                ValueFormatter.Utc.Write(batch.Columns[4], r, output);
+            }
+        });
+        Assert.True(allocated <= FormatterBudget, $"Formatting {Rows:N0} decimals and timestamps allocated {allocated:N0} bytes (budget {FormatterBudget:N0}).");
+    }
+
+    /// <summary>Bytes the current thread allocates in one run of <paramref name="action"/>, after two warm-up runs.</summary>
+    private static long Measure(Action action)
+    {
+        action();
+        action();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    /// <summary>The large-fetch mix of benchmarks/ThriftRowSetBenchmarks (SampleBatches.Mixed) with nulls.</summary>
+    private static ColumnBatch MixedBatch(int rows)
+    {
+        var builder = new BatchBuilder(new ResultSchema([
+            new ColumnInfo("id", SqlType.BigInt),
+            new ColumnInfo("value", SqlType.Double),
+            new ColumnInfo("label", SqlType.String),
+            new ColumnInfo("amount", SqlType.Decimal(18, 2)),
+            new ColumnInfo("ts", SqlType.Timestamp),
+        ]));
+        var start = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+        for (var i = 0; i < rows; i++)
+        {
+            var isNull = i % 7 == 3;
+            builder.AddRow((long)i, isNull ? null : i * 1.25, isNull ? null : $"label-{i:D10}", isNull ? null : (decimal)i / 100m, isNull ? null : start.AddSeconds(i));
+        }
+        return builder.Build();
+    }
+}
