@@ -239,6 +239,10 @@ public static class GatewayOptionsValidator
             if (e.Capacity.MaxQueue < 0) errors.Add($"{key}:Capacity:MaxQueue must not be negative.");
             if (e.Capacity.QueueTimeout < TimeSpan.Zero) errors.Add($"{key}:Capacity:QueueTimeout must not be negative.");
             if (e.Cost.ScanBytesPerSecond <= 0) errors.Add($"{key}:Cost:ScanBytesPerSecond must be positive.");
+            if (e.Health.Interval <= TimeSpan.Zero) errors.Add($"{key}:Health:Interval must be positive.");
+            if (e.Health.Timeout <= TimeSpan.Zero) errors.Add($"{key}:Health:Timeout must be positive.");
+            if (e.Health.UnhealthyAfter < 1) errors.Add($"{key}:Health:UnhealthyAfter must be at least 1.");
+            if (e.Health.HealthyAfter < 1) errors.Add($"{key}:Health:HealthyAfter must be at least 1.");
             if (e.Kind == Gateway.Engines.EngineKind.Postgres)
             {
                 if (e.Postgres is null) errors.Add($"{key}:Postgres is required for a Postgres engine (ConnectionString, or Host, Database, User, Password).");

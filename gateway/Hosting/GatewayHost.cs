@@ -99,6 +99,7 @@ public static class GatewayHost
         var endpoints = new GatewayEndpoints(options);
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddHostedService<SessionSweeper>();
+        builder.Services.AddHostedService<EngineHealthMonitor>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         services?.Invoke(builder.Services);
 

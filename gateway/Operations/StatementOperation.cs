@@ -139,6 +139,8 @@ public sealed class StatementOperation : Operation
 
     private void OnFailure(Exception ex)
     {
+        // A lost connection says something about the engine: its health counts it and probes it early.
+        if (!_timedOut && !_canceled && ex is EngineException lost && EngineHealth.IsConnectionFailure(lost)) _engine.ReportFailure(lost.Message);
         if (_timedOut)
         {
             Fail("The statement exceeded its query timeout and was interrupted.", "HYT00", 0, OperationState.TimedOut);
