@@ -20,6 +20,31 @@ public interface IEngine : IAsyncDisposable
 
     /// <summary>Opens a session; its state (current database, settings) lives until it is disposed.</summary>
     ValueTask<IEngineSession> OpenSessionAsync(EngineSessionOptions options, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks, end to end but cheaply, that the engine can run statements now. An engine failure is a report with
+    /// <see cref="EngineHealthReport.Healthy"/> false, never an exception; only a canceled
+    /// <paramref name="cancellationToken"/> throws (<see cref="OperationCanceledException"/>, at once when it is
+    /// canceled on entry). The caller bounds the wait with it.
+    /// </summary>
+    ValueTask<EngineHealthReport> CheckHealthAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>What one health check found.</summary>
+/// <param name="Healthy">The engine answered as it should.</param>
+/// <param name="Detail">Short and human: "ok, 3 ms", "Cannot connect to db:5432 (Connection refused)", "timed out after 2 s".</param>
+/// <param name="Latency">How long the check took.</param>
+public sealed record EngineHealthReport(bool Healthy, string Detail, TimeSpan Latency)
+{
+    public static EngineHealthReport Ok(TimeSpan latency, string? what = null) =>
+        new(true, $"ok{(string.IsNullOrEmpty(what) ? "" : $" ({what})")}, {Milliseconds(latency)}", latency);
+
+    public static EngineHealthReport Failed(string detail, TimeSpan latency) => new(false, detail, latency);
+
+    /// <summary>"3 ms", "0.4 ms", "1200 ms".</summary>
+    public static string Milliseconds(TimeSpan t) =>
+        t.TotalMilliseconds < 1 ? $"{t.TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} ms"
+        : $"{t.TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture)} ms";
 }
 
 public sealed record EngineSessionOptions(string User)

@@ -53,11 +53,14 @@ public sealed class DuckDbEngine : IEngine
     private readonly ConcurrentDictionary<DuckDbSession, byte> _sessions = new();
     private int _disposed;
 
-    public DuckDbEngine(DuckDbEngineOptions options)
+    private readonly TimeProvider _time;
+
+    public DuckDbEngine(DuckDbEngineOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
+        _time = time ?? TimeProvider.System;
         if (options.IsInMemory)
         {
             DatabasePath = null;
@@ -108,6 +111,28 @@ public sealed class DuckDbEngine : IEngine
             throw new EngineException("Could not open a DuckDB connection.", "08001");
         }
         return new ConnectionHandle(raw);
+    }
+
+    /// <summary>Embedded, so nothing can be unreachable: healthy while the database is open and accepts a connection.</summary>
+    public ValueTask<EngineHealthReport> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var started = _time.GetTimestamp();
+        if (Volatile.Read(ref _disposed) != 0) return ValueTask.FromResult(EngineHealthReport.Failed("the database is closed", TimeSpan.Zero));
+        try
+        {
+            // Connecting only registers a connection with the open database: no query, no I/O.
+            using (Connect()) { }
+        }
+        catch (ObjectDisposedException)
+        {
+            return ValueTask.FromResult(EngineHealthReport.Failed("the database is closed", _time.GetElapsedTime(started)));
+        }
+        catch (EngineException e)
+        {
+            return ValueTask.FromResult(EngineHealthReport.Failed(e.Message, _time.GetElapsedTime(started)));
+        }
+        return ValueTask.FromResult(EngineHealthReport.Ok(_time.GetElapsedTime(started)));
     }
 
     internal void Forget(DuckDbSession session) => _sessions.TryRemove(session, out _);

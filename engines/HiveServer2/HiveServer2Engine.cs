@@ -196,6 +196,20 @@ public sealed class HiveServer2Engine : IEngine
         }
     }
 
+    /// <summary>
+    /// <see cref="ProbeAsync"/> as a health report: healthy with the remote's DBMS name, or the probe's error.
+    /// The probe's remote calls are never cut in half, so a canceled check may finish in the background.
+    /// </summary>
+    public async ValueTask<EngineHealthReport> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Volatile.Read(ref _disposed) != 0) return EngineHealthReport.Failed("the engine is closed", TimeSpan.Zero);
+        var probe = await ProbeAsync(cancellationToken).ConfigureAwait(false);
+        return probe.Healthy
+            ? EngineHealthReport.Ok(probe.Latency, probe.DbmsName)
+            : EngineHealthReport.Failed(probe.Error?.Message ?? $"{Options.Endpoint} did not answer the probe", probe.Latency);
+    }
+
     internal void Forget(HiveServer2Session session) => _sessions.TryRemove(session, out _);
 
     public async ValueTask DisposeAsync()

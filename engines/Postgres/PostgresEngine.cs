@@ -84,11 +84,14 @@ public sealed class PostgresEngine : IEngine
     private readonly ConcurrentDictionary<PostgresSession, byte> _sessions = new();
     private int _disposed;
 
-    public PostgresEngine(PostgresEngineOptions options)
+    private readonly TimeProvider _time;
+
+    public PostgresEngine(PostgresEngineOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
+        _time = time ?? TimeProvider.System;
         _dataSource = NpgsqlDataSource.Create(options.BuildConnectionString());
     }
 
@@ -130,6 +133,40 @@ public sealed class PostgresEngine : IEngine
         catch (Exception e) when (e is not OperationCanceledException)
         {
             throw PostgresErrors.Create(e, connecting: true);
+        }
+    }
+
+    /// <summary>
+    /// A connection from the engine's pool and <c>SELECT 1</c> on it. A pool that stays full (every connection held
+    /// by a session) answers like a server that does not: not before the caller's deadline.
+    /// </summary>
+    public async ValueTask<EngineHealthReport> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var started = _time.GetTimestamp();
+        if (Volatile.Read(ref _disposed) != 0) return EngineHealthReport.Failed("the engine is closed", TimeSpan.Zero);
+        var connected = false;
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                connected = true;
+                var command = new NpgsqlCommand("SELECT 1", connection);
+                await using (command.ConfigureAwait(false))
+                {
+                    await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            return EngineHealthReport.Ok(_time.GetElapsedTime(started));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or IOException or TimeoutException or InvalidOperationException or ObjectDisposedException)
+        {
+            return EngineHealthReport.Failed(PostgresErrors.Create(e, connecting: !connected).Message, _time.GetElapsedTime(started));
         }
     }
 

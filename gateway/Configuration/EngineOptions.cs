@@ -37,6 +37,36 @@ public sealed record EngineOptions
 
     /// <summary>Engine session reuse: share level, idle timeout, validation (see EngineSessionPoolOptions.cs).</summary>
     public EngineSessionPoolOptions Sessions { get; init; } = new();
+
+    /// <summary>Periodic probes, and how many failures make the engine unhealthy (the router skips it then).</summary>
+    public EngineHealthOptions Health { get; init; } = new();
+}
+
+/// <summary>
+/// How the gateway probes an engine (<see cref="Gateway.Engines.IEngine.CheckHealthAsync"/>) and turns results into
+/// a healthy/unhealthy state. A statement that fails with a connection-level error counts as a failed probe and
+/// brings the next probe forward.
+/// </summary>
+public sealed record EngineHealthOptions
+{
+    /// <summary>False: never probed, always healthy (failure reports are ignored).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Time between the starts of two probes. A probe still running delays the next; probes never overlap.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A probe without an answer by then fails ("timed out after 5 s").</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Consecutive failures (probes or reported statement failures) that make a healthy engine unhealthy. Two: one
+    /// lost connection (a pooled connection the server dropped, a blip) does not take an engine out of routing, while
+    /// a dead engine goes within one early probe of the first failed statement.
+    /// </summary>
+    public int UnhealthyAfter { get; init; } = 2;
+
+    /// <summary>Consecutive successful probes that make an unhealthy engine healthy again; one end-to-end probe is evidence enough.</summary>
+    public int HealthyAfter { get; init; } = 1;
 }
 
 /// <summary>Admission: at most MaxConcurrent statements run; up to MaxQueue more wait up to QueueTimeout; beyond, the engine is saturated.</summary>

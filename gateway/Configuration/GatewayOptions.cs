@@ -254,6 +254,10 @@ public static class GatewayOptionsValidator
                 if (profile.Visibility is not null) errors.Add($"{key}:Routing:Visibility is set by {key}:Catalogs; remove it.");
             }
             EngineSessionPoolOptionsValidator.Validate(e, key, errors);
+            if (e.Health.Interval <= TimeSpan.Zero) errors.Add($"{key}:Health:Interval must be positive.");
+            if (e.Health.Timeout <= TimeSpan.Zero) errors.Add($"{key}:Health:Timeout must be positive.");
+            if (e.Health.UnhealthyAfter < 1) errors.Add($"{key}:Health:UnhealthyAfter must be at least 1.");
+            if (e.Health.HealthyAfter < 1) errors.Add($"{key}:Health:HealthyAfter must be at least 1.");
             if (e.Kind == Gateway.Engines.EngineKind.Postgres)
             {
                 if (e.Postgres is null) errors.Add($"{key}:Postgres is required for a Postgres engine (ConnectionString, or Host, Database, User, Password).");

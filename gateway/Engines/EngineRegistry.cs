@@ -18,6 +18,7 @@ public sealed class RegisteredEngine
         Options = options;
         Engine = engine;
         Time = time;
+        Health = new EngineHealth(options.Health);
     }
 
     public string Name => Options.Name;
@@ -25,11 +26,6 @@ public sealed class RegisteredEngine
     public EngineOptions Options { get; }
     public IEngine Engine { get; }
 
-    // Health is not probed yet (the monitor is in progress): every engine counts as healthy, and statements' retryable
-    // failures are reported here for it.
-    public bool Healthy => true;
-    public string? HealthDetail => null;
-    public void ReportFailure(string detail) => _ = detail;
     private TimeProvider Time { get; }
 
     public int Running
@@ -41,6 +37,25 @@ public sealed class RegisteredEngine
     {
         get { lock (_gate) return _waiters.Count; }
     }
+
+    // ---- health (EngineHealthMonitor probes; Health has the state machine) ----
+
+    /// <summary>False once Health:UnhealthyAfter probes or reported failures in a row failed; the router skips the engine then.</summary>
+    public bool Healthy => Health.Healthy;
+
+    /// <summary>Why, in a few words: the last probe's detail ("ok, 3 ms") or failure; null before the first probe.</summary>
+    public string? HealthDetail => Health.Detail;
+
+    /// <summary>When the last probe finished; null before the first (or when Health:Enabled is false).</summary>
+    public DateTimeOffset? LastProbe => Health.LastProbe;
+
+    /// <summary>
+    /// A statement on this engine failed with a connection-level (retryable) error: counts as a failed probe and
+    /// brings the next probe forward. Successful statements do not report.
+    /// </summary>
+    public void ReportFailure(string detail) => Health.RecordFailure(detail);
+
+    internal EngineHealth Health { get; }
 
     /// <summary>Full: running at capacity and the queue is full too.</summary>
     public bool Saturated

@@ -542,12 +542,12 @@ public sealed partial class HiveService : ITCLIService
             _ => decision.DecidedByText,
         };
         var options = routing.Options.Failover ?? new FailoverOptions();
+        // Reads can run twice; a write that may have reached its engine runs again only when the configuration allows it.
+        var safeToRepeat = (decision.Kind is StatementKind.Query or StatementKind.Metadata && !decision.Analysis.IsWrite) || options.Writes;
         var explicitChoice = decision.DecidedBy is DecisionSource.Hint or DecisionSource.Override;
-        if (!options.Enabled || options.MaxAttempts == 0 || (explicitChoice && !options.ExplicitChoices)) return (engine, why, FailoverPlan.None);
-        var next = decision.Failover.Select(engines.Find).OfType<RegisteredEngine>().Where(e => e != engine).ToList();
-        // Reads can run twice; a write that may have reached its engine fails over only when the configuration allows it.
-        var safeToRepeat = decision.Kind is StatementKind.Query or StatementKind.Metadata && !decision.Analysis.IsWrite;
-        var plan = new FailoverPlan(next, options.MaxAttempts, safeToRepeat || options.Writes)
+        var failover = options.Enabled && (!explicitChoice || options.ExplicitChoices);
+        var next = failover ? decision.Failover.Select(engines.Find).OfType<RegisteredEngine>().Where(e => e != engine).ToList() : [];
+        var plan = new FailoverPlan(next, failover ? options.MaxAttempts : 0, safeToRepeat)
         {
             OnFailover = (from, to, ex) => routing.Metrics.Failover(from.Name, to.Name, ex is GatewayException { SqlState: "53400" } ? "saturated" : "retryable error"),
         };

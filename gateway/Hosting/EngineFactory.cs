@@ -20,10 +20,10 @@ public static class EngineFactory
         {
             var embeddedOptions = options.Engines.FirstOrDefault(e => e.Name.Equals(EmbeddedName, StringComparison.OrdinalIgnoreCase))
                 ?? new EngineOptions { Name = EmbeddedName, Kind = EngineKind.DuckDb, Catalogs = ["embedded"] };
-            created.Add(new RegisteredEngine(embeddedOptions, await CreateDefaultAsync(options, cancellationToken).ConfigureAwait(false), time));
+            created.Add(new RegisteredEngine(embeddedOptions, await CreateDefaultAsync(options, time, cancellationToken).ConfigureAwait(false), time));
             foreach (var e in options.Engines.Where(e => !e.Name.Equals(EmbeddedName, StringComparison.OrdinalIgnoreCase)))
             {
-                created.Add(new RegisteredEngine(e, Create(e, options), time));
+                created.Add(new RegisteredEngine(e, Create(e, options, time), time));
             }
             return new EngineRegistry(created, options.DefaultEngine);
         }
@@ -34,21 +34,21 @@ public static class EngineFactory
         }
     }
 
-    private static IEngine Create(EngineOptions e, GatewayOptions options) => e.Kind switch
+    private static IEngine Create(EngineOptions e, GatewayOptions options, TimeProvider time) => e.Kind switch
     {
         EngineKind.DuckDb => new DuckDbEngine(e.Database is null or DuckDbEngineOptions.InMemoryPath
             ? DuckDbEngineOptions.InMemory() with { Name = e.Name }
-            : new DuckDbEngineOptions { Name = e.Name, DataDirectory = options.DataFolder, FileName = e.Database }),
+            : new DuckDbEngineOptions { Name = e.Name, DataDirectory = options.DataFolder, FileName = e.Database }, time),
         EngineKind.Postgres => new PostgresEngine((e.Postgres ?? throw new InvalidOperationException($"Gateway:Engines '{e.Name}': a Postgres engine needs its Postgres section."))
             with
-        { Name = e.Name }),
+        { Name = e.Name }, time),
         EngineKind.HiveServer2 => new HiveServer2Engine((e.HiveServer2 ?? throw new InvalidOperationException($"Gateway:Engines '{e.Name}': a HiveServer2 engine needs its HiveServer2 section."))
             with
-        { Name = e.Name }),
+        { Name = e.Name }, time),
         _ => throw new InvalidOperationException($"Gateway:Engines '{e.Name}': engines of kind {e.Kind} are not available in this build."),
     };
 
-    public static async Task<IEngine> CreateDefaultAsync(GatewayOptions options, CancellationToken cancellationToken)
+    public static async Task<IEngine> CreateDefaultAsync(GatewayOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         var engine = new DuckDbEngine(new DuckDbEngineOptions
         {
@@ -56,7 +56,7 @@ public static class EngineFactory
             FileName = options.DuckDb.File,
             Threads = options.DuckDb.Threads,
             MemoryLimit = options.DuckDb.MemoryLimit,
-        });
+        }, time);
         try
         {
             if (options.DuckDb.DemoData) await DemoData.EnsureAsync(engine, cancellationToken).ConfigureAwait(false);

@@ -131,6 +131,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddHostedService<SessionSweeper>();
         builder.Services.AddHostedService<EngineSessionPoolSweeper>();
+        builder.Services.AddHostedService<EngineHealthMonitor>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         services?.Invoke(builder.Services);
 

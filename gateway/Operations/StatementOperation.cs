@@ -95,17 +95,21 @@ public sealed class StatementOperation : Operation
         var watch = Stopwatch.StartNew();
         var tried = new List<RegisteredEngine>();
         var engine = _engine;
+        var retriedStale = false;
         while (true)
         {
-            tried.Add(engine);
+            if (!tried.Contains(engine)) tried.Add(engine);
             // Whether the statement may have reached the engine: after that, only statements safe to repeat fail over.
             var sent = false;
+            // Whether the engine session had served before: a connection that died while it waited (a restarted engine).
+            var stale = false;
             try
             {
                 var slot = await engine.AdmitAsync(ct).ConfigureAwait(false);
                 lock (_leaseGate) _slot = slot;
                 var lease = await Session.AcquireEngineSessionAsync(engine.Engine, ct).ConfigureAwait(false);
                 lock (_leaseGate) _lease = lease;
+                stale = lease.Pooled.Statements > 0;
                 if (State != OperationState.Running && !TryMove(OperationState.Running))
                 {
                     await ReleaseEngineAsync().ConfigureAwait(false);
@@ -136,12 +140,20 @@ public sealed class StatementOperation : Operation
             catch (Exception ex)
             {
                 await ReleaseEngineAsync().ConfigureAwait(false);
-                if (ex is EngineException { Retryable: true } broken) engine.ReportFailure(broken.Message);
+                if (stale && !retriedStale && ex is EngineException staleFailure && EngineHealth.IsConnectionFailure(staleFailure) && CanRetry(sent) && engine.Healthy)
+                {
+                    // The session's connection died while it waited; the engine may be fine. The lost session is gone
+                    // from the HS2 session now, so this takes a new one.
+                    retriedStale = true;
+                    Log($"Engine '{engine.Name}' lost the session's connection ({staleFailure.SqlState}: {staleFailure.Message}); retrying on a new one.");
+                    continue;
+                }
                 if (NextEngine(ex, sent, tried) is not { } next)
                 {
                     OnFailure(ex);
                     return;
                 }
+                if (ex is EngineException lost) engine.ReportFailure(lost.Message);
                 var why = ex is EngineException ee ? $"{ee.SqlState}: {ee.Message}" : ex.Message;
                 Log($"Engine '{engine.Name}' failed before returning any row ({why}); failing over to '{next.Name}'.");
                 _failover.OnFailover?.Invoke(engine, next, ex);
@@ -178,13 +190,19 @@ public sealed class StatementOperation : Operation
     private RegisteredEngine? NextEngine(Exception failure, bool sent, List<RegisteredEngine> tried)
     {
         if (_canceled || _timedOut || _cts.IsCancellationRequested) return null;
-        var retryable = failure is EngineException { Retryable: true } || failure is GatewayException { SqlState: "53400" };
-        if (!retryable || (sent && !_failover.AfterSend) || tried.Count > _failover.MaxAttempts) return null;
+        // A lost or refused connection, or a full engine; not a retryable conflict of the statement itself (class 40).
+        var retryable = (failure is EngineException e && EngineHealth.IsConnectionFailure(e)) || failure is GatewayException { SqlState: "53400" };
+        if (!retryable || !CanRetry(sent) || tried.Count > _failover.MaxAttempts) return null;
         return _failover.Engines.FirstOrDefault(e => e.Healthy && !tried.Contains(e));
     }
 
+    /// <summary>Whether running the statement again is safe: it never reached an engine, or it is a read (or writes may repeat).</summary>
+    private bool CanRetry(bool sent) => !_canceled && !_timedOut && !_cts.IsCancellationRequested && (!sent || _failover.AfterSend);
+
     private void OnFailure(Exception ex)
     {
+        // A lost connection says something about the engine: its health counts it and probes it early.
+        if (!_timedOut && !_canceled && ex is EngineException lost && EngineHealth.IsConnectionFailure(lost)) _engine.ReportFailure(lost.Message);
         if (_timedOut)
         {
             Fail("The statement exceeded its query timeout and was interrupted.", "HYT00", 0, OperationState.TimedOut);
@@ -365,7 +383,8 @@ public sealed class StatementOperation : Operation
 /// <summary>
 /// Where a statement goes if its engine fails before returning anything: <see cref="Engines"/> in order (unhealthy ones
 /// skipped), at most <see cref="MaxAttempts"/> of them; after the statement may have reached an engine only when
-/// <see cref="AfterSend"/> (a read, or writes allowed to repeat).
+/// <see cref="AfterSend"/> (a read, or writes allowed to repeat). <see cref="AfterSend"/> also allows one retry on the
+/// same engine when the session's connection turns out to have died while it waited.
 /// </summary>
 public sealed record FailoverPlan(IReadOnlyList<RegisteredEngine> Engines, int MaxAttempts, bool AfterSend)
 {

@@ -291,7 +291,17 @@ public sealed partial class Hs2Session : IAsyncDisposable
             lock (_bindings) binding = _bindings.GetValueOrDefault(lease.Engine);
             // After the session closed, its engine sessions went back to their pools; a leased one goes now.
             if (binding is null) giveBack = session;
-            else if (lease.IsPrimary) binding.PrimaryLeased = false;
+            else if (lease.IsPrimary)
+            {
+                binding.PrimaryLeased = false;
+                // A lost connection is not kept as the primary: the next statement on this engine opens a fresh one
+                // (and is positioned on the session's database) instead of failing on the dead one again.
+                if (session.ConnectionLost && ReferenceEquals(binding.Primary, session))
+                {
+                    binding.Primary = null;
+                    giveBack = session;
+                }
+            }
             else if (State == SessionState.Open && session.Reusable && binding.IdleSecondaries.Count < MaxIdleSecondaries) binding.IdleSecondaries.Push(session);
             else giveBack = session;
         }

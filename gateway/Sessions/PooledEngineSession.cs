@@ -43,12 +43,23 @@ public sealed class PooledEngineSession : IEngineSession
 
     public bool Reusable => SpoiledReason is null;
 
+    /// <summary>A statement on it failed at the connection level: whatever state it held is gone, and it serves no one, its own HS2 session included.</summary>
+    public bool ConnectionLost => Volatile.Read(ref _connectionLost);
+
+    private bool _connectionLost;
+
     public string CurrentDatabase => Inner.CurrentDatabase;
 
     public IEngineMetadata Metadata => _metadata ??= new TrackedMetadata(this, Inner.Metadata);
 
+    /// <summary>Statements started on it so far: above one, a failure may be a connection that went stale while it waited.</summary>
+    public int Statements => Volatile.Read(ref _statements);
+
+    private int _statements;
+
     public async ValueTask<IQueryResult> ExecuteAsync(string sql, ExecuteOptions options, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _statements);
         Interlocked.Increment(ref _running);
         var handedOver = false;
         try
@@ -105,6 +116,7 @@ public sealed class PooledEngineSession : IEngineSession
                 break;
             case EngineException { Retryable: true } failure:
                 Spoil($"it failed at the connection level ({failure.SqlState})");
+                if (!failure.SqlState.StartsWith("40", StringComparison.Ordinal)) Volatile.Write(ref _connectionLost, true);
                 break;
             case EngineException:
                 break;

@@ -151,7 +151,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<GatewayProcess> StartAsync(bool tls, IReadOnlyDictionary<string, string> users, bool demoData = false)
+    /// <param name="binaryPort">The binary listener's port; 0 picks a free one (a restarted remote can take its predecessor's).</param>
+    public static async Task<GatewayProcess> StartAsync(bool tls, IReadOnlyDictionary<string, string> users, bool demoData = false, int binaryPort = 0)
     {
         var data = Directory.CreateTempSubdirectory("gw-hs2-process").FullName;
         PasswordFile.Write(Path.Combine(data, "users.txt"), users.ToDictionary(u => u.Key, u => PasswordHash.Create(u.Value, 1000)));
@@ -161,7 +162,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { GatewayDll, "serve", "--port", "0", "--http-port", "0", "--data", data, "--auth", "password-file" }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { GatewayDll, "serve", "--port", binaryPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--http-port", "0", "--data", data, "--auth", "password-file" }) start.ArgumentList.Add(a);
         if (!demoData) start.ArgumentList.Add("--no-demo");
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         if (tls)

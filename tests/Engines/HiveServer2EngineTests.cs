@@ -185,22 +185,6 @@ public sealed partial class HiveServer2EngineTests(RemoteGatewayFixture fixture)
         Assert.Null(await result.ReadBatchAsync(100, CancellationToken.None));
     }
 
-    [Theory]
-    [InlineData(TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8)]
-    [InlineData(TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10)]
-    public async Task RemoteErrorsKeepTheirSqlStateAndTheSessionWorks(TProtocolVersion version)
-    {
-        await using var remote = await OpenAsync(fixture.OpenOptions(version: version));
-        var missing = await Assert.ThrowsAsync<EngineException>(() => QueryAsync(remote, "SELECT * FROM demo.no_such_table"));
-        Assert.Equal("42S02", missing.SqlState);
-        Assert.False(missing.Retryable);
-        Assert.Contains("no_such_table", missing.Message, StringComparison.Ordinal);
-        var syntax = await Assert.ThrowsAsync<EngineException>(() => QueryAsync(remote, "SELEC 1"));
-        Assert.Equal("42000", syntax.SqlState);
-        Assert.False(remote.IsBroken);
-        Assert.Equal("7", await ScalarAsync(remote, "SELECT 7"));
-    }
-
     private const string LongQuery = "SELECT sum(a.range*b.range) FROM range(200000) a, range(200000) b";
 
     [Theory]

@@ -354,6 +354,46 @@ public sealed class RoutingFailoverRealServiceTests
     }
 
     [Fact]
+    public async Task AnUnhealthyEngineIsSkippedUntilItRecovers()
+    {
+        await using var e = await ThreeEngines.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:Engines:2:Health:Interval"] = "00:00:00.200",
+            ["Gateway:Engines:2:Health:Timeout"] = "00:00:02",
+        });
+        var remote = e.Engines.Find("remote")!;
+        await using var c = await e.Gateway.ConnectAsync();
+        Assert.Equal("remote", (await ThreeEngines.RunAsync(c, "SELECT count(*) FROM events")).Engine);
+        var port = e.Remote.BinaryPort;
+        e.Remote.Kill();
+        for (var i = 0; i < 300 && remote.Healthy; i++) await Task.Delay(100);
+        Assert.False(remote.Healthy);
+
+        // The router no longer offers it: nothing fails, nothing fails over.
+        var explain = await ThreeEngines.ExplainAsync(c, "SELECT count(*) FROM events");
+        Assert.StartsWith("unhealthy: ", explain["remote"][5], StringComparison.Ordinal);
+        Assert.Equal("cost", explain["duckdb"][4]);
+        Assert.Equal("duckdb", (await ThreeEngines.RunAsync(c, "SELECT count(*) FROM events")).Engine);
+        await using var pinned = await e.Gateway.ConnectAsync(configuration: new Dictionary<string, string> { ["gateway.engine"] = "remote" });
+        var overridden = await ThreeEngines.RunAsync(pinned, "SELECT 1");
+        Assert.Equal("duckdb", overridden.Engine);
+        Assert.Contains(overridden.Log, l => l.Contains("gateway.engine=remote: engine remote is unhealthy", StringComparison.Ordinal));
+
+        // A new remote on the same port: healthy again, and the session that lost its remote connection gets a new one.
+        await using var replacement = await GatewayProcess.StartAsync(tls: false, new Dictionary<string, string> { [ThreeEngines.RemoteUser] = ThreeEngines.RemotePassword }, binaryPort: port);
+        await using (var setup = await HiveConnection.OpenAsync(new HiveConnectionOptions { Port = port, User = ThreeEngines.RemoteUser, Password = ThreeEngines.RemotePassword }))
+        {
+            await setup.QueryAsync("CREATE TABLE events AS SELECT range AS id, 'replacement' AS origin FROM range(9)");
+        }
+        for (var i = 0; i < 300 && !remote.Healthy; i++) await Task.Delay(100);
+        Assert.True(remote.Healthy, remote.HealthDetail);
+        var back = await ThreeEngines.RunAsync(c, "SELECT count(*) FROM events");
+        Assert.Equal(("remote", "9"), (back.Engine, back.Value));
+        Assert.Contains(back.Log, l => l.Contains("Engine 'remote' lost the session's connection", StringComparison.Ordinal) && l.Contains("retrying on a new one", StringComparison.Ordinal));
+        Assert.Empty(e.Routing.Metrics.Failovers);
+    }
+
+    [Fact]
     public async Task WritesThatMayHaveReachedTheEngineDoNotFailOver()
     {
         await using var e = await ThreeEngines.StartAsync();

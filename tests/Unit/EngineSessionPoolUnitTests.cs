@@ -494,6 +494,8 @@ public sealed class EngineSessionPoolUnitTests
             return ValueTask.FromResult<IEngineSession>(new FakeSession(this, options.User));
         }
 
+        public ValueTask<EngineHealthReport> CheckHealthAsync(CancellationToken cancellationToken) => ValueTask.FromResult(EngineHealthReport.Ok(TimeSpan.Zero));
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 

@@ -63,6 +63,13 @@ public abstract class ConformanceDialect
     /// <summary>The same with named markers :n and :t, using :n twice.</summary>
     public virtual string NamedParameters => "SELECT :n + 1 AS a, :t AS b, :n AS c";
 
+    /// <summary>
+    /// Whether the engine binds parameters. False only for an engine whose protocol has no way to send them (a
+    /// remote HiveServer2 on a Hive-line protocol): the suite then expects SQLSTATE 0A000 and a usable session,
+    /// never values spliced into the text.
+    /// </summary>
+    public virtual bool BindsParameters => true;
+
     public abstract SettingProbe Setting { get; }
 
     /// <summary>Whether starting a statement closes the session's open result (its next read fails with SQLSTATE 24000).</summary>

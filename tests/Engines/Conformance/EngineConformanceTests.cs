@@ -373,6 +373,11 @@ public abstract class EngineConformanceTests(IEngine engine, ConformanceDialect 
         {
             Parameters = [new QueryParameter(1, null, SqlType.BigInt, 41L), new QueryParameter(2, null, SqlType.String, "it's \"x\" -- not a comment")],
         };
+        if (!Dialect.BindsParameters)
+        {
+            await AssertParametersRefusedAsync(session, Dialect.PositionalParameters, options);
+            return;
+        }
         var (_, rows) = await QueryAsync(session, Dialect.PositionalParameters, options: options);
         Assert.Equal(new string?[] { "42", "it's \"x\" -- not a comment" }, rows.Single());
 
@@ -389,8 +394,21 @@ public abstract class EngineConformanceTests(IEngine engine, ConformanceDialect 
         {
             Parameters = [new QueryParameter(0, "t", SqlType.String, "v"), new QueryParameter(0, "n", SqlType.BigInt, 9L), new QueryParameter(0, "unused", SqlType.Int, 1L)],
         };
+        if (!Dialect.BindsParameters)
+        {
+            await AssertParametersRefusedAsync(session, Dialect.NamedParameters, options);
+            return;
+        }
         var (_, rows) = await QueryAsync(session, Dialect.NamedParameters, options: options);
         Assert.Equal(new string?[] { "10", "v", "9" }, rows.Single());
+    }
+
+    private static async Task AssertParametersRefusedAsync(IEngineSession session, string sql, ExecuteOptions options)
+    {
+        var e = await Assert.ThrowsAsync<EngineException>(() => QueryAsync(session, sql, options: options));
+        Assert.Equal("0A000", e.SqlState);
+        Assert.False(e.Retryable);
+        Assert.Equal("8", await ScalarAsync(session, "SELECT 8"));
     }
 
     // ---- DML ----
@@ -453,6 +471,21 @@ public abstract class EngineConformanceTests(IEngine engine, ConformanceDialect 
         {
             await ExecuteAsync(session, Dialect.DropDatabase(db));
         }
+    }
+
+    // ---- health ----
+
+    [Fact]
+    public async Task AWorkingEngineReportsHealthy()
+    {
+        var report = await Engine.CheckHealthAsync(CancellationToken.None);
+        Assert.True(report.Healthy, report.Detail);
+        Assert.StartsWith("ok", report.Detail, StringComparison.Ordinal);
+        Assert.True(report.Latency >= TimeSpan.Zero);
+        // The check leaves nothing behind that a session could notice.
+        await using var session = await OpenAsync();
+        Assert.Equal("9", await ScalarAsync(session, "SELECT 9"));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Engine.CheckHealthAsync(new CancellationToken(canceled: true)));
     }
 
     [Fact]
