@@ -1,0 +1,45 @@
+// One hive-driver session (SASL PLAIN over the binary transport) running a list of statements against a routing
+// gateway; prints, per statement, its rows and its operation log (FetchResults with fetchType 1, what Beeline prints).
+// Usage: node hive-driver-routing.js <host> <port> <user> <password> <statements as a JSON array>
+'use strict';
+const hive = require('hive-driver');
+const { TCLIService, TCLIService_types: T } = hive.thrift;
+
+const [host, port, user, password, statementsJson] = process.argv.slice(2);
+
+async function main() {
+  const statements = JSON.parse(statementsJson);
+  const client = new hive.HiveClient(TCLIService, T);
+  client.on('error', (e) => { console.error('client error', e); });
+  await client.connect({ host, port: Number(port) }, new hive.connections.TcpConnection(),
+    new hive.auth.PlainTcpAuthentication({ username: user, password }));
+  const session = await client.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, username: user });
+  const utils = new hive.HiveUtils(T);
+  const out = [];
+  for (const sql of statements) {
+    const op = await session.executeStatement(sql, { runAsync: true });
+    await utils.waitUntilReady(op, false, () => {});
+    let rows = [];
+    if (op.hasResultSet) {
+      op.setMaxRows(1000);
+      await utils.fetchAll(op);
+      rows = utils.getResult(op).getValue();
+    }
+    // The operation log, through the driver's own FetchResults call with fetchType 1.
+    const logs = await op.driver.fetchResults({
+      operationHandle: op.operationHandle,
+      orientation: T.TFetchOrientation.FETCH_FIRST,
+      maxRows: 1000,
+      fetchType: 1,
+    });
+    const column = logs.results && logs.results.columns && logs.results.columns[0];
+    const log = column && column.stringVal ? column.stringVal.values : [];
+    await op.close();
+    out.push({ sql, rows, log });
+  }
+  await session.close();
+  await client.close();
+  process.stdout.write(JSON.stringify(out));
+}
+
+main().then(() => process.exit(0)).catch((e) => { console.error(e && e.stack ? e.stack : e); process.exit(1); });
