@@ -19,6 +19,9 @@ public sealed class CachingCatalog(ICatalog inner, TimeSpan timeToLive, TimeProv
 
     public ValueTask<IReadOnlyList<CatalogTable>> ListTablesAsync(string? schema, CancellationToken cancellationToken) => inner.ListTablesAsync(schema, cancellationToken);
 
+    /// <summary>Not cached: columns are asked for by people and tools, not by every routing decision.</summary>
+    public ValueTask<IReadOnlyList<CatalogColumn>?> ListColumnsAsync(TableRef table, CancellationToken cancellationToken) => inner.ListColumnsAsync(table, cancellationToken);
+
     public async ValueTask<TableStatistics?> GetStatisticsAsync(TableRef table, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(table);

@@ -48,6 +48,18 @@ public sealed class EmbeddedCatalog : ICatalog
         return [.. rows.Select(r => new CatalogTable(new TableRef(null, HiveName(r[0]!), r[1]!), r[2] == "VIEW" ? CatalogTableType.View : CatalogTableType.Table, r[3]))];
     }
 
+    public async ValueTask<IReadOnlyList<CatalogColumn>?> ListColumnsAsync(TableRef table, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var rows = await QueryAsync(
+            "SELECT column_name, data_type, column_index, is_nullable, comment FROM duckdb_columns() " +
+            "WHERE NOT internal AND schema_name = ? AND table_name = ? ORDER BY column_index",
+            [Text(1, DuckName(table.Schema ?? "default")), Text(2, table.Name)], cancellationToken).ConfigureAwait(false);
+        // Every table and view has a column: none means no such table.
+        if (rows.Count == 0) return null;
+        return [.. rows.Select(r => new CatalogColumn(r[0]!, r[1]!, int.Parse(r[2]!, CultureInfo.InvariantCulture), r[3] == "true", r[4]))];
+    }
+
     public async ValueTask<TableStatistics?> GetStatisticsAsync(TableRef table, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(table);

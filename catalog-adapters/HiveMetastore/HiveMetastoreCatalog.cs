@@ -62,6 +62,37 @@ public sealed class HiveMetastoreCatalog : ICatalog, IAsyncDisposable
         return result;
     }
 
+    public async ValueTask<IReadOnlyList<CatalogColumn>?> ListColumnsAsync(TableRef table, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var catalogFilter = await CatalogFilterAsync("d").ConfigureAwait(false);
+        // The table's storage descriptor names its column descriptor; partition keys are the table's own, after the columns.
+        await using var cmd = _dataSource.CreateCommand(
+            "WITH t AS (SELECT t.\"TBL_ID\", s.\"CD_ID\" FROM \"TBLS\" t JOIN \"DBS\" d ON d.\"DB_ID\" = t.\"DB_ID\" LEFT JOIN \"SDS\" s ON s.\"SD_ID\" = t.\"SD_ID\" " +
+            "  WHERE " + catalogFilter + " AND d.\"NAME\" = lower($2) AND t.\"TBL_NAME\" = lower($3)) " +
+            "SELECT 0, c.\"COLUMN_NAME\", c.\"TYPE_NAME\", c.\"COMMENT\", c.\"INTEGER_IDX\"::bigint FROM \"COLUMNS_V2\" c JOIN t ON c.\"CD_ID\" = t.\"CD_ID\" " +
+            "UNION ALL SELECT 1, k.\"PKEY_NAME\", k.\"PKEY_TYPE\", k.\"PKEY_COMMENT\", k.\"INTEGER_IDX\"::bigint FROM \"PARTITION_KEYS\" k JOIN t ON k.\"TBL_ID\" = t.\"TBL_ID\" " +
+            "UNION ALL SELECT 2, NULL, NULL, NULL, count(*) FROM t ORDER BY 1, 5");
+        AddCatalog(cmd);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = table.Schema ?? "default" });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = table.Name });
+        var result = new List<CatalogColumn>();
+        var known = false;
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var kind = reader.GetInt32(0);
+            if (kind == 2)
+            {
+                known = reader.GetInt64(4) > 0;
+                continue;
+            }
+            result.Add(new CatalogColumn(reader.GetString(1), reader.IsDBNull(2) ? "string" : reader.GetString(2), result.Count + 1, true,
+                reader.IsDBNull(3) ? null : reader.GetString(3), IsPartitionKey: kind == 1));
+        }
+        return known ? result : null;
+    }
+
     public async ValueTask<TableStatistics?> GetStatisticsAsync(TableRef table, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(table);

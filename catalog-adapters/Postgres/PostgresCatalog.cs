@@ -51,6 +51,27 @@ public sealed class PostgresCatalog : ICatalog, IAsyncDisposable
         return result;
     }
 
+    public async ValueTask<IReadOnlyList<CatalogColumn>?> ListColumnsAsync(TableRef table, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnum::int, NOT a.attnotnull, col_description(c.oid, a.attnum), " +
+            "coalesce(a.attnum = ANY (pt.partattrs::int2[]), false) " +
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid " +
+            "LEFT JOIN pg_partitioned_table pt ON pt.partrelid = c.oid " +
+            "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = table.Schema ?? "public" });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = table.Name });
+        var result = new List<CatalogColumn>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new CatalogColumn(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetBoolean(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetBoolean(5)));
+        }
+        return result.Count == 0 ? null : result;
+    }
+
     public async ValueTask<TableStatistics?> GetStatisticsAsync(TableRef table, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(table);

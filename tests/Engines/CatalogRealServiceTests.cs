@@ -36,6 +36,9 @@ public sealed class CatalogRealServiceTests : IAsyncLifetime
         await PostgresTestServer.ExecuteAsync($"""
             SET search_path = {_hms};
             INSERT INTO "CTLGS" VALUES (2, 'other', NULL, 'file:/other');
+            INSERT INTO "CDS" VALUES (1), (2);
+            INSERT INTO "COLUMNS_V2" VALUES (1, 'order key', 'order_id', 'bigint', 0), (1, NULL, 'amount', 'decimal(10,2)', 1), (1, NULL, 'items', 'array<struct<sku:string,qty:int>>', 2),
+                                            (2, NULL, 'user_id', 'bigint', 0);
             INSERT INTO "DBS" VALUES (1, 'Default Hive database', 'file:/warehouse', 'default', 'public', 'ROLE', 'hive'),
                                      (2, NULL, 'file:/warehouse/sales.db', 'sales', 'etl', 'USER', 'hive'),
                                      (3, NULL, 'file:/other/sales.db', 'sales', 'etl', 'USER', 'other');
@@ -52,6 +55,7 @@ public sealed class CatalogRealServiceTests : IAsyncLifetime
               (4, 'numRows', '-1'), (4, 'totalSize', '-1'),
               (5, 'numRows', '5');
             -- Spark: a partitioned table keeps its statistics per partition.
+            INSERT INTO "PARTITION_KEYS" VALUES (2, 'event day', 'dt', 'string', 0);
             INSERT INTO "PARTITIONS" VALUES (1, 1700000000, 0, 'dt=2024-01-01', 6, 2), (2, 1700000000, 0, 'dt=2024-01-02', 7, 2), (3, 1700000000, 0, 'dt=2024-01-03', 8, 2);
             INSERT INTO "PARTITION_PARAMS" VALUES
               (1, 'numRows', '100'), (1, 'totalSize', '1000'), (1, 'numFiles', '1'), (1, 'transient_lastDdlTime', '1731000100'),
@@ -89,6 +93,13 @@ public sealed class CatalogRealServiceTests : IAsyncLifetime
         Assert.True(parted.Bytes > 0);
         Assert.Null(await catalog.GetStatisticsAsync(new TableRef(null, _schema, "missing"), CancellationToken.None));
         Assert.Null(await catalog.GetStatisticsAsync(new TableRef(null, "nope'; DROP TABLE x; --", "big"), CancellationToken.None));
+
+        var smallColumns = await catalog.ListColumnsAsync(new TableRef(null, _schema, "small"), CancellationToken.None);
+        Assert.Equal(new CatalogColumn[] { new("k", "integer", 1, Nullable: false), new("v", "text", 2) }, smallColumns);
+        var partedColumns = await catalog.ListColumnsAsync(new TableRef(null, _schema, "parted"), CancellationToken.None);
+        Assert.Equal([("d", "date", true), ("n", "integer", false)], partedColumns!.Select(c => (c.Name, c.Type, c.IsPartitionKey)));
+        Assert.Equal(["k", "v"], (await catalog.ListColumnsAsync(new TableRef(null, _schema, "v"), CancellationToken.None))!.Select(c => c.Name));
+        Assert.Null(await catalog.ListColumnsAsync(new TableRef(null, _schema, "missing"), CancellationToken.None));
     }
 
     [Fact]
@@ -117,6 +128,21 @@ public sealed class CatalogRealServiceTests : IAsyncLifetime
         Assert.Null(nostats.Rows);
         Assert.Null(nostats.Bytes);
         Assert.Null(await catalog.GetStatisticsAsync(new TableRef(null, "sales", "missing"), CancellationToken.None));
+
+        // Columns from the table's column descriptor, then its partition keys.
+        var orderColumns = await catalog.ListColumnsAsync(new TableRef(null, "sales", "ORDERS"), CancellationToken.None);
+        Assert.Equal(new CatalogColumn[]
+        {
+            new("order_id", "bigint", 1, Comment: "order key"),
+            new("amount", "decimal(10,2)", 2),
+            new("items", "array<struct<sku:string,qty:int>>", 3),
+        }, orderColumns);
+        var eventColumns = await catalog.ListColumnsAsync(new TableRef(null, "sales", "events"), CancellationToken.None);
+        Assert.Equal([("user_id", 1, false), ("dt", 2, true)], eventColumns!.Select(c => (c.Name, c.Position, c.IsPartitionKey)));
+        Assert.Equal("event day", eventColumns![1].Comment);
+        // A known table whose descriptor lists nothing has no columns; an unknown one is null.
+        Assert.Empty((await catalog.ListColumnsAsync(new TableRef(null, "sales", "nostats"), CancellationToken.None))!);
+        Assert.Null(await catalog.ListColumnsAsync(new TableRef(null, "sales", "missing"), CancellationToken.None));
 
         // Another metastore catalog's database of the same name is not this one's.
         await using var other = new HiveMetastoreCatalog("hms-other", HmsConnectionString, TimeProvider.System, catalogName: "other");

@@ -86,12 +86,27 @@ public sealed class EmbeddedCatalogTests : IAsyncLifetime
         public string Name => inner.Name;
         public ValueTask<IReadOnlyList<string>> ListSchemasAsync(CancellationToken cancellationToken) => inner.ListSchemasAsync(cancellationToken);
         public ValueTask<IReadOnlyList<CatalogTable>> ListTablesAsync(string? schema, CancellationToken cancellationToken) => inner.ListTablesAsync(schema, cancellationToken);
+        public ValueTask<IReadOnlyList<CatalogColumn>?> ListColumnsAsync(TableRef table, CancellationToken cancellationToken) => inner.ListColumnsAsync(table, cancellationToken);
 
         public ValueTask<TableStatistics?> GetStatisticsAsync(TableRef table, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Lookups);
             return inner.GetStatisticsAsync(table, cancellationToken);
         }
+    }
+
+    [Fact]
+    public async Task ListsColumnsInOrderWithTheirTypes()
+    {
+        var catalog = new EmbeddedCatalog(_engine, _folder, TimeProvider.System);
+        var big = (await catalog.ListColumnsAsync(new TableRef(null, "lake", "big"), CancellationToken.None))!;
+        Assert.Equal(["id", "amount", "name"], big.Select(c => c.Name));
+        Assert.Equal(["BIGINT", "DECIMAL(21,1)", "VARCHAR"], big.Select(c => c.Type));
+        Assert.Equal([1, 2, 3], big.Select(c => c.Position));
+        // The Hive name of DuckDB's main schema, through a view too.
+        Assert.Equal(["k", "v"], (await catalog.ListColumnsAsync(new TableRef(null, "default", "small"), CancellationToken.None))!.Select(c => c.Name));
+        Assert.Equal(3, (await catalog.ListColumnsAsync(new TableRef(null, "lake", "big_view"), CancellationToken.None))!.Count);
+        Assert.Null(await catalog.ListColumnsAsync(new TableRef(null, "lake", "missing"), CancellationToken.None));
     }
 
     [Fact]

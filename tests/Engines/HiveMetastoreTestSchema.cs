@@ -21,6 +21,9 @@ public static class HiveMetastoreTestSchema
             CREATE TABLE "TBLS" ("TBL_ID" bigint PRIMARY KEY, "CREATE_TIME" bigint NOT NULL, "DB_ID" bigint REFERENCES "DBS", "LAST_ACCESS_TIME" bigint NOT NULL, "OWNER" varchar(767), "OWNER_TYPE" varchar(10), "RETENTION" bigint NOT NULL, "SD_ID" bigint REFERENCES "SDS", "TBL_NAME" varchar(256), "TBL_TYPE" varchar(128), "VIEW_EXPANDED_TEXT" text, "VIEW_ORIGINAL_TEXT" text, "IS_REWRITE_ENABLED" boolean NOT NULL DEFAULT false);
             CREATE TABLE "TABLE_PARAMS" ("TBL_ID" bigint NOT NULL REFERENCES "TBLS", "PARAM_KEY" varchar(256) NOT NULL, "PARAM_VALUE" text, PRIMARY KEY ("TBL_ID", "PARAM_KEY"));
             CREATE TABLE "PARTITIONS" ("PART_ID" bigint PRIMARY KEY, "CREATE_TIME" bigint NOT NULL, "LAST_ACCESS_TIME" bigint NOT NULL, "PART_NAME" varchar(767), "SD_ID" bigint REFERENCES "SDS", "TBL_ID" bigint REFERENCES "TBLS");
+            CREATE TABLE "CDS" ("CD_ID" bigint PRIMARY KEY);
+            CREATE TABLE "COLUMNS_V2" ("CD_ID" bigint NOT NULL REFERENCES "CDS", "COMMENT" varchar(4000), "COLUMN_NAME" varchar(767) NOT NULL, "TYPE_NAME" text, "INTEGER_IDX" integer NOT NULL, PRIMARY KEY ("CD_ID", "COLUMN_NAME"));
+            CREATE TABLE "PARTITION_KEYS" ("TBL_ID" bigint NOT NULL REFERENCES "TBLS", "PKEY_COMMENT" varchar(4000), "PKEY_NAME" varchar(128) NOT NULL, "PKEY_TYPE" varchar(767) NOT NULL, "INTEGER_IDX" bigint NOT NULL, PRIMARY KEY ("TBL_ID", "PKEY_NAME"));
             CREATE TABLE "PARTITION_PARAMS" ("PART_ID" bigint NOT NULL REFERENCES "PARTITIONS", "PARAM_KEY" varchar(256) NOT NULL, "PARAM_VALUE" varchar(4000), PRIMARY KEY ("PART_ID", "PARAM_KEY"));
             INSERT INTO "CTLGS" VALUES (1, 'hive', 'Default catalog', 'file:/warehouse');
             """);

@@ -23,6 +23,8 @@ public sealed class StatisticsResolverUnitTests
 
         public ValueTask<IReadOnlyList<CatalogTable>> ListTablesAsync(string? schema, CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<CatalogTable>>([]);
 
+        public ValueTask<IReadOnlyList<CatalogColumn>?> ListColumnsAsync(TableRef table, CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<CatalogColumn>?>(null);
+
         public async ValueTask<TableStatistics?> GetStatisticsAsync(TableRef table, CancellationToken cancellationToken)
         {
             Asked.Enqueue(table.ToString());
