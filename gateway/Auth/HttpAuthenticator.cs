@@ -24,6 +24,9 @@ public sealed record HttpAuthResult
     public string? Reason { get; init; }
     public string User { get; init; } = "anonymous";
 
+    /// <summary>The caller's groups as the credential (or the cookie issued for it) names them, primary first.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
     /// <summary>Nobody was identified (Auth:Mode None, no credentials): OpenSession's user name counts.</summary>
     public bool UserFromRequest { get; init; }
 
@@ -73,7 +76,7 @@ public sealed class HttpAuthenticator
         {
             foreach (var value in AuthCookie.FindValues(cookieHeaders))
             {
-                if (Cookie.Validate(value) is { } cookieUser) return new HttpAuthResult { User = cookieUser, FromCookie = true };
+                if (Cookie.Validate(value) is { } identity) return new HttpAuthResult { User = identity.User, Groups = identity.Groups, FromCookie = true };
             }
         }
 
@@ -121,19 +124,19 @@ public sealed class HttpAuthenticator
 
         var result = await _passwords.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
         return result.Succeeded
-            ? new HttpAuthResult { User = result.User }
+            ? new HttpAuthResult { User = result.User, Groups = result.Groups }
             : HttpAuthResult.Fail(HttpAuthFailure.InvalidBasic, result.Error ?? "Invalid user name or password.");
     }
 
     private HttpAuthResult Bearer(string token)
     {
         if (token.Length == 0) return HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, "empty bearer token");
-        if (_tokens.Count > 0 && _tokens.Find(token) is { } user) return new HttpAuthResult { User = user };
+        if (_tokens.Count > 0 && _tokens.Find(token) is { } match) return new HttpAuthResult { User = match.User, Groups = match.Groups };
         if (_jwt is not null && JwtValidator.LooksLikeJwt(token))
         {
             var jwt = _jwt.Validate(token);
             return jwt.Succeeded
-                ? new HttpAuthResult { User = jwt.User!, CredentialExpires = jwt.Expires }
+                ? new HttpAuthResult { User = jwt.User!, Groups = jwt.Groups, CredentialExpires = jwt.Expires }
                 : HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, jwt.Error!);
         }
         return HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, "unknown token");

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -8,6 +9,9 @@ namespace Gateway.Server.Auth;
 
 public sealed record JwtValidationResult(bool Succeeded, string? User, DateTimeOffset? Expires, string? Error)
 {
+    /// <summary>The groups of <see cref="JwtOptions.GroupsClaim"/>, filtered by the prefix, within the group limits.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
     public static JwtValidationResult Fail(string error) => new(false, null, null, error);
 }
 
@@ -23,12 +27,14 @@ public sealed class JwtValidator
     private readonly JwtOptions _options;
     private readonly JwtKeyProvider _keys;
     private readonly TimeProvider _time;
+    private readonly GroupLimits _groupLimits;
 
-    public JwtValidator(JwtOptions options, JwtKeyProvider keys, TimeProvider time)
+    public JwtValidator(JwtOptions options, JwtKeyProvider keys, TimeProvider time, GroupLimits? groupLimits = null)
     {
         _options = options;
         _keys = keys;
         _time = time;
+        _groupLimits = groupLimits ?? GroupLimits.Default;
     }
 
     /// <summary>Three base64url parts separated by dots: worth validating as a JWT rather than matching as a static token.</summary>
@@ -107,7 +113,59 @@ public sealed class JwtValidator
         {
             return JwtValidationResult.Fail($"token has no '{_options.UserClaim}' claim naming the user");
         }
-        return new JwtValidationResult(true, userElement.GetString(), exp, null);
+        if (!TryGroups(claims, out var groups, out var groupError)) return JwtValidationResult.Fail(groupError);
+        return new JwtValidationResult(true, userElement.GetString(), exp, null) { Groups = groups };
+    }
+
+    /// <summary>
+    /// The groups claim: absent or null means no groups; a string holds names separated by spaces or commas; an array
+    /// must hold only strings. Anything else refuses the token, as a malformed exp does: the claim is meant to be read.
+    /// </summary>
+    private bool TryGroups(JsonElement claims, out IReadOnlyList<string> groups, [NotNullWhen(false)] out string? error)
+    {
+        groups = [];
+        error = null;
+        var name = _options.GroupsClaim;
+        if (string.IsNullOrEmpty(name) || FindClaim(claims, name) is not { } claim) return true;
+        List<string> names;
+        switch (claim.ValueKind)
+        {
+            case JsonValueKind.Null:
+                return true;
+            case JsonValueKind.String:
+                names = [.. claim.GetString()!.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+                break;
+            case JsonValueKind.Array when claim.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String):
+                names = [.. claim.EnumerateArray().Select(e => e.GetString()!)];
+                break;
+            default:
+                error = $"malformed '{name}' claim (expected an array of strings, or a string of names separated by spaces or commas)";
+                return false;
+        }
+        if (_options.GroupsPrefix is { Length: > 0 } prefix)
+        {
+            names = [.. names.Where(g => g.StartsWith(prefix, StringComparison.Ordinal)).Select(g => _options.StripGroupsPrefix ? g[prefix.Length..] : g)];
+        }
+        if (_groupLimits.TryNormalize(names, out var normalized, out var limitError))
+        {
+            groups = normalized;
+            return true;
+        }
+        error = $"the '{name}' claim is not accepted: {limitError}";
+        return false;
+    }
+
+    /// <summary>A claim by its exact name, else (for a dotted name) by walking nested objects: <c>realm_access.roles</c>.</summary>
+    private static JsonElement? FindClaim(JsonElement claims, string name)
+    {
+        if (claims.TryGetProperty(name, out var exact)) return exact;
+        if (!name.Contains('.', StringComparison.Ordinal)) return null;
+        var current = claims;
+        foreach (var part in name.Split('.'))
+        {
+            if (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(part, out current)) return null;
+        }
+        return current;
     }
 
     private bool AudienceMatches(JsonElement claims)

@@ -98,6 +98,14 @@ public sealed record AuthOptions
     /// <summary>The signed cookie that spares HTTP clients a credential check on every request.</summary>
     public AuthCookieOptions Cookie { get; init; } = new();
 
+    /// <summary>Most groups one caller may carry, from any source; a caller with more is refused.</summary>
+    public int MaxGroups { get; init; } = Auth.GroupLimits.DefaultMaxCount;
+
+    /// <summary>Longest group name accepted, in characters; a caller with a longer one is refused.</summary>
+    public int MaxGroupLength { get; init; } = Auth.GroupLimits.DefaultMaxLength;
+
+    public Auth.GroupLimits GroupLimits => new(MaxGroups, MaxGroupLength);
+
     public bool BearerConfigured => Tokens.Count > 0 || Jwt.Enabled;
 }
 
@@ -110,6 +118,9 @@ public sealed record StaticTokenOptions
 
     /// <summary>Instead of <see cref="Token"/>: the hex SHA-256 of the token, so the config holds no secret.</summary>
     public string? TokenSha256 { get; init; }
+
+    /// <summary>The groups of the token's user, primary first.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
 }
 
 public sealed record JwtOptions
@@ -134,6 +145,19 @@ public sealed record JwtOptions
 
     /// <summary>The claim that names the user.</summary>
     public string UserClaim { get; init; } = "sub";
+
+    /// <summary>
+    /// The claim that lists the user's groups: a JSON array of strings, or one string of names separated by spaces or
+    /// commas. A dotted name (<c>realm_access.roles</c>) reaches into objects when no claim has that exact name. Empty:
+    /// tokens name no groups.
+    /// </summary>
+    public string? GroupsClaim { get; init; } = "groups";
+
+    /// <summary>Keep only the groups that start with this prefix (ordinal); none: keep all.</summary>
+    public string? GroupsPrefix { get; init; }
+
+    /// <summary>Remove <see cref="GroupsPrefix"/> from the groups kept.</summary>
+    public bool StripGroupsPrefix { get; init; }
 
     /// <summary>Tolerance for <c>exp</c> and <c>nbf</c> against this gateway's clock.</summary>
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(1);
@@ -436,6 +460,7 @@ public static class GatewayOptionsValidator
             {
                 errors.Add($"{key}:TokenSha256 must be 64 hex digits (the SHA-256 of the token, e.g. from 'printf %s TOKEN | sha256sum').");
             }
+            if (!a.GroupLimits.TryNormalize(t.Groups ?? [], out _, out var groupError)) errors.Add($"{key}:Groups: {groupError}.");
             var digest = t.Token is not null ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(t.Token))) : t.TokenSha256?.ToLowerInvariant();
             if (digest is not null && !seen.Add(digest)) errors.Add($"{key} repeats a token configured before it.");
         }
@@ -446,6 +471,7 @@ public static class GatewayOptionsValidator
             if (string.IsNullOrWhiteSpace(jwt.Issuer)) errors.Add("Gateway:Auth:Jwt:Issuer must be set: tokens are accepted only from the configured issuer.");
             if (string.IsNullOrWhiteSpace(jwt.Audience)) errors.Add("Gateway:Auth:Jwt:Audience must be set: tokens are accepted only when issued for this gateway.");
             if (string.IsNullOrWhiteSpace(jwt.UserClaim)) errors.Add("Gateway:Auth:Jwt:UserClaim must name a claim (default 'sub').");
+            if (jwt.StripGroupsPrefix && string.IsNullOrEmpty(jwt.GroupsPrefix)) errors.Add("Gateway:Auth:Jwt:StripGroupsPrefix needs Gateway:Auth:Jwt:GroupsPrefix.");
             if (jwt.ClockSkew < TimeSpan.Zero || jwt.ClockSkew > TimeSpan.FromMinutes(10)) errors.Add("Gateway:Auth:Jwt:ClockSkew must be between 0 and 10 minutes.");
             if (jwt.HmacSecret is not null && DecodeSecret(jwt.HmacSecret) is not { Length: >= MinHmacKeyBytes })
             {
@@ -466,6 +492,8 @@ public static class GatewayOptionsValidator
             errors.Add("Gateway:Auth:Jwt is configured without a key: set HmacSecret, PublicKeyPath or JwksPath.");
         }
 
+        if (a.MaxGroups is < 1 or > Auth.GroupLimits.Ceiling) errors.Add($"Gateway:Auth:MaxGroups must be between 1 and {Auth.GroupLimits.Ceiling}.");
+        if (a.MaxGroupLength is < 1 or > Auth.GroupLimits.Ceiling) errors.Add($"Gateway:Auth:MaxGroupLength must be between 1 and {Auth.GroupLimits.Ceiling}.");
         if (a.Cookie.Lifetime <= TimeSpan.Zero || a.Cookie.Lifetime > TimeSpan.FromDays(7)) errors.Add("Gateway:Auth:Cookie:Lifetime must be between 0 and 7 days.");
         if (a.Cookie.Key is not null && DecodeBase64(a.Cookie.Key) is not { Length: >= MinHmacKeyBytes })
         {

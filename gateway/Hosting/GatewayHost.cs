@@ -77,8 +77,22 @@ public static class GatewayHost
         // A configured certificate is checked even when every listener opts out of TLS: a broken file is a mistake either way.
         var tls = TlsCertificateLoader.Load(options.Tls, time, errors);
         var jwtKeys = options.Auth.Jwt.Enabled ? JwtKeyProvider.Load(options.Auth.Jwt, errors) : null;
+        if (options.Auth.Mode == AuthMode.PasswordFile) CheckPasswordFile(options, errors);
         if (errors.Count > 0) throw new GatewayConfigurationException(errors);
         return new GatewaySecurity(tls, jwtKeys);
+    }
+
+    /// <summary>A password file that does not parse stops the start with its line; a missing one is an empty one (users come later).</summary>
+    private static void CheckPasswordFile(GatewayOptions options, List<string> errors)
+    {
+        try
+        {
+            PasswordFile.Read(PasswordFileAuthenticator.ResolvePath(options));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"Gateway:Auth:PasswordFile: {ex.Message}");
+        }
     }
 
     /// <summary>Builds (but does not start) the host. <paramref name="configure"/> adds configuration sources after the defaults.</summary>
@@ -111,10 +125,11 @@ public static class GatewayHost
         builder.Services.AddSingleton<SessionManager>();
         builder.Services.AddSingleton<IPasswordAuthenticator>(sp => options.Auth.Mode switch
         {
-            AuthMode.PasswordFile => new PasswordFileAuthenticator(PasswordFileAuthenticator.ResolvePath(options), sp.GetRequiredService<TimeProvider>()),
+            AuthMode.PasswordFile => new PasswordFileAuthenticator(PasswordFileAuthenticator.ResolvePath(options), sp.GetRequiredService<TimeProvider>(),
+                options.Auth.GroupLimits, sp.GetRequiredService<ILogger<PasswordFileAuthenticator>>()),
             _ => new NoneAuthenticator(),
         });
-        builder.Services.AddSingleton(new StaticTokenAuthenticator(options.Auth.Tokens));
+        builder.Services.AddSingleton(new StaticTokenAuthenticator(options.Auth.Tokens, options.Auth.GroupLimits));
         builder.Services.AddSingleton(sp =>
         {
             var time = sp.GetRequiredService<TimeProvider>();
@@ -123,8 +138,8 @@ public static class GatewayHost
                 options.Auth,
                 sp.GetRequiredService<IPasswordAuthenticator>(),
                 sp.GetRequiredService<StaticTokenAuthenticator>(),
-                security.JwtKeys is { } jwtKeys ? new JwtValidator(options.Auth.Jwt, jwtKeys, time) : null,
-                options.Auth.Cookie.Enabled ? AuthCookie.Create(options.Auth.Cookie, time) : null);
+                security.JwtKeys is { } jwtKeys ? new JwtValidator(options.Auth.Jwt, jwtKeys, time, options.Auth.GroupLimits) : null,
+                options.Auth.Cookie.Enabled ? AuthCookie.Create(options.Auth.Cookie, time, options.Auth.GroupLimits) : null);
         });
         builder.Services.AddSingleton<HttpThriftHandler>();
         var endpoints = new GatewayEndpoints(options);

@@ -59,9 +59,10 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
             switch (mode)
             {
                 case (byte)SaslStatus.Start:
-                    var user = await NegotiateSaslAsync(input, output, remote, ct).ConfigureAwait(false);
-                    if (user is null) return;
-                    await ServeAsync(input, output, new CallerContext(user, id, remote, "binary+sasl" + tls), framed: true, userFromRequest: false, ct).ConfigureAwait(false);
+                    var auth = await NegotiateSaslAsync(input, output, remote, ct).ConfigureAwait(false);
+                    if (auth is null) return;
+                    var caller = new CallerContext(auth.User, id, remote, "binary+sasl" + tls) { Groups = auth.Groups };
+                    await ServeAsync(input, output, caller, framed: true, userFromRequest: false, ct).ConfigureAwait(false);
                     break;
                 case 0x80 or 0x00:
                     if (_options.Auth.Mode != AuthMode.None)
@@ -92,7 +93,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         }
     }
 
-    private async Task<string?> NegotiateSaslAsync(PipeReader input, PipeWriter output, string? remote, CancellationToken ct)
+    private async Task<AuthResult?> NegotiateSaslAsync(PipeReader input, PipeWriter output, string? remote, CancellationToken ct)
     {
         var sasl = new SaslPlainServer();
         while (true)
@@ -137,7 +138,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                 }
                 SaslFrame.Write(output, SaslStatus.Complete, ReadOnlySpan<byte>.Empty);
                 await output.FlushAsync(ct).ConfigureAwait(false);
-                return auth.User;
+                return auth;
             }
             if (result.IsCompleted) return null;
         }

@@ -89,7 +89,7 @@ public sealed partial class HttpThriftHandler
             return;
         }
 
-        var caller = new CallerContext(auth.User, null, remote, request.IsHttps ? "https" : "http");
+        var caller = new CallerContext(auth.User, null, remote, request.IsHttps ? "https" : "http") { Groups = auth.Groups };
         var service = new HiveService(_sessions, _options, caller, auth.UserFromRequest, _logger);
         using var reply = new PooledBufferWriter();
         try
@@ -113,7 +113,7 @@ public sealed partial class HttpThriftHandler
             service.ReplyWritten();
         }
 
-        IssueCookie(context, auth, service.Caller.User);
+        IssueCookie(context, auth, service.Caller);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = ThriftContentType;
@@ -207,12 +207,14 @@ public sealed partial class HttpThriftHandler
         }
     }
 
-    private void IssueCookie(HttpContext context, HttpAuthResult auth, string user)
+    private void IssueCookie(HttpContext context, HttpAuthResult auth, CallerContext caller)
     {
         if (_auth.Cookie is not { } cookie || auth.FromCookie) return;
         // Without credentials (Mode None) only a user named by OpenSession is worth remembering.
-        if (auth.UserFromRequest && string.Equals(user, "anonymous", StringComparison.Ordinal)) return;
-        var (value, expires, maxAge) = cookie.Issue(user, auth.CredentialExpires);
+        if (auth.UserFromRequest && string.Equals(caller.User, "anonymous", StringComparison.Ordinal)) return;
+        var (value, expires, maxAge) = cookie.Issue(caller.User, auth.CredentialExpires, caller.Groups);
+        // A cookie the gateway would not accept back is not sent: such a caller's credentials are checked on each request.
+        if (value.Length > AuthCookie.MaxValueLength) return;
         context.Response.Cookies.Append(AuthCookie.Name, value, new CookieOptions
         {
             Path = _options.Http.Path,

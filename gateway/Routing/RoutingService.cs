@@ -170,6 +170,7 @@ public sealed partial class RoutingService : IDisposable
         {
             DefaultEngine = _engines.Of(session.Engine)?.Name ?? _engines.Default.Name,
             User = session.User,
+            Groups = session.Info.Groups,
             Client = session.Conf.GetValueOrDefault(ClientConf),
             SessionConf = session.Conf,
             CurrentCatalog = session.Conf.GetValueOrDefault(CatalogConf),

@@ -382,7 +382,7 @@ public sealed class EngineLease : IAsyncDisposable
 /// <summary>Who opened a session, from where, speaking which protocol version.</summary>
 public sealed record SessionInfo(string User, int ProtocolVersion, long? ConnectionId, string? ClientAddress, string? InitialDatabase)
 {
-    /// <summary>The caller's groups as authentication named them (none today: no auth mode names groups yet).</summary>
+    /// <summary>The caller's groups as authentication named them (password file, static token, JWT), primary first.</summary>
     public IReadOnlyList<string> Groups { get; init; } = [];
 
     /// <summary>The first group, or the user name standing for a group of its own when auth names none.</summary>

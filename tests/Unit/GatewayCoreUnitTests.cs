@@ -85,7 +85,7 @@ public class PasswordFileUnitTests : IDisposable
         Assert.False((await auth.AuthenticateAsync("mallory", "pw1", default)).Succeeded);
 
         var users = PasswordFile.Read(path);
-        users["bob"] = PasswordHash.Create("pw2", 1000);
+        users["bob"] = new PasswordEntry(PasswordHash.Create("pw2", 1000));
         PasswordFile.Write(path, users);
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(5));
         Assert.True((await auth.AuthenticateAsync("bob", "pw2", default)).Succeeded);
