@@ -36,6 +36,9 @@ public class AllocationBudgetUnitTests
     /// <summary>Formatting values in Hive's text form allocates nothing per value: measured 0 bytes.</summary>
     private const long FormatterBudget = 256;
 
+    /// <summary>The Thrift encoder's column-wise loops (the date text of a day cached on the stack): measured 0 bytes.</summary>
+    private const long ColumnFormatterBudget = 256;
+
     [Fact]
     public void ThriftEncodeOfTenThousandRowsStaysWithinItsBudget()
     {
@@ -108,6 +111,21 @@ public class AllocationBudgetUnitTests
             }
         });
         Assert.True(allocated <= FormatterBudget, $"Formatting {Rows:N0} decimals and timestamps allocated {allocated:N0} bytes (budget {FormatterBudget:N0}).");
+    }
+
+    [Fact]
+    public void ColumnWiseFormattingOfDecimalsAndTimestampsAllocatesNothing()
+    {
+        using var batch = MixedBatch(Rows);
+        using var output = new PooledBufferWriter(Rows * 64);
+        var ends = new int[Rows];
+        var allocated = Measure(() =>
+        {
+            output.Clear();
+            ValueFormatter.Utc.WriteColumn(batch.Columns[3], 0, Rows, output, ends);
+            ValueFormatter.Utc.WriteColumn(batch.Columns[4], 0, Rows, output, ends);
+        });
+        Assert.True(allocated <= ColumnFormatterBudget, $"Column-wise formatting of {Rows:N0} decimals and timestamps allocated {allocated:N0} bytes (budget {ColumnFormatterBudget:N0}).");
     }
 
     /// <summary>Bytes the current thread allocates in one run of <paramref name="action"/>, after two warm-up runs.</summary>
