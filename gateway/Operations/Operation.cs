@@ -142,11 +142,37 @@ public abstract class Operation : IAsyncDisposable
     public void Unpin()
     {
         TaskCompletionSource? done = null;
+        List<IDisposable>? retired = null;
         lock (_gate)
         {
-            if (--_pins == 0) done = _unpinned;
+            if (--_pins == 0)
+            {
+                done = _unpinned;
+                retired = _retired;
+                _retired = null;
+            }
+        }
+        if (retired is not null)
+        {
+            foreach (var r in retired) r.Dispose();
         }
         done?.TrySetResult();
+    }
+
+    private List<IDisposable>? _retired;
+
+    /// <summary>
+    /// Disposes <paramref name="resource"/> once no reply references the operation's buffers (the last pin goes).
+    /// False when nothing is pinned: the caller still owns it and hands it to the reply it is building.
+    /// </summary>
+    protected bool DisposeWhenUnpinned(IDisposable resource)
+    {
+        lock (_gate)
+        {
+            if (_pins == 0) return false;
+            (_retired ??= []).Add(resource);
+            return true;
+        }
     }
 
     /// <summary>Frees the result and engine resources once no reply references them; the operation ends CLOSED.</summary>

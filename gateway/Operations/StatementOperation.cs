@@ -9,7 +9,7 @@ namespace Gateway.Server.Operations;
 /// <summary>
 /// A statement running on an engine session. Execution happens in the background; the operation is
 /// FINISHED once the first batch is ready, and the rest of the result streams from the engine only
-/// as the client fetches (nothing beyond one prefetched batch is buffered).
+/// as the client fetches: besides the first batch (kept for FETCH_FIRST), at most one batch is read ahead of the client.
 /// </summary>
 public sealed class StatementOperation : Operation
 {
@@ -36,6 +36,13 @@ public sealed class StatementOperation : Operation
     private bool _beyondFirst;
     private bool _exhausted;
     private long _rowOffset;
+    // Rows read from the engine so far (the row limit counts these; FETCH_FIRST does not rewind them).
+    private long _engineRows;
+    // The next batch, read while the client handles the last one; never more than one.
+    private Task<EngineRead>? _ahead;
+    // A read-ahead batch larger than the fetch that took it, handed out in slices.
+    private ColumnBatch? _pending;
+    private int _pendingCursor;
     private volatile bool _timedOut;
     private volatile bool _canceled;
 
@@ -128,6 +135,7 @@ public sealed class StatementOperation : Operation
                     if (_hasRows)
                     {
                         _first = await _result.ReadBatchAsync(_prefetchRows, ct).ConfigureAwait(false);
+                        _engineRows = _first?.RowCount ?? 0;
                         if (_first is null || _first.RowCount < _prefetchRows || _first.RowCount >= _rowLimit) _exhausted = true;
                     }
                     else
@@ -281,43 +289,143 @@ public sealed class StatementOperation : Operation
                 var n = Math.Min(maxRows, first.RowCount - start);
                 _firstCursor += n;
                 _rowOffset += n;
+                // The client is about to read past the first batch: fetch the next one while this reply is written.
+                if (_firstCursor == first.RowCount) StartReadAhead(maxRows);
                 var more = _firstCursor < first.RowCount || !_exhausted;
                 // The first batch stays retained (FETCH_FIRST rereads it): hand out a view of it.
                 return new FetchResult(first, false, more, start, start, n);
             }
-            if (_exhausted || _result is null) return FetchResult.Whole(EmptyBatch(), true, false, _rowOffset);
-            if (_rowLimit is { } limit) maxRows = (int)Math.Min(maxRows, limit - _rowOffset);
 
-            _beyondFirst = true;
-            ColumnBatch? batch;
-            try
+            if (_pending is null)
             {
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
-                using (linked.Token.Register(InterruptEngine))
+                var read = default(EngineRead);
+                Exception? failure = null;
+                if (_ahead is { } ahead)
                 {
-                    batch = await _result.ReadBatchAsync(maxRows, linked.Token).ConfigureAwait(false);
+                    await ((Task)ahead).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    // A canceled wait leaves the read-ahead in place for the next fetch.
+                    if (!ahead.IsCompleted) cancellationToken.ThrowIfCancellationRequested();
+                    _ahead = null;
+                    if (ahead.IsCompletedSuccessfully) read = ahead.Result;
+                    else failure = ahead.Exception?.InnerException ?? new OperationCanceledException(_cts.Token);
                 }
+                else if (_exhausted || _result is not { } result)
+                {
+                    return FetchResult.Whole(EmptyBatch(), true, false, _rowOffset);
+                }
+                else
+                {
+                    try
+                    {
+                        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
+                        var rows = RowsToRead(maxRows);
+                        read = await ReadFromEngineAsync(result, rows, LastByLimit(rows), linked.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        failure = ex;
+                    }
+                }
+                if (failure is not null)
+                {
+                    await ReleaseEngineAsync().ConfigureAwait(false);
+                    OnFailure(failure);
+                    throw new GatewayException(ErrorMessage ?? failure.Message, ErrorSqlState, ErrorCode);
+                }
+                var batch = Consume(read);
+                _beyondFirst = true;
+                if (batch is null) return FetchResult.Whole(EmptyBatch(), true, false, _rowOffset);
+                if (batch.RowCount <= maxRows)
+                {
+                    var offset = _rowOffset;
+                    _rowOffset += batch.RowCount;
+                    StartReadAhead(maxRows);
+                    return FetchResult.Whole(batch, true, !_exhausted, offset);
+                }
+                // Read ahead for a larger fetch than this one: handed out in slices.
+                _pending = batch;
+                _pendingCursor = 0;
             }
-            catch (Exception ex)
+
+            var pending = _pending;
+            var from = _pendingCursor;
+            var count = Math.Min(maxRows, pending.RowCount - from);
+            _pendingCursor += count;
+            var startRow = _rowOffset;
+            _rowOffset += count;
+            var owned = false;
+            if (_pendingCursor == pending.RowCount)
             {
-                await ReleaseEngineAsync().ConfigureAwait(false);
-                OnFailure(ex);
-                throw new GatewayException(ErrorMessage ?? ex.Message, ErrorSqlState, ErrorCode);
+                // Earlier slices of it may still be in replies being written (HTTP fetches can overlap): it goes when they are.
+                _pending = null;
+                owned = !DisposeWhenUnpinned(pending);
+                StartReadAhead(maxRows);
             }
-            if (batch is null || batch.RowCount < maxRows || _rowOffset + batch.RowCount >= _rowLimit)
-            {
-                _exhausted = true;
-                await ReleaseEngineAsync().ConfigureAwait(false);
-            }
-            if (batch is null) return FetchResult.Whole(EmptyBatch(), true, false, _rowOffset);
-            var offset = _rowOffset;
-            _rowOffset += batch.RowCount;
-            return FetchResult.Whole(batch, true, !_exhausted, offset);
+            return new FetchResult(pending, owned, _pending is not null || !_exhausted, startRow, from, count);
         }
         finally
         {
             _fetchGate.Release();
         }
+    }
+
+    /// <summary>The outcome of one engine read: the batch, and whether the engine has nothing after it (it is then released).</summary>
+    private readonly record struct EngineRead(ColumnBatch? Batch, bool Exhausted);
+
+    private ColumnBatch? Consume(EngineRead read)
+    {
+        if (read.Batch is { } b) _engineRows += b.RowCount;
+        if (read.Exhausted) _exhausted = true;
+        return read.Batch;
+    }
+
+    /// <summary>Rows the next engine read asks for: the fetch size, capped by what the row limit leaves.</summary>
+    private int RowsToRead(int maxRows) => _rowLimit is { } limit ? (int)Math.Clamp(limit - _engineRows, 0, maxRows) : maxRows;
+
+    private bool LastByLimit(int rows) => _rowLimit is { } limit && limit - _engineRows <= rows;
+
+    /// <summary>
+    /// Starts reading the next batch (sized like the fetch that just returned) while the reply is encoded and the client
+    /// reads it, so engine and protocol work overlap. At most one batch is ever read ahead; it is released on close and
+    /// its failure is the next fetch's.
+    /// </summary>
+    private void StartReadAhead(int maxRows)
+    {
+        if (_exhausted || _ahead is not null || _pending is not null || _result is not { } result) return;
+        var rows = RowsToRead(maxRows);
+        if (rows <= 0) return;
+        var ct = _cts.Token;
+        var last = LastByLimit(rows);
+        _ahead = Task.Run(() => ReadFromEngineAsync(result, rows, last, ct).AsTask(), CancellationToken.None);
+    }
+
+    /// <param name="lastByLimit">The row limit ends the result with this read.</param>
+    private async ValueTask<EngineRead> ReadFromEngineAsync(IQueryResult result, int rows, bool lastByLimit, CancellationToken cancellationToken)
+    {
+        ColumnBatch? batch;
+        try
+        {
+            if (rows <= 0)
+            {
+                batch = null;
+            }
+            else
+            {
+                using (cancellationToken.Register(InterruptEngine))
+                {
+                    batch = await result.ReadBatchAsync(rows, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch
+        {
+            // Not waiting for the client's next fetch to give back the engine session and admission slot.
+            await ReleaseEngineAsync().ConfigureAwait(false);
+            throw;
+        }
+        var exhausted = batch is null || batch.RowCount < rows || lastByLimit;
+        if (exhausted) await ReleaseEngineAsync().ConfigureAwait(false);
+        return new EngineRead(batch, exhausted);
     }
 
     private void ThrowIfNotFetchable()
@@ -368,6 +476,14 @@ public sealed class StatementOperation : Operation
         await _fetchGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
+            if (Interlocked.Exchange(ref _ahead, null) is { } ahead)
+            {
+                // Interrupted above; its batch (if it got one) has no reader.
+                try { (await ahead.ConfigureAwait(false)).Batch?.Dispose(); }
+                catch (Exception) { /* a read cut short by the close */ }
+            }
+            _pending?.Dispose();
+            _pending = null;
             await ReleaseEngineAsync().ConfigureAwait(false);
             _first?.Dispose();
             _first = null;

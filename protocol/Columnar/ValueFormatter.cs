@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Text;
+using Gateway.Protocol.Thrift;
 
 namespace Gateway.Protocol.Columnar;
 
@@ -171,6 +173,108 @@ public sealed class ValueFormatter
         o.Advance(n);
     }
 
+    // ---- column-wise (the Thrift encoder's hot path) ----
+
+    /// <summary>
+    /// Formats rows <c>[offset, offset + count)</c> of <paramref name="column"/> one after another into
+    /// <paramref name="output"/>; <paramref name="ends"/>[i] receives the written count after row <c>offset + i</c>. Null rows
+    /// write nothing (the caller keeps the validity). DECIMAL, TIMESTAMP, DATE and TIME run in typed loops that reserve
+    /// the output once; consecutive timestamps of the same day reuse the date's text.
+    /// </summary>
+    public unsafe void WriteColumn(Column column, int offset, int count, PooledBufferWriter output, Span<int> ends)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        ArgumentNullException.ThrowIfNull(output);
+        if (count == 0) return;
+        if ((uint)offset > (uint)column.Length || (uint)count > (uint)(column.Length - offset) || ends.Length < count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), "Rows outside the column.");
+        }
+        switch (column)
+        {
+            case PrimitiveColumn<long> c when c.Type.Kind == SqlTypeKind.Timestamp || (c.Type.Kind == SqlTypeKind.TimestampTz && Zone == TimeZoneInfo.Utc):
+                WriteTimestamps(c, offset, count, output, ends);
+                return;
+            case PrimitiveColumn<Int128> c when c.Type.Kind == SqlTypeKind.Decimal:
+                WriteDecimals(c, offset, count, output, ends);
+                return;
+            case PrimitiveColumn<int> c when c.Type.Kind == SqlTypeKind.Date:
+                WriteEach(c, offset, count, output, ends, MaxDateBytes, &FormatDate);
+                return;
+            case PrimitiveColumn<long> c when c.Type.Kind == SqlTypeKind.Time:
+                WriteEach(c, offset, count, output, ends, MaxTimeBytes, &FormatTime);
+                return;
+        }
+        for (var i = 0; i < count; i++)
+        {
+            if (column is not NullColumn && !column.IsNull(offset + i)) Write(column, offset + i, output);
+            ends[i] = output.WrittenCount;
+        }
+    }
+
+    private const int MaxTimestampBytes = 32;   // -294247-01-10 04:00:54.775807 and headroom
+    private const int MaxDateBytes = 16;
+    private const int MaxTimeBytes = 16;
+    private const int MaxDecimalBytes = 42;     // sign, 38 digits, point, leading zero
+
+    private static void WriteTimestamps(PrimitiveColumn<long> c, int offset, int count, PooledBufferWriter output, Span<int> ends)
+    {
+        var values = c.Values.AsSpan(offset, count);
+        var start = output.WrittenCount;
+        var d = output.GetSpan(checked(count * MaxTimestampBytes));
+        var day = new DayText();
+        var n = 0;
+        if (c.Validity is null)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                n += FormatTimestamp(values[i], d[n..], ref day);
+                ends[i] = start + n;
+            }
+        }
+        else
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (!c.IsNull(offset + i)) n += FormatTimestamp(values[i], d[n..], ref day);
+                ends[i] = start + n;
+            }
+        }
+        output.Advance(n);
+    }
+
+    private static void WriteDecimals(PrimitiveColumn<Int128> c, int offset, int count, PooledBufferWriter output, Span<int> ends)
+    {
+        var values = c.Values.AsSpan(offset, count);
+        var scale = c.Type.Scale;
+        var start = output.WrittenCount;
+        var d = output.GetSpan(checked(count * MaxDecimalBytes));
+        var n = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (c.Validity is null || !c.IsNull(offset + i)) n += FormatDecimal(values[i], scale, d[n..]);
+            ends[i] = start + n;
+        }
+        output.Advance(n);
+    }
+
+    private static unsafe void WriteEach<T>(PrimitiveColumn<T> c, int offset, int count, PooledBufferWriter output, Span<int> ends, int maxBytes,
+        delegate*<T, Span<byte>, int> format) where T : unmanaged
+    {
+        var values = c.Values.AsSpan(offset, count);
+        var start = output.WrittenCount;
+        var d = output.GetSpan(checked(count * maxBytes));
+        var n = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (c.Validity is null || !c.IsNull(offset + i)) n += format(values[i], d[n..]);
+            ends[i] = start + n;
+        }
+        output.Advance(n);
+    }
+
+    // ---- single values ----
+
     public static int FormatDate(int days, Span<byte> d)
     {
         ValueConversions.DateFromDays(days).Deconstruct(out var year, out var month, out var day);
@@ -181,71 +285,197 @@ public sealed class ValueFormatter
     {
         var n = 0;
         if (year < 0) { d[n++] = (byte)'-'; year = -year; }
-        n += Pad(year, 4, d[n..]);
-        d[n++] = (byte)'-';
-        n += Pad(month, 2, d[n..]);
-        d[n++] = (byte)'-';
-        n += Pad(day, 2, d[n..]);
-        return n;
+        if (year is >= 1000 and <= 9999)
+        {
+            Two(year / 100, d, n);
+            Two(year % 100, d, n + 2);
+            n += 4;
+        }
+        else
+        {
+            n += Pad(year, 4, d[n..]);
+        }
+        d[n] = (byte)'-';
+        Two(month, d, n + 1);
+        d[n + 3] = (byte)'-';
+        Two(day, d, n + 4);
+        return n + 6;
     }
 
     /// <summary>yyyy-MM-dd HH:mm:ss[.ffffff] with trailing fractional zeros dropped, as Hive prints.</summary>
     public static int FormatTimestamp(long micros, Span<byte> d)
     {
+        var day = new DayText();
+        return FormatTimestamp(micros, d, ref day);
+    }
+
+    /// <summary>The text of one day ("yyyy-MM-dd "), kept while consecutive timestamps fall on it.</summary>
+    private struct DayText
+    {
+        public long Day;
+        public int Length;
+        public Bytes16 Text;
+    }
+
+    [InlineArray(16)]
+    private struct Bytes16
+    {
+        private byte _element;
+    }
+
+    private static int FormatTimestamp(long micros, Span<byte> d, ref DayText cache)
+    {
         var days = Math.DivRem(micros, ValueConversions.MicrosPerDay, out var rem);
         if (rem < 0) { rem += ValueConversions.MicrosPerDay; days--; }
-        var n = FormatDate((int)days, d);
-        d[n++] = (byte)' ';
+        if (cache.Length == 0 || cache.Day != days)
+        {
+            Span<byte> text = cache.Text;
+            var length = FormatDate((int)days, text);
+            text[length++] = (byte)' ';
+            cache.Day = days;
+            cache.Length = length;
+        }
+        ReadOnlySpan<byte> date = cache.Text;
+        if (d.Length >= 16)
+        {
+            // One unaligned 16-byte store instead of a copy loop; the bytes past Length are overwritten next.
+            Unsafe.WriteUnaligned(ref d[0], Unsafe.ReadUnaligned<UInt128>(in date[0]));
+        }
+        else
+        {
+            date[..cache.Length].CopyTo(d);
+        }
+        var n = cache.Length;
         return n + FormatTime(rem, d[n..]);
     }
 
     public static int FormatTime(long micros, Span<byte> d)
     {
         var seconds = Math.DivRem(micros, ValueConversions.MicrosPerSecond, out var frac);
-        var n = Pad((int)(seconds / 3600), 2, d);
-        d[n++] = (byte)':';
-        n += Pad((int)(seconds / 60 % 60), 2, d[n..]);
-        d[n++] = (byte)':';
-        n += Pad((int)(seconds % 60), 2, d[n..]);
+        var hours = (int)(seconds / 3600);
+        var rest = (int)(seconds - hours * 3600L);
+        var minutes = rest / 60;
+        var secs = rest - minutes * 60;
+        int n;
+        if ((uint)hours < 100)
+        {
+            Two(hours, d, 0);
+            n = 2;
+        }
+        else
+        {
+            n = Pad(hours, 2, d);
+        }
+        if (d.Length < n + 6) throw new ArgumentException("Destination too short.", nameof(d));
+        d[n] = (byte)':';
+        Two(minutes, d, n + 1);
+        d[n + 3] = (byte)':';
+        Two(secs, d, n + 4);
+        n += 6;
         if (frac != 0)
         {
-            d[n++] = (byte)'.';
-            var digits = 6;
-            while (frac % 10 == 0) { frac /= 10; digits--; }
-            n += Pad((int)frac, digits, d[n..]);
+            var f = (int)frac;
+            d[n] = (byte)'.';
+            Two(f / 10_000, d, n + 1);
+            Two(f / 100 % 100, d, n + 3);
+            Two(f % 100, d, n + 5);
+            n += 7;
+            while (d[n - 1] == (byte)'0') n--;
         }
         return n;
     }
 
+    private static ReadOnlySpan<byte> Pairs => "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
+
+    /// <summary>Two digits of 0..99 at <paramref name="at"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Two(int value, Span<byte> d, int at)
+    {
+        var pair = Pairs.Slice(value * 2, 2);
+        d[at] = pair[0];
+        d[at + 1] = pair[1];
+    }
+
     public static int FormatDecimal(Int128 unscaled, int scale, Span<byte> d)
     {
-        var n = 0;
         var negative = unscaled < 0;
         // Int128.MinValue cannot be negated; decimal(38) never reaches it.
         var magnitude = negative ? (UInt128)(-unscaled) : (UInt128)unscaled;
-        Span<byte> digits = stackalloc byte[40];
-        var count = 0;
-        // Decimals up to 19 digits (most of them) take 64-bit division: a 128-bit one costs several times more.
-        while (magnitude > ulong.MaxValue)
+        if (magnitude <= ulong.MaxValue && (uint)scale < (uint)PowersOf10.Length)
         {
-            digits[count++] = (byte)('0' + (int)(magnitude % 10));
-            magnitude /= 10;
+            // Up to 19 digits (most decimals): 64-bit arithmetic, split once into integer and fraction, two digits a
+            // step, straight into the destination.
+            var small = (ulong)magnitude;
+            var whole = scale == 0 ? small : small / PowersOf10[scale];
+            var length = (negative ? 1 : 0) + CountDigits(whole) + (scale == 0 ? 0 : scale + 1);
+            if (d.Length < length) throw new ArgumentException("Destination too short.", nameof(d));
+            var end = length;
+            if (scale > 0)
+            {
+                Backward(small - whole * PowersOf10[scale], scale, d, ref end);
+                d[--end] = (byte)'.';
+            }
+            Backward(whole, 1, d, ref end);
+            if (negative) d[0] = (byte)'-';
+            return length;
         }
-        var small = (ulong)magnitude;
-        do
+        Span<byte> digits = stackalloc byte[48];
+        var pos = digits.Length;
         {
-            var q = small / 10;
-            digits[count++] = (byte)('0' + (int)(small - q * 10));
-            small = q;
-        } while (small != 0);
-        while (count <= scale) digits[count++] = (byte)'0';
-        if (negative) d[n++] = (byte)'-';
-        for (var i = count - 1; i >= 0; i--)
-        {
-            d[n++] = digits[i];
-            if (i == scale && scale > 0) d[n++] = (byte)'.';
+            // A 128-bit division costs several times a 64-bit one: only for the digits beyond 19.
+            var fraction = scale;
+            while (magnitude > ulong.MaxValue || fraction > 0)
+            {
+                digits[--pos] = (byte)('0' + (int)(magnitude % 10));
+                magnitude /= 10;
+                if (--fraction == 0) digits[--pos] = (byte)'.';
+            }
+            Backward((ulong)magnitude, 1, digits, ref pos);
         }
-        return n;
+        if (negative) digits[--pos] = (byte)'-';
+        var text = digits[pos..];
+        text.CopyTo(d);
+        return text.Length;
+    }
+
+    private static ReadOnlySpan<ulong> PowersOf10 =>
+    [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ];
+
+    private static int CountDigits(ulong value)
+    {
+        if (value < 10) return 1;
+        // log10 from log2 (1233/4096 ≈ log10 2), corrected by one comparison.
+        var t = ((System.Numerics.BitOperations.Log2(value) + 1) * 1233) >> 12;
+        return value >= PowersOf10[t] ? t + 1 : t;
+    }
+
+    /// <summary>Writes <paramref name="value"/> ending at <paramref name="pos"/>, zero-padded to <paramref name="minDigits"/>.</summary>
+    private static void Backward(ulong value, int minDigits, Span<byte> digits, ref int pos)
+    {
+        var end = pos;
+        while (value >= 100)
+        {
+            var q = value / 100;
+            var pair = Pairs.Slice((int)(value - q * 100) * 2, 2);
+            digits[--pos] = pair[1];
+            digits[--pos] = pair[0];
+            value = q;
+        }
+        if (value >= 10)
+        {
+            var pair = Pairs.Slice((int)value * 2, 2);
+            digits[--pos] = pair[1];
+            digits[--pos] = pair[0];
+        }
+        else if (value != 0 || end - pos < minDigits)
+        {
+            digits[--pos] = (byte)('0' + (int)value);
+        }
+        while (end - pos < minDigits) digits[--pos] = (byte)'0';
     }
 
     public static int FormatInterval(IntervalValue v, Span<byte> d)

@@ -19,7 +19,7 @@ public enum ThriftFraming
 
 /// <summary>
 /// A client transport over a connected stream (TCP, TLS, an in-memory pipe). One round trip at a time.
-/// Replies are copied out of the read buffer, so they stay valid after the next call.
+/// Each reply is an array of its own, so it stays valid after the next call.
 /// </summary>
 public sealed class StreamThriftTransport : IThriftTransport, IAsyncDisposable
 {
@@ -28,6 +28,7 @@ public sealed class StreamThriftTransport : IThriftTransport, IAsyncDisposable
     private readonly ThriftFraming _framing;
     private readonly ThriftLimits _limits;
     private readonly bool _leaveOpen;
+    private readonly byte[] _prefix = new byte[4];
 
     public StreamThriftTransport(Stream stream, ThriftFraming framing, ThriftLimits? limits = null, bool leaveOpen = false)
     {
@@ -36,17 +37,13 @@ public sealed class StreamThriftTransport : IThriftTransport, IAsyncDisposable
         _framing = framing;
         _limits = limits ?? ThriftLimits.Default;
         _leaveOpen = leaveOpen;
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+        // Unframed replies are found by scanning: read in large segments so a megabyte reply is not 4 KB reads.
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
     }
 
     public async ValueTask<ReadOnlyMemory<byte>> RoundTripAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
     {
-        if (_framing == ThriftFraming.Framed)
-        {
-            var prefix = new byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(prefix, request.Length);
-            await _stream.WriteAsync(prefix, cancellationToken).ConfigureAwait(false);
-        }
+        if (_framing == ThriftFraming.Framed) return await FramedRoundTripAsync(request, cancellationToken).ConfigureAwait(false);
         await _stream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
         await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         while (true)
@@ -64,6 +61,49 @@ public sealed class StreamThriftTransport : IThriftTransport, IAsyncDisposable
                 throw new EndOfStreamException("The server closed the connection before a complete reply.");
             }
             _reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>
+    /// Length-prefixed: the call goes out in one write, and the reply is read straight into an array of its size (no
+    /// pipe segments to gather and copy; large fetch replies are megabytes). The framed transport never uses the pipe.
+    /// </summary>
+    private async ValueTask<ReadOnlyMemory<byte>> FramedRoundTripAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    {
+        var call = ArrayPool<byte>.Shared.Rent(request.Length + 4);
+        try
+        {
+            BinaryPrimitives.WriteInt32BigEndian(call, request.Length);
+            request.Span.CopyTo(call.AsSpan(4));
+            await _stream.WriteAsync(call.AsMemory(0, request.Length + 4), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(call);
+        }
+        await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await ReadExactlyAsync(_prefix, cancellationToken).ConfigureAwait(false);
+        var length = BinaryPrimitives.ReadInt32BigEndian(_prefix);
+        if (length < 0) throw new ThriftProtocolException(ThriftProtocolError.NegativeSize, $"Negative frame length {length}.");
+        if (length == 0 || length > _limits.MaxMessageSize)
+        {
+            throw new ThriftProtocolException(ThriftProtocolError.SizeLimit, $"Frame of {length} bytes is outside 1..{_limits.MaxMessageSize}.");
+        }
+        // Every byte is overwritten by the read: no need to zero it first.
+        var message = GC.AllocateUninitializedArray<byte>(length);
+        await ReadExactlyAsync(message, cancellationToken).ConfigureAwait(false);
+        return message;
+    }
+
+    private async ValueTask ReadExactlyAsync(Memory<byte> into, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _stream.ReadExactlyAsync(into, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new EndOfStreamException("The server closed the connection before a complete reply.");
         }
     }
 

@@ -395,48 +395,48 @@ public sealed partial class TColumn : IThriftStruct, IDisposable
                 }
             case TColumnKind.ByteVal:
                 {
-                    var values = new sbyte[count];
+                    var values = GC.AllocateUninitializedArray<sbyte>(count);
                     reader.ReadByteValues(values);
                     return new PrimitiveColumn<sbyte>(type, count, values);
                 }
             case TColumnKind.I16Val:
                 {
-                    var values = new short[count];
+                    var values = GC.AllocateUninitializedArray<short>(count);
                     reader.ReadI16Values(values);
                     return new PrimitiveColumn<short>(type, count, values);
                 }
             case TColumnKind.I32Val:
                 {
-                    var values = new int[count];
+                    var values = GC.AllocateUninitializedArray<int>(count);
                     reader.ReadI32Values(values);
                     return new PrimitiveColumn<int>(type, count, values);
                 }
             case TColumnKind.I64Val:
                 {
-                    var values = new long[count];
+                    var values = GC.AllocateUninitializedArray<long>(count);
                     reader.ReadI64Values(values);
                     return new PrimitiveColumn<long>(type, count, values);
                 }
             case TColumnKind.DoubleVal:
                 {
-                    var values = new double[count];
+                    var values = GC.AllocateUninitializedArray<double>(count);
                     reader.ReadDoubleValues(values);
                     return new PrimitiveColumn<double>(type, count, values);
                 }
             default:
                 {
-                    var offsets = new int[count + 1];
-                    var data = new byte[Math.Min(reader.Remaining, 4096)];
+                    // A first pass over the length prefixes sizes the data exactly (values sit inside the message, so
+                    // the total never exceeds its size); the second copies them: no growing and recopying.
+                    var probe = reader;
+                    long total = 0;
+                    for (var i = 0; i < count; i++) total += probe.ReadBinarySpan().Length;
+                    var offsets = GC.AllocateUninitializedArray<int>(count + 1);
+                    var data = GC.AllocateUninitializedArray<byte>((int)total);
+                    offsets[0] = 0;
                     var used = 0;
                     for (var i = 0; i < count; i++)
                     {
                         var value = reader.ReadBinarySpan();
-                        if (value.Length > data.Length - used)
-                        {
-                            // Values sit inside the message, so the total never exceeds its size.
-                            var grown = Math.Max(data.Length * 2L, (long)used + value.Length);
-                            Array.Resize(ref data, (int)Math.Min(grown, Array.MaxLength));
-                        }
                         value.CopyTo(data.AsSpan(used));
                         used += value.Length;
                         offsets[i + 1] = used;

@@ -240,6 +240,40 @@ public class HiveClientTransportUnitTests
         await closing;
     }
 
+    [Fact]
+    public async Task FramedRepliesStayValidAfterTheNextCallAndATruncatedOneIsEndOfStream()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var (clientStream, serverStream) = Connection();
+        await using var transport = new StreamThriftTransport(clientStream, ThriftFraming.Framed);
+        var server = Task.Run(async () =>
+        {
+            for (var call = 0; call < 3; call++)
+            {
+                var prefix = new byte[4];
+                await serverStream.ReadExactlyAsync(prefix, cts.Token);
+                var request = new byte[BinaryPrimitives.ReadInt32BigEndian(prefix)];
+                await serverStream.ReadExactlyAsync(request, cts.Token);
+                // A reply of 300 KB filled with the request's first byte, sent in uneven pieces; the third is cut short.
+                var reply = new byte[300_000];
+                reply.AsSpan().Fill(request[0]);
+                BinaryPrimitives.WriteInt32BigEndian(prefix, reply.Length);
+                await serverStream.WriteAsync(prefix, cts.Token);
+                var sent = call == 2 ? reply.Length / 2 : reply.Length;
+                for (var i = 0; i < sent; i += 7_777) await serverStream.WriteAsync(reply.AsMemory(i, Math.Min(7_777, sent - i)), cts.Token);
+                await serverStream.FlushAsync(cts.Token);
+            }
+            await serverStream.DisposeAsync();
+        });
+        var first = await transport.RoundTripAsync(new byte[] { 1, 2 }, cts.Token);
+        var second = await transport.RoundTripAsync(new byte[] { 9 }, cts.Token);
+        Assert.Equal(300_000, first.Length);
+        Assert.True(first.Span.IndexOfAnyExcept((byte)1) < 0);
+        Assert.True(second.Span.IndexOfAnyExcept((byte)9) < 0);
+        await Assert.ThrowsAsync<EndOfStreamException>(async () => await transport.RoundTripAsync(new byte[] { 5 }, cts.Token));
+        await server;
+    }
+
     private sealed class DispatchingHandler(ITCLIService service, int maxBody = int.MaxValue) : HttpMessageHandler
     {
         public string? ContentType { get; private set; }
