@@ -28,6 +28,14 @@ public interface IEngine : IAsyncDisposable
     /// canceled on entry). The caller bounds the wait with it.
     /// </summary>
     ValueTask<EngineHealthReport> CheckHealthAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The name of <paramref name="database"/> as the engine spells it (Hive's <c>default</c> is the engine's default),
+    /// when the engine can tell without an engine session that a session's USE of it would succeed; null when it cannot
+    /// tell (then the gateway opens a session and tries). The gateway checks a session's initial database this way so an
+    /// idle HiveServer2 session holds no engine session. Never says "missing": only a session's USE decides that.
+    /// </summary>
+    ValueTask<string?> FindDatabaseAsync(string database, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
 }
 
 /// <summary>What one health check found.</summary>
@@ -59,6 +67,14 @@ public sealed record ExecuteOptions
 
     /// <summary>Maximum rows per batch the engine should produce.</summary>
     public int BatchRows { get; init; } = 10_000;
+
+    /// <summary>
+    /// When above 0, the caller's first <see cref="IQueryResult.ReadBatchAsync"/> asks for exactly this many rows right after
+    /// the execute returns: an engine may read that batch as part of the execute (DuckDB does, in the same worker item, so a
+    /// small query costs one thread hop instead of three). A first read of another size is served when the batch read
+    /// ahead answers it exactly (the result ended within it); otherwise it is a caller bug and fails.
+    /// </summary>
+    public int FirstBatchRows { get; init; }
 
     /// <summary>
     /// Values bound to the statement's placeholders as prepared-statement parameters (never spliced into the

@@ -137,12 +137,43 @@ public sealed class DuckDbEngine : IEngine
 
     internal void Forget(DuckDbSession session) => _sessions.TryRemove(session, out _);
 
+    // One connection of the engine's own for FindDatabaseAsync, on its own worker thread (started on demand, gone when idle):
+    // an HS2 session's initial database is checked without opening a connection per session.
+    private readonly SessionWorker _lookupWorker = new("duckdb-lookup");
+    private ConnectionHandle? _lookupConnection;
+
+    /// <summary>A schema of the database (case-insensitively, as USE finds it) under its own spelling; default is main.</summary>
+    public async ValueTask<string?> FindDatabaseAsync(string database, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(database);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (database.Equals("default", StringComparison.OrdinalIgnoreCase)) return "main";
+        var sql = "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database() AND lower(schema_name) = lower("
+            + HiveDialect.QuoteLiteral(database) + ") LIMIT 2";
+        var rows = await _lookupWorker.RunAsync(() =>
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return NativeQuery.QueryRows(_lookupConnection ??= Connect(), sql);
+        }, cancellationToken).ConfigureAwait(false);
+        // Not a schema of the current database (maybe an attached database, which USE also finds), or two schemas that
+        // differ in case only: a session decides.
+        return rows.Count == 1 ? rows[0][0] as string : null;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         foreach (var session in _sessions.Keys)
         {
             await session.DisposeAsync().ConfigureAwait(false);
+        }
+        try
+        {
+            await _lookupWorker.RunAsync(() => _lookupConnection?.Dispose()).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lookupWorker.Dispose();
         }
         _database.Dispose();
     }

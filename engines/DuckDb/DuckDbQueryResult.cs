@@ -19,7 +19,11 @@ public sealed class DuckDbQueryResult : IQueryResult
     private int _chunkSize;
     private int _chunkOffset;
     private volatile bool _finished;
-    private bool _released;
+    private volatile bool _released;
+    // The first batch, read with the execute (ExecuteOptions.FirstBatchRows): handed to the first read without a worker hop.
+    private ColumnBatch? _prefetched;
+    private int _prefetchRows;
+    private bool _prefetchPending;
     private string? _releasedReason;
     private Exception? _failure;
     private int _disposed;
@@ -40,13 +44,53 @@ public sealed class DuckDbQueryResult : IQueryResult
     public long? AffectedRows => null;
 
     /// <summary>1 once fully read; DuckDB's progress while this result owns the connection; else unknown.</summary>
-    public double? Progress => _finished ? 1.0 : Volatile.Read(ref _released) ? null : _session.QueryProgress();
+    public double? Progress => _finished ? 1.0 : _released ? null : _session.QueryProgress();
 
-    public async ValueTask<ColumnBatch?> ReadBatchAsync(int maxRows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the first batch as part of the execute (worker thread, same work item). Its failure is kept for the first
+    /// read, as if that read had failed.
+    /// </summary>
+    internal void PrefetchOnWorker(int rows)
+    {
+        try
+        {
+            _prefetched = ReadOnWorker(rows);
+        }
+        catch (Exception)
+        {
+            // ReadOnWorker kept the failure and released the result: the first read rethrows it.
+        }
+        _prefetchRows = rows;
+        _prefetchPending = true;
+    }
+
+    public ValueTask<ColumnBatch?> ReadBatchAsync(int maxRows, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_finished && _failure is null) return null;
+        if (_prefetchPending && !cancellationToken.IsCancellationRequested && !_state.Interrupted && _failure is null)
+        {
+            // The first read, answered by the batch read with the execute: no hop to the worker.
+            return ValueTask.FromResult(TakePrefetched(maxRows));
+        }
+        return ReadOnWorkerAsync(maxRows, cancellationToken);
+    }
+
+    private ColumnBatch? TakePrefetched(int maxRows)
+    {
+        var batch = _prefetched;
+        if (maxRows != _prefetchRows && !(_finished && maxRows >= (batch?.RowCount ?? 0)))
+        {
+            throw new InvalidOperationException($"The first read asked for {maxRows} rows, not the {_prefetchRows} announced by ExecuteOptions.FirstBatchRows.");
+        }
+        _prefetchPending = false;
+        _prefetched = null;
+        return batch;
+    }
+
+    private async ValueTask<ColumnBatch?> ReadOnWorkerAsync(int maxRows, CancellationToken cancellationToken)
+    {
+        if (_finished && _failure is null && !_prefetchPending) return null;
         using var registration = cancellationToken.Register(() => _session.Interrupt(_state, byToken: true));
         try
         {
@@ -64,6 +108,16 @@ public sealed class DuckDbQueryResult : IQueryResult
 
     private ColumnBatch? ReadOnWorker(int maxRows)
     {
+        if (_prefetchPending)
+        {
+            // The first read reached the worker: the prefetch failed (rethrown below), or the statement was interrupted
+            // (the batch is dropped and the read fails as it would have), or the read merely raced a cancellation.
+            if (_failure is null && !_state.Interrupted) return TakePrefetched(maxRows);
+            _prefetchPending = false;
+            _prefetched?.Dispose();
+            _prefetched = null;
+            _state.ThrowIfInterrupted();
+        }
         if (_failure is not null) throw _failure;
         if (_released)
         {
@@ -100,7 +154,11 @@ public sealed class DuckDbQueryResult : IQueryResult
                     _chunk = null;
                 }
             }
-            return rows == 0 ? null : _converter.Build(rows);
+            var built = rows == 0 ? null : _converter.Build(rows);
+            // Read to the end: the native result, statement and connection are freed now, in this work item, so disposing
+            // the result later needs no hop to the worker.
+            if (_finished) Release("the result was read to the end");
+            return built;
         }
         catch (Exception e)
         {
@@ -130,6 +188,13 @@ public sealed class DuckDbQueryResult : IQueryResult
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_prefetchPending)
+        {
+            _prefetchPending = false;
+            Interlocked.Exchange(ref _prefetched, null)?.Dispose();
+        }
+        // Read to the end (or failed): already released on the worker.
+        if (_released) return;
         try
         {
             await _session.Worker.RunAsync(() => Release("the result was disposed")).ConfigureAwait(false);

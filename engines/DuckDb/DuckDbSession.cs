@@ -94,7 +94,7 @@ public sealed class DuckDbSession : IEngineSession
             // Spark's :name markers are DuckDB's $name.
             sql = HiveDialect.RewriteNamedParameters(sql, parameters.Select(p => p.Name!).ToHashSet(StringComparer.OrdinalIgnoreCase));
         }
-        return await ExecuteCoreAsync(HiveDialect.Translate(sql), cancellationToken, parameters).ConfigureAwait(false);
+        return await ExecuteCoreAsync(HiveDialect.Translate(sql), cancellationToken, parameters, options.FirstBatchRows).ConfigureAwait(false);
     }
 
     /// <summary>Runs DuckDB SQL as is, without the Hive dialect translation (the gateway's own statements).</summary>
@@ -104,7 +104,8 @@ public sealed class DuckDbSession : IEngineSession
         return await ExecuteCoreAsync(new HiveTranslation(HiveStatementKind.Sql, sql), cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<IQueryResult> ExecuteCoreAsync(HiveTranslation translation, CancellationToken cancellationToken, IReadOnlyList<QueryParameter>? parameters = null)
+    private async ValueTask<IQueryResult> ExecuteCoreAsync(HiveTranslation translation, CancellationToken cancellationToken, IReadOnlyList<QueryParameter>? parameters = null,
+        int firstBatchRows = 0)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var state = new StatementState();
@@ -113,7 +114,7 @@ public sealed class DuckDbSession : IEngineSession
         using var registration = cancellationToken.Register(() => Interrupt(state, byToken: true));
         try
         {
-            return await Worker.RunAsync(() => ExecuteOnWorker(translation, state, parameters ?? []), cancellationToken).ConfigureAwait(false);
+            return await Worker.RunAsync(() => ExecuteOnWorker(translation, state, parameters ?? [], firstBatchRows), cancellationToken).ConfigureAwait(false);
         }
         catch (EngineException e) when (e.Canceled && state.CanceledByToken)
         {
@@ -159,7 +160,7 @@ public sealed class DuckDbSession : IEngineSession
         }
     }
 
-    private IQueryResult ExecuteOnWorker(HiveTranslation translation, StatementState state, IReadOnlyList<QueryParameter> parameters)
+    private IQueryResult ExecuteOnWorker(HiveTranslation translation, StatementState state, IReadOnlyList<QueryParameter> parameters, int firstBatchRows)
     {
         ReleaseActive("a later statement ran on the same session");
         state.ThrowIfInterrupted();
@@ -222,6 +223,8 @@ public sealed class DuckDbSession : IEngineSession
                 var query = new DuckDbQueryResult(this, state, last, result, new ChunkConverter(schema, types));
                 transferred = true;
                 _active = query;
+                // The caller reads the first batch right away: read it in this work item (one hop instead of three).
+                if (firstBatchRows > 0) query.PrefetchOnWorker(firstBatchRows);
                 return query;
             }
             long? affected = returnType == ResultType.ChangedRows ? NativeQuery.RowsChanged(result, state) : null;

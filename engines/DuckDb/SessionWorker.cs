@@ -26,6 +26,11 @@ internal sealed class SessionWorker : IDisposable
     /// <summary>How many times a thread was started (tests).</summary>
     internal int ThreadsStarted { get; private set; }
 
+    /// <summary>Work items run so far (tests: how many hops a call costs).</summary>
+    internal long ItemsRun => Interlocked.Read(ref _itemsRun);
+
+    private long _itemsRun;
+
     /// <summary>True on the worker thread itself (work items must not wait for other work items).</summary>
     public bool IsCurrentThread => Thread.CurrentThread == _thread;
 
@@ -98,6 +103,7 @@ internal sealed class SessionWorker : IDisposable
                 }
                 item = _queue.Dequeue();
             }
+            Interlocked.Increment(ref _itemsRun);
             item();
         }
     }

@@ -38,6 +38,12 @@ public sealed class RegisteredEngine
         get { lock (_gate) return _waiters.Count; }
     }
 
+    /// <summary>Running and queued statements, read together under one lock (routing reads both per statement).</summary>
+    public (int Running, int Queued) Load
+    {
+        get { lock (_gate) return (_running, _waiters.Count); }
+    }
+
     // ---- health (EngineHealthMonitor probes; Health has the state machine) ----
 
     /// <summary>False once Health:UnhealthyAfter probes or reported failures in a row failed; the router skips the engine then.</summary>

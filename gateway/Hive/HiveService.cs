@@ -187,7 +187,7 @@ public sealed partial class HiveService : ITCLIService
                 }
                 else
                 {
-                    var options = parameters.Count == 0 ? ExecuteOptions.Default : ExecuteOptions.Default with { Parameters = parameters };
+                    var options = StatementOptions(parameters, req.ResultRowLimit);
                     var (engine, routing, failover) = Plan(decision);
                     var statement = new StatementOperation(session, _sessions.Time, sql, options, PrefetchRows, engine, routing, req.ResultRowLimit, failover) { Format = format };
                     _sessions.AddOperation(statement);
@@ -526,13 +526,26 @@ public sealed partial class HiveService : ITCLIService
 
     private static string? Pattern(string? p) => p;
 
+    private static readonly ExecuteOptions PrefetchingOptions = ExecuteOptions.Default with { FirstBatchRows = PrefetchRows };
+
+    /// <summary>
+    /// A statement's options. <see cref="StatementOperation"/> reads its first batch (PrefetchRows, or the row limit when
+    /// smaller) as soon as the execute returns, so the engine is told to read it with the execute.
+    /// </summary>
+    private static ExecuteOptions StatementOptions(IReadOnlyList<QueryParameter> parameters, long? rowLimit)
+    {
+        var first = rowLimit is > 0 and var limit ? (int)Math.Min(PrefetchRows, limit) : PrefetchRows;
+        if (parameters.Count == 0 && first == PrefetchRows) return PrefetchingOptions;
+        return PrefetchingOptions with { Parameters = parameters, FirstBatchRows = first };
+    }
+
     /// <summary>The engine a decision names, why (for the operation log), and where to go if it fails first.</summary>
     private (RegisteredEngine Engine, string Routing, FailoverPlan Failover) Plan(RoutingDecision decision)
     {
         var engines = _sessions.Engines;
         var routing = _sessions.Routing;
         var engine = engines.Find(decision.Engine) ?? engines.Default;
-        routing.Metrics.Decision(engine.Name, decision.DecidedBy.ToString().ToLowerInvariant());
+        routing.Metrics.Decision(engine.Name, DecidedByTag(decision.DecidedBy));
         var why = decision.DecidedBy switch
         {
             DecisionSource.Rule => $"rule #{decision.RuleIndex} '{decision.RuleName}'",
@@ -546,13 +559,24 @@ public sealed partial class HiveService : ITCLIService
         var safeToRepeat = (decision.Kind is StatementKind.Query or StatementKind.Metadata && !decision.Analysis.IsWrite) || options.Writes;
         var explicitChoice = decision.DecidedBy is DecisionSource.Hint or DecisionSource.Override;
         var failover = options.Enabled && (!explicitChoice || options.ExplicitChoices);
-        var next = failover ? decision.Failover.Select(engines.Find).OfType<RegisteredEngine>().Where(e => e != engine).ToList() : [];
+        var next = failover && decision.Failover.Count > 0 ? decision.Failover.Select(engines.Find).OfType<RegisteredEngine>().Where(e => e != engine).ToList() : [];
         var plan = new FailoverPlan(next, failover ? options.MaxAttempts : 0, safeToRepeat)
         {
             OnFailover = (from, to, ex) => routing.Metrics.Failover(from.Name, to.Name, ex is GatewayException { SqlState: "53400" } ? "saturated" : "retryable error"),
         };
         return (engine, why, plan);
     }
+
+    /// <summary>The metric tag of a deciding step (the enum's name in lower case, without allocating per statement).</summary>
+    internal static string DecidedByTag(DecisionSource source) => source switch
+    {
+        DecisionSource.Override => "override",
+        DecisionSource.Hint => "hint",
+        DecisionSource.Rule => "rule",
+        DecisionSource.Cost => "cost",
+        DecisionSource.Fallback => "fallback",
+        _ => source.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>
     /// Refuses <c>SET gateway.engine=x</c> (and <c>kyuubi.engine.type</c>) naming no engine or kind, so a typo fails at

@@ -31,7 +31,8 @@ public enum FetchOrientation
 public abstract class Operation : IAsyncDisposable
 {
     private readonly Lock _gate = new();
-    private readonly List<string> _log = [];
+    // Lines with their time; formatted only when a client fetches the log (most never do).
+    private readonly List<(DateTimeOffset At, string Line)> _log = [];
     private int _logCursor;
     private OperationState _state = OperationState.Initialized;
     private long _lastAccessTicks;
@@ -102,7 +103,8 @@ public abstract class Operation : IAsyncDisposable
 
     public void Log(string line)
     {
-        lock (_log) _log.Add($"{Time.GetUtcNow():yyyy-MM-dd HH:mm:ss.fff} {line}");
+        var at = Time.GetUtcNow();
+        lock (_log) _log.Add((at, line));
     }
 
     /// <summary>Log lines not yet fetched (or all of them again on FETCH_FIRST).</summary>
@@ -112,7 +114,12 @@ public abstract class Operation : IAsyncDisposable
         {
             if (fromStart) _logCursor = 0;
             var n = Math.Min(max, _log.Count - _logCursor);
-            var lines = _log.GetRange(_logCursor, n);
+            var lines = new string[n];
+            for (var i = 0; i < n; i++)
+            {
+                var (at, line) = _log[_logCursor + i];
+                lines[i] = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{at:yyyy-MM-dd HH:mm:ss.fff} {line}");
+            }
             _logCursor += n;
             return lines;
         }

@@ -29,7 +29,10 @@ public sealed partial class RoutingService : IDisposable
 
     private static readonly HashSet<string> DefaultSchemas = new(StringComparer.OrdinalIgnoreCase) { "default", "main", "public" };
 
-    private sealed record Snapshot(StatementRouter Router, IReadOnlyList<EngineRoutingProfile?> Profiles, IReadOnlyList<EngineLocality> Localities);
+    /// <param name="CandidateProfiles">Each engine's profile as a candidate (its visibility set), built once per snapshot.</param>
+    /// <param name="CandidateOrder">Engine indexes sorted by (Order, configuration order), once per snapshot.</param>
+    private sealed record Snapshot(StatementRouter Router, IReadOnlyList<EngineRoutingProfile?> Profiles, IReadOnlyList<EngineLocality> Localities,
+        EngineRoutingProfile[] CandidateProfiles, int[] CandidateOrder);
 
     private readonly EngineRegistry _engines;
     private readonly StatisticsResolver _statistics;
@@ -124,7 +127,11 @@ public sealed partial class RoutingService : IDisposable
         problems.AddRange(RoutingOptionsValidator.Validate(routing, [.. _engines.All.Select(e => e.Name)], groups).Select(p => "Gateway:Routing: " + p));
         errors = problems;
         if (problems.Count > 0) return null;
-        return new Snapshot(new StatementRouter(routing, _time), profiles, localities);
+        var candidateProfiles = new EngineRoutingProfile[profiles.Length];
+        for (var i = 0; i < profiles.Length; i++) candidateProfiles[i] = (profiles[i] ?? new EngineRoutingProfile()) with { Visibility = localities[i].Catalogs };
+        // A stable sort: equal Orders keep configuration order.
+        int[] order = [.. Enumerable.Range(0, profiles.Length).OrderBy(i => candidateProfiles[i].Order).ThenBy(i => i)];
+        return new Snapshot(new StatementRouter(routing, _time), profiles, localities, candidateProfiles, order);
     }
 
     /// <summary>An engine's catalogs; the embedded engine sees the embedded catalog unless told otherwise; empty sees all.</summary>
@@ -144,22 +151,24 @@ public sealed partial class RoutingService : IDisposable
     /// <summary>Every registered engine as the router sees it now: profile, load, health; sorted by (Order, configuration order).</summary>
     public IReadOnlyList<EngineCandidate> Candidates()
     {
+        // Per statement only the live part (load, health) is read; profiles and their order come with the snapshot.
         var snapshot = _snapshot;
-        var candidates = new List<(EngineCandidate Candidate, int Order, int Index)>(_engines.All.Count);
-        for (var i = 0; i < _engines.All.Count; i++)
+        var candidates = new EngineCandidate[snapshot.CandidateOrder.Length];
+        for (var n = 0; n < candidates.Length; n++)
         {
+            var i = snapshot.CandidateOrder[n];
             var e = _engines.All[i];
-            var profile = (snapshot.Profiles[i] ?? new EngineRoutingProfile()) with { Visibility = snapshot.Localities[i].Catalogs };
+            var (running, queued) = e.Load;
             var load = new EngineLoad
             {
-                Running = e.Running,
-                Queued = e.Queued,
+                Running = running,
+                Queued = queued,
                 MaxConcurrent = e.Options.Capacity.MaxConcurrent,
                 MaxQueued = e.Options.Capacity.MaxQueue,
             };
-            candidates.Add((EngineCandidate.Create(e.Name, e.Kind, profile, load, e.Healthy, e.HealthDetail), profile.Order, i));
+            candidates[n] = EngineCandidate.Create(e.Name, e.Kind, snapshot.CandidateProfiles[i], load, e.Healthy, e.HealthDetail);
         }
-        return [.. candidates.OrderBy(c => c.Order).ThenBy(c => c.Index).Select(c => c.Candidate)];
+        return candidates;
     }
 
     /// <summary>The session as rules and overrides see it.</summary>
@@ -168,7 +177,7 @@ public sealed partial class RoutingService : IDisposable
         ArgumentNullException.ThrowIfNull(session);
         return new RoutingContext
         {
-            DefaultEngine = _engines.Of(session.Engine)?.Name ?? _engines.Default.Name,
+            DefaultEngine = ReferenceEquals(session.Engine, _engines.Default.Engine) ? _engines.Default.Name : _engines.Of(session.Engine)?.Name ?? _engines.Default.Name,
             User = session.User,
             Groups = session.Info.Groups,
             Client = session.Conf.GetValueOrDefault(ClientConf),
@@ -191,7 +200,7 @@ public sealed partial class RoutingService : IDisposable
         var lookup = await _statistics.ResolveAsync(analysis, new NameScope(context.CurrentCatalog, schema), snapshot.Localities,
             snapshot.Router.Options.StatisticsTimeout, cancellationToken).ConfigureAwait(false);
         var decision = snapshot.Router.Route(analysis, context, lookup, Candidates());
-        LogDecision(_logger, session.User, decision.Engine, decision.DecidedByText, string.Join("; ", decision.Reasons));
+        if (_logger.IsEnabled(LogLevel.Debug)) LogDecision(_logger, session.User, decision.Engine, decision.DecidedByText, string.Join("; ", decision.Reasons));
         return decision;
     }
 

@@ -35,11 +35,14 @@ public sealed record EngineLocality(string Engine, IReadOnlyList<string>? Catalo
 public sealed class StatisticsResolver(CatalogRegistry catalogs, TimeProvider time)
 {
     private static readonly string[] ParquetFunctions = ["read_parquet", "parquet_scan"];
+    private static readonly TableStatsLookup NoTables = static _ => null;
 
     /// <summary>The statistics of <paramref name="analysis"/>'s references as a lookup for the router; never throws for a catalog's failure.</summary>
     public async ValueTask<TableStatsLookup> ResolveAsync(StatementAnalysis analysis, NameScope scope, IReadOnlyList<EngineLocality> engines, TimeSpan budget, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(analysis);
+        // Most statements of a dashboard's chatter (SELECT 1, SET, SHOW) name no table: nothing to look up or allocate.
+        if (analysis.Reads.Count == 0 && analysis.Writes.Count == 0) return NoTables;
         var lookups = new Dictionary<string, Task<Resolved>>(StringComparer.Ordinal);
         foreach (var reference in analysis.Reads.Concat(analysis.Writes))
         {

@@ -98,7 +98,7 @@ public sealed partial class Hs2Session : IAsyncDisposable
             if (Volatile.Read(ref _database) is { } chosen) return chosen.Name;
             lock (_bindings)
             {
-                return _bindings.GetValueOrDefault(Engine)?.Primary?.CurrentDatabase ?? Info.InitialDatabase ?? "default";
+                return _bindings.GetValueOrDefault(Engine)?.Primary?.CurrentDatabase ?? Info.InitialDatabase ?? _pools.For(Engine).HomeDatabase ?? "default";
             }
         }
     }
@@ -145,7 +145,25 @@ public sealed partial class Hs2Session : IAsyncDisposable
             ? caller.ConnectionId == connection
             : caller.ConnectionId is null && string.Equals(caller.User, User, StringComparison.Ordinal);
 
-    /// <summary>Binds the default engine's primary session now (OpenSession does this so a bad initial database fails the open).</summary>
+    /// <summary>
+    /// What OpenSession needs before it answers: a bad initial database fails the open. The default engine is asked
+    /// whether it has that database without binding an engine session (<see cref="IEngine.FindDatabaseAsync"/>), so an idle
+    /// HS2 session holds none; only when the engine cannot tell is the primary session bound now and the database used on
+    /// it. Without an initial database nothing is bound: engine sessions are bound on first use.
+    /// </summary>
+    public async ValueTask OpenAsync(CancellationToken cancellationToken)
+    {
+        if (Info.InitialDatabase is not { } initial) return;
+        if (await Engine.FindDatabaseAsync(initial, cancellationToken).ConfigureAwait(false) is { } found)
+        {
+            // The user's choice from now on: the primary is positioned on it when first bound, as after a USE.
+            Volatile.Write(ref _database, new SessionDatabase(found, Engine));
+            return;
+        }
+        await EnsureEngineSessionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Binds the default engine's primary session now (and applies the initial database on it).</summary>
     public async ValueTask EnsureEngineSessionAsync(CancellationToken cancellationToken)
     {
         await _engineGate.WaitAsync(cancellationToken).ConfigureAwait(false);

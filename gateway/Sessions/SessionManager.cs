@@ -87,7 +87,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         foreach (var (k, v) in vars) session.HiveVars[k] = v;
         try
         {
-            await session.EnsureEngineSessionAsync(cancellationToken).ConfigureAwait(false);
+            await session.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -40,4 +40,16 @@ public partial class DuckDbEngineTests
         await session.UseDatabaseAsync("default", CancellationToken.None);
         Assert.Equal("main", session.CurrentDatabase);
     }
+
+    [Fact]
+    public async Task FindDatabaseNamesASchemaAsUseWouldFindItWithoutOpeningASession()
+    {
+        Assert.Equal("demo", await fixture.Engine.FindDatabaseAsync("DEMO", CancellationToken.None), ignoreCase: false);
+        Assert.Equal("main", await fixture.Engine.FindDatabaseAsync("default", CancellationToken.None));
+        Assert.Equal("main", await fixture.Engine.FindDatabaseAsync("main", CancellationToken.None));
+        // Not there: the engine does not say "missing" (USE could still find an attached database); a session decides.
+        Assert.Null(await fixture.Engine.FindDatabaseAsync("no_such_schema_here", CancellationToken.None));
+        Assert.Null(await fixture.Engine.FindDatabaseAsync("x'); DROP SCHEMA demo; --", CancellationToken.None));
+        Assert.Equal("demo", await fixture.Engine.FindDatabaseAsync("demo", CancellationToken.None));
+    }
 }

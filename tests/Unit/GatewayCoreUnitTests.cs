@@ -292,3 +292,23 @@ public class EngineConfigurationUnitTests
         Assert.Empty(Gateway.Server.Configuration.GatewayOptionsValidator.Validate(new Gateway.Server.Configuration.GatewayOptions { DefaultEngine = "a", Engines = [new() { Name = "a" }] }));
     }
 }
+
+public class HandleIdUnitTests
+{
+    [Fact]
+    public async Task SecretsAreSixteenFreshRandomBytesEachAcrossBlockBoundaries()
+    {
+        // Secrets are drawn from the CSPRNG in blocks of 32; take several blocks' worth on two threads.
+        var secrets = new List<byte[]>();
+        var other = Task.Run(() => Enumerable.Range(0, 100).Select(_ => Gateway.Server.Sessions.HandleId.New().Secret).ToList());
+        for (var i = 0; i < 100; i++) secrets.Add(Gateway.Server.Sessions.HandleId.New().Secret);
+        secrets.AddRange(await other);
+        Assert.All(secrets, s => Assert.Equal(Gateway.Server.Sessions.HandleId.SecretLength, s.Length));
+        Assert.Equal(secrets.Count, secrets.Select(Convert.ToHexString).Distinct().Count());
+        // Not a block of zeros handed out (the block is wiped as it is used).
+        Assert.DoesNotContain(secrets, s => s.All(b => b == 0));
+        var h = Gateway.Server.Sessions.HandleId.New();
+        Assert.True(h.SecretMatches(h.Secret));
+        Assert.False(h.SecretMatches(Gateway.Server.Sessions.HandleId.New().Secret));
+    }
+}
