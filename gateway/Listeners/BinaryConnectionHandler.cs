@@ -180,6 +180,9 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         using var response = new PooledBufferWriter();
         while (true)
         {
+            // An idle connection holds no reply buffer (one per connection, as large as its largest reply, adds up over
+            // thousands of idle sessions); renting it again for the next call costs next to nothing.
+            response.Release();
             var result = await input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
             while (ThriftFrames.TryTake(ref buffer, framed, _limits, out var message))

@@ -9,12 +9,14 @@ namespace Gateway.Protocol.Thrift;
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private const int MinimumGrowth = 256;
+    private readonly int _initialCapacity;
     private byte[] _buffer;
     private int _written;
 
     public PooledBufferWriter(int initialCapacity = 4096)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(initialCapacity);
+        _initialCapacity = initialCapacity;
         _buffer = initialCapacity == 0 ? [] : ArrayPool<byte>.Shared.Rent(initialCapacity);
     }
 
@@ -25,6 +27,16 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     /// <summary>Forgets what was written; keeps the array for reuse.</summary>
     public void Clear() => _written = 0;
+
+    /// <summary>
+    /// Forgets what was written and gives the array back to the pool; the next write rents one again (of the initial
+    /// capacity at least). For a writer that lives as long as an idle connection: it holds no buffer between requests.
+    /// </summary>
+    public void Release()
+    {
+        Return();
+        _written = 0;
+    }
 
     public void Advance(int count)
     {
@@ -64,7 +76,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         var free = _buffer.Length - _written;
         if (sizeHint <= free) return;
         var needed = (long)_written + sizeHint;
-        var grown = Math.Max(needed, Math.Max((long)_buffer.Length * 2, MinimumGrowth));
+        var grown = Math.Max(needed, Math.Max((long)_buffer.Length * 2, Math.Max(MinimumGrowth, _initialCapacity)));
         if (grown > Array.MaxLength) grown = Math.Max(needed, Array.MaxLength);
         if (needed > Array.MaxLength) throw new OutOfMemoryException("Buffer would exceed the largest array.");
         var next = ArrayPool<byte>.Shared.Rent((int)grown);

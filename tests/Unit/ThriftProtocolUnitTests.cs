@@ -521,4 +521,19 @@ public class ThriftProtocolUnitTests
         Assert.Equal(0, w.WrittenCount);
         ArrayPool<byte>.Shared.Return(array);
     }
+
+    [Fact]
+    public void APooledBufferWriterReleasedBetweenRepliesHoldsNoArrayAndRentsItsInitialCapacityAgain()
+    {
+        using var w = new PooledBufferWriter();
+        w.GetSpan(100)[..100].Fill(1);
+        w.Advance(100);
+        w.Release();
+        // What an idle connection keeps between calls: nothing.
+        Assert.Equal((0, 0), (w.Capacity, w.WrittenCount));
+        w.GetSpan(1)[0] = 9;
+        w.Advance(1);
+        Assert.True(w.Capacity >= 4096, $"Rented {w.Capacity} bytes, less than the initial capacity.");
+        Assert.Equal(new byte[] { 9 }, w.WrittenSpan.ToArray());
+    }
 }
