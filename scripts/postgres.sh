@@ -172,17 +172,28 @@ fi
 if ! is_running; then
   port="$(cat "$portfile" 2>/dev/null || echo "${GATEWAY_PG_PORT:-55432}")"
   tries=0
-  while port_busy "$port"; do
-    tries=$((tries + 1))
-    [ "$tries" -lt 200 ] || die "no free port found from ${GATEWAY_PG_PORT:-55432}"
-    port=$((port + 1))
+  started=0
+  # Another server may take a port between the check and the bind (parallel runs on one machine): then the next port.
+  while [ "$started" = 0 ]; do
+    while port_busy "$port"; do
+      tries=$((tries + 1))
+      [ "$tries" -lt 200 ] || die "no free port found from ${GATEWAY_PG_PORT:-55432}"
+      port=$((port + 1))
+    done
+    echo "$port" > "$portfile"
+    log "starting PostgreSQL on 127.0.0.1:$port"
+    logged="$(wc -l < "$logfile" 2>/dev/null || echo 0)"
+    if as_owner "$bindir/pg_ctl" -D "$data" -l "$logfile" -o "-p $port" -w -t 60 start 9>&- </dev/null >&2; then
+      started=1
+    elif tail -n +"$((logged + 1))" "$logfile" 2>/dev/null | grep -q "Address already in use" && [ "$tries" -lt 200 ]; then
+      log "port $port was taken meanwhile; trying the next one"
+      tries=$((tries + 1))
+      port=$((port + 1))
+    else
+      tail -20 "$logfile" >&2 || true
+      die "the server did not start"
+    fi
   done
-  echo "$port" > "$portfile"
-  log "starting PostgreSQL on 127.0.0.1:$port"
-  if ! as_owner "$bindir/pg_ctl" -D "$data" -l "$logfile" -o "-p $port" -w -t 60 start 9>&- </dev/null >&2; then
-    tail -20 "$logfile" >&2 || true
-    die "the server did not start"
-  fi
 fi
 
 for _ in $(seq 1 100); do
