@@ -179,7 +179,7 @@ public sealed class ValueFormatter
     /// Formats rows <c>[offset, offset + count)</c> of <paramref name="column"/> one after another into
     /// <paramref name="output"/>; <paramref name="ends"/>[i] receives the written count after row <c>offset + i</c>. Null rows
     /// write nothing (the caller keeps the validity). DECIMAL, TIMESTAMP, DATE and TIME run in typed loops that reserve
-    /// the output once; consecutive timestamps of the same day reuse the date's text.
+    /// the output per chunk of rows; consecutive timestamps of the same day reuse the date's text.
     /// </summary>
     public unsafe void WriteColumn(Column column, int offset, int count, PooledBufferWriter output, Span<int> ends)
     {
@@ -217,60 +217,79 @@ public sealed class ValueFormatter
     private const int MaxTimeBytes = 16;
     private const int MaxDecimalBytes = 42;     // sign, 38 digits, point, leading zero
 
+    // Output is reserved per chunk of rows at the widest value: a whole 100k-row fetch reserved at once would rent
+    // (and keep in the pool) buffers several times the text's size.
+    private const int ChunkRows = 1024;
+
     private static void WriteTimestamps(PrimitiveColumn<long> c, int offset, int count, PooledBufferWriter output, Span<int> ends)
     {
-        var values = c.Values.AsSpan(offset, count);
-        var start = output.WrittenCount;
-        var d = output.GetSpan(checked(count * MaxTimestampBytes));
         var day = new DayText();
-        var n = 0;
-        if (c.Validity is null)
+        for (var from = 0; from < count; from += ChunkRows)
         {
-            for (var i = 0; i < values.Length; i++)
+            var take = Math.Min(ChunkRows, count - from);
+            var values = c.Values.AsSpan(offset + from, take);
+            var chunkEnds = ends.Slice(from, take);
+            var start = output.WrittenCount;
+            var d = output.GetSpan(take * MaxTimestampBytes);
+            var n = 0;
+            if (c.Validity is null)
             {
-                n += FormatTimestamp(values[i], d[n..], ref day);
-                ends[i] = start + n;
+                for (var i = 0; i < values.Length; i++)
+                {
+                    n += FormatTimestamp(values[i], d[n..], ref day);
+                    chunkEnds[i] = start + n;
+                }
             }
-        }
-        else
-        {
-            for (var i = 0; i < values.Length; i++)
+            else
             {
-                if (!c.IsNull(offset + i)) n += FormatTimestamp(values[i], d[n..], ref day);
-                ends[i] = start + n;
+                for (var i = 0; i < values.Length; i++)
+                {
+                    if (!c.IsNull(offset + from + i)) n += FormatTimestamp(values[i], d[n..], ref day);
+                    chunkEnds[i] = start + n;
+                }
             }
+            output.Advance(n);
         }
-        output.Advance(n);
     }
 
     private static void WriteDecimals(PrimitiveColumn<Int128> c, int offset, int count, PooledBufferWriter output, Span<int> ends)
     {
-        var values = c.Values.AsSpan(offset, count);
         var scale = c.Type.Scale;
-        var start = output.WrittenCount;
-        var d = output.GetSpan(checked(count * MaxDecimalBytes));
-        var n = 0;
-        for (var i = 0; i < values.Length; i++)
+        for (var from = 0; from < count; from += ChunkRows)
         {
-            if (c.Validity is null || !c.IsNull(offset + i)) n += FormatDecimal(values[i], scale, d[n..]);
-            ends[i] = start + n;
+            var take = Math.Min(ChunkRows, count - from);
+            var values = c.Values.AsSpan(offset + from, take);
+            var chunkEnds = ends.Slice(from, take);
+            var start = output.WrittenCount;
+            var d = output.GetSpan(take * MaxDecimalBytes);
+            var n = 0;
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (c.Validity is null || !c.IsNull(offset + from + i)) n += FormatDecimal(values[i], scale, d[n..]);
+                chunkEnds[i] = start + n;
+            }
+            output.Advance(n);
         }
-        output.Advance(n);
     }
 
     private static unsafe void WriteEach<T>(PrimitiveColumn<T> c, int offset, int count, PooledBufferWriter output, Span<int> ends, int maxBytes,
         delegate*<T, Span<byte>, int> format) where T : unmanaged
     {
-        var values = c.Values.AsSpan(offset, count);
-        var start = output.WrittenCount;
-        var d = output.GetSpan(checked(count * maxBytes));
-        var n = 0;
-        for (var i = 0; i < values.Length; i++)
+        for (var from = 0; from < count; from += ChunkRows)
         {
-            if (c.Validity is null || !c.IsNull(offset + i)) n += format(values[i], d[n..]);
-            ends[i] = start + n;
+            var take = Math.Min(ChunkRows, count - from);
+            var values = c.Values.AsSpan(offset + from, take);
+            var chunkEnds = ends.Slice(from, take);
+            var start = output.WrittenCount;
+            var d = output.GetSpan(take * maxBytes);
+            var n = 0;
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (c.Validity is null || !c.IsNull(offset + from + i)) n += format(values[i], d[n..]);
+                chunkEnds[i] = start + n;
+            }
+            output.Advance(n);
         }
-        output.Advance(n);
     }
 
     // ---- single values ----

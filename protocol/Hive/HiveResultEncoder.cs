@@ -136,12 +136,11 @@ public static class HiveResultEncoder
         return text;
     }
 
-    /// <summary>Room reserved per value, so the text buffer is rented once: the typed loops reserve their widest value.</summary>
+    /// <summary>A typical width per value, so the text buffer is rarely regrown (and never rented much larger than the text).</summary>
     private static int TextBytesPerValue(SqlType type) => type.Kind switch
     {
-        SqlTypeKind.Timestamp or SqlTypeKind.TimestampTz => 32,
-        SqlTypeKind.Decimal => 42,
-        SqlTypeKind.Date or SqlTypeKind.Time => 16,
+        SqlTypeKind.Timestamp or SqlTypeKind.TimestampTz => 20,
+        SqlTypeKind.Date or SqlTypeKind.Time => 11,
         _ => 12,
     };
 
