@@ -15,10 +15,7 @@ public sealed record EngineLocality(string Engine, IReadOnlyList<string>? Catalo
         if (Catalogs is null) return true;
         foreach (var pattern in Catalogs)
         {
-            var dot = pattern.IndexOf('.', StringComparison.Ordinal);
-            var catalogGlob = dot < 0 ? pattern : pattern[..dot];
-            var schemaGlob = dot < 0 ? "*" : pattern[(dot + 1)..];
-            if (Glob.IsMatch(catalogGlob, catalog) && (schema is null || Glob.IsMatch(schemaGlob, schema))) return true;
+            if (Glob.IsMatchCatalogSchema(pattern, catalog, schema)) return true;
         }
         return false;
     }

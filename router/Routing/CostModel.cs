@@ -166,10 +166,7 @@ public sealed class CostModel
         // What the router cannot resolve (an unqualified name without a session catalog) does not exclude an engine.
         foreach (var pattern in patterns)
         {
-            var dot = pattern.IndexOf('.', StringComparison.Ordinal);
-            var catalogGlob = dot < 0 ? pattern : pattern[..dot];
-            var schemaGlob = dot < 0 ? "*" : pattern[(dot + 1)..];
-            if ((t.Catalog is null || Glob.IsMatch(catalogGlob, t.Catalog)) && (t.Schema is null || Glob.IsMatch(schemaGlob, t.Schema))) return true;
+            if (Glob.IsMatchCatalogSchema(pattern, t.Catalog, t.Schema)) return true;
         }
         return false;
     }

@@ -3,6 +3,19 @@ namespace Gateway.Router.Routing;
 /// <summary>Case-insensitive wildcards: <c>*</c> any run of characters, <c>?</c> one character.</summary>
 public static class Glob
 {
+    /// <summary>
+    /// A visibility pattern — <c>catalog</c> or <c>catalog.schema</c>, each part a glob — against a table's catalog and
+    /// schema; a part that is not known (null) does not exclude.
+    /// </summary>
+    public static bool IsMatchCatalogSchema(string pattern, string? catalog, string? schema)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        var dot = pattern.IndexOf('.', StringComparison.Ordinal);
+        var catalogGlob = dot < 0 ? pattern : pattern[..dot];
+        var schemaGlob = dot < 0 ? "*" : pattern[(dot + 1)..];
+        return (catalog is null || IsMatch(catalogGlob, catalog)) && (schema is null || IsMatch(schemaGlob, schema));
+    }
+
     public static bool IsMatch(string pattern, string? text)
     {
         text ??= "";
