@@ -13,8 +13,14 @@ public static class StreamingScenario
 {
     private const int Attempts = 3;
 
+    /// <summary>
+    /// One look at the gateway while the client reads: after <see cref="Rows"/> rows, the live heap after a full GC
+    /// (what the gateway holds) and the resident set (which also counts the GC's free gen0 budget and pooled memory).
+    /// </summary>
+    public sealed record Snapshot(long Rows, long? LiveHeap, long Rss);
+
     public sealed record Result(double DuckDbFirstChunk, double GatewayFirstRow, long RowsRead, double ReadSeconds, long RssBefore, long PeakRss,
-        long PeakGcHeap, long? LiveHeapMidStream, long? LiveHeapBefore, double ReplyBytesPerFetch)
+        long PeakGcHeap, long? LiveHeapCold, long? LiveHeapBefore, Snapshot? Early, Snapshot? Late, long? LiveHeapAfter, double ReplyBytesPerFetch)
     {
         public double RowsPerSecond => RowsRead / ReadSeconds;
     }
@@ -59,12 +65,31 @@ public static class StreamingScenario
             firstRows.Sort();
 
             var memory = gateway.Memory;
+            var heapCold = await memory.LiveHeapAfterFullGcAsync(cancellationToken);
+            // A warm-up read (a tenth of the bound) fills the gateway's buffer pools and the thread pool first, so
+            // the measured read shows what a stream holds rather than what the pools keep for the next one (reported
+            // apart: cold → after the warm-up).
+            await using (var op = await connection.ExecuteAsync(sql, cancellationToken))
+            {
+                var warm = Stopwatch.StartNew();
+                long warmRows = 0;
+                while (warm.Elapsed < options.StreamDuration / 10 && warmRows < options.StreamRows / 10)
+                {
+                    var (batch, more) = await op.FetchAsync(options.StreamFetchSize, cancellationToken: cancellationToken);
+                    warmRows += batch.RowCount;
+                    var empty = batch.RowCount == 0;
+                    batch.Dispose();
+                    if (!more || empty) break;
+                }
+            }
             var heapBefore = await memory.LiveHeapAfterFullGcAsync(cancellationToken);
             var rssBefore = memory.ResidentBytes();
             var sampler = memory.StartSampling();
             long rows = 0, fetches = 0;
             var bytesBefore = transport.ReplyBytes;
-            Task<long?>? midStream = null;
+            // Two looks, a quarter and three quarters into the bound: what the gateway holds while a client reads,
+            // and whether that grows with the rows read.
+            Snapshot? early = null, late = null;
             var read = Stopwatch.StartNew();
             await using (var op = await connection.ExecuteAsync(sql, cancellationToken))
             {
@@ -76,15 +101,24 @@ public static class StreamingScenario
                     var empty = batch.RowCount == 0;
                     batch.Dispose();
                     if (!more || empty) break;
-                    // Halfway through the bound: what the gateway keeps alive while a client reads.
-                    if (midStream is null && read.Elapsed > options.StreamDuration / 2) midStream = memory.LiveHeapAfterFullGcAsync(cancellationToken);
+                    // Progress through the bound: time or rows, whichever ends the read first.
+                    var progress = Math.Max(read.Elapsed / options.StreamDuration, rows / (double)options.StreamRows);
+                    if (early is null && progress > 0.25)
+                    {
+                        early = new Snapshot(rows, await memory.LiveHeapAfterFullGcAsync(cancellationToken), memory.ResidentBytes());
+                    }
+                    else if (late is null && progress > 0.75)
+                    {
+                        late = new Snapshot(rows, await memory.LiveHeapAfterFullGcAsync(cancellationToken), memory.ResidentBytes());
+                    }
                 }
             }
             var readSeconds = read.Elapsed.TotalSeconds;
-            var liveMid = midStream is null ? null : await midStream;
             await sampler.DisposeAsync();
+            // After the operation closed: what the stream left behind (pooled buffers the gateway keeps for reuse).
+            var heapAfter = await memory.LiveHeapAfterFullGcAsync(cancellationToken);
             return new Result(duckDbFirstChunk, firstRows[firstRows.Count / 2], rows, readSeconds, rssBefore, sampler.PeakResidentBytes, sampler.PeakGcHeapBytes,
-                liveMid, heapBefore, (transport.ReplyBytes - bytesBefore) / (double)Math.Max(1, fetches));
+                heapCold, heapBefore, early, late, heapAfter, (transport.ReplyBytes - bytesBefore) / (double)Math.Max(1, fetches));
         }
     }
 }

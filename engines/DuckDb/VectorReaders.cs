@@ -60,7 +60,7 @@ internal sealed unsafe class ValidityBuilder
 
     public void Release()
     {
-        if (_bits is not null) ArrayPool<byte>.Shared.Return(_bits);
+        if (_bits is not null) BufferPool<byte>.Shared.Return(_bits);
         _bits = null;
     }
 
@@ -68,11 +68,11 @@ internal sealed unsafe class ValidityBuilder
     {
         var bytes = Bitmap.ByteCount(bits);
         if (_bits is not null && _bits.Length >= bytes) return;
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, Math.Max((_bits?.Length ?? 0) * 2, 256)));
+        var grown = BufferPool<byte>.Shared.Rent(Math.Max(bytes, Math.Max((_bits?.Length ?? 0) * 2, 256)));
         if (_bits is not null)
         {
             _bits.CopyTo(grown, 0);
-            ArrayPool<byte>.Shared.Return(_bits);
+            BufferPool<byte>.Shared.Return(_bits);
         }
         _bits = grown;
     }

@@ -124,7 +124,7 @@ internal static class RemoteColumns
 
     private static PrimitiveColumn<T> Parse<T>(BinaryColumn text, ColumnInfo info, SpanParser<T> parse) where T : unmanaged
     {
-        var values = ArrayPool<T>.Shared.Rent(Math.Max(1, text.Length));
+        var values = BufferPool<T>.Shared.Rent(Math.Max(1, text.Length));
         try
         {
             for (var r = 0; r < text.Length; r++)
@@ -140,7 +140,7 @@ internal static class RemoteColumns
         }
         catch
         {
-            ArrayPool<T>.Shared.Return(values);
+            BufferPool<T>.Shared.Return(values);
             throw;
         }
         return WithValidity(new PrimitiveColumn<T>(info.Type, text.Length, values, pooled: true), text);
@@ -159,7 +159,7 @@ internal static class RemoteColumns
                 return true;
             });
         }
-        var values = ArrayPool<T>.Shared.Rent(Math.Max(1, c.Length));
+        var values = BufferPool<T>.Shared.Rent(Math.Max(1, c.Length));
         for (var r = 0; r < c.Length; r++)
         {
             long v = c switch
@@ -172,7 +172,7 @@ internal static class RemoteColumns
             };
             if (!c.IsNull(r) && (v < min || v > max))
             {
-                ArrayPool<T>.Shared.Return(values);
+                BufferPool<T>.Shared.Return(values);
                 throw new EngineException($"Column '{info.Name}': value {v} does not fit {info.Type}.", "22003");
             }
             values[r] = narrow(v);
@@ -194,7 +194,7 @@ internal static class RemoteColumns
             });
         }
         if (c is not PrimitiveColumn<double> doubles) throw new EngineException($"Column '{info.Name}' ({info.Type}) arrived as {c.Type} values.", "08S01");
-        var values = ArrayPool<T>.Shared.Rent(Math.Max(1, c.Length));
+        var values = BufferPool<T>.Shared.Rent(Math.Max(1, c.Length));
         var source = doubles.Span;
         for (var r = 0; r < source.Length; r++) values[r] = narrow(source[r]);
         return WithValidity(new PrimitiveColumn<T>(info.Type, c.Length, values, pooled: true), c);
@@ -522,7 +522,7 @@ internal static class FlatBatches
         }
         if (!anyNull) return;
         var bytes = Bitmap.ByteCount(total);
-        var validity = ArrayPool<byte>.Shared.Rent(bytes);
+        var validity = BufferPool<byte>.Shared.Rent(bytes);
         validity.AsSpan(0, bytes).Fill(0xFF);
         var row = 0;
         foreach (var p in parts)
@@ -539,7 +539,7 @@ internal static class FlatBatches
     private static BooleanColumn Booleans(IReadOnlyList<BatchSlice> parts, int c, int total)
     {
         var bytes = Bitmap.ByteCount(total);
-        var bits = ArrayPool<byte>.Shared.Rent(Math.Max(1, bytes));
+        var bits = BufferPool<byte>.Shared.Rent(Math.Max(1, bytes));
         bits.AsSpan(0, bytes).Clear();
         var row = 0;
         foreach (var p in parts)
@@ -555,7 +555,7 @@ internal static class FlatBatches
 
     private static PrimitiveColumn<T> Values<T>(SqlType type, IReadOnlyList<BatchSlice> parts, int c, int total) where T : unmanaged
     {
-        var values = ArrayPool<T>.Shared.Rent(Math.Max(1, total));
+        var values = BufferPool<T>.Shared.Rent(Math.Max(1, total));
         var row = 0;
         foreach (var p in parts)
         {
@@ -573,8 +573,8 @@ internal static class FlatBatches
             var col = (BinaryColumn)p.Batch.Columns[c];
             size = checked(size + col.Offsets[p.Offset + p.Count] - col.Offsets[p.Offset]);
         }
-        var offsets = ArrayPool<int>.Shared.Rent(total + 1);
-        var data = ArrayPool<byte>.Shared.Rent(Math.Max(1, size));
+        var offsets = BufferPool<int>.Shared.Rent(total + 1);
+        var data = BufferPool<byte>.Shared.Rent(Math.Max(1, size));
         var row = 0;
         var at = 0;
         foreach (var p in parts)

@@ -27,12 +27,12 @@ internal sealed class NullMask
     {
         var bytes = Bitmap.ByteCount(rows);
         if (_bits is not null && _bits.Length >= bytes) return;
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, Math.Max((_bits?.Length ?? 0) * 2, 128)));
+        var grown = BufferPool<byte>.Shared.Rent(Math.Max(bytes, Math.Max((_bits?.Length ?? 0) * 2, 128)));
         grown.AsSpan().Fill(0xFF);
         if (_bits is not null)
         {
             _bits.CopyTo(grown, 0);
-            ArrayPool<byte>.Shared.Return(_bits);
+            BufferPool<byte>.Shared.Return(_bits);
         }
         _bits = grown;
     }
@@ -47,7 +47,7 @@ internal sealed class NullMask
 
     public void Release()
     {
-        if (_bits is not null) ArrayPool<byte>.Shared.Return(_bits);
+        if (_bits is not null) BufferPool<byte>.Shared.Return(_bits);
         _bits = null;
     }
 }

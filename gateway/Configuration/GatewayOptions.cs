@@ -205,6 +205,12 @@ public sealed record LimitOptions
     /// long polling), so polling clients learn of completion at once instead of on their next poll.
     /// </summary>
     public TimeSpan StatusLongPoll { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Bytes of large result buffers (batch columns, encodings, replies of 64 KiB and more) kept for reuse while
+    /// unused, for the whole process (<see cref="Gateway.Protocol.Columnar.BufferPool"/>); 0 keeps none.
+    /// </summary>
+    public long BufferPoolBytes { get; init; } = Gateway.Protocol.Columnar.BufferPool.DefaultRetainedBytesLimit;
 }
 
 public sealed record DuckDbOptions
@@ -411,6 +417,7 @@ public static class GatewayOptionsValidator
         if (l.SessionIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:SessionIdleTimeout must be positive.");
         if (l.OperationIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:OperationIdleTimeout must be positive.");
         if (l.SweepInterval <= TimeSpan.Zero) errors.Add("Gateway:Limits:SweepInterval must be positive.");
+        if (l.BufferPoolBytes < 0) errors.Add("Gateway:Limits:BufferPoolBytes must be 0 or more.");
         if (l.StatusLongPoll < TimeSpan.Zero || l.StatusLongPoll > TimeSpan.FromMinutes(1)) errors.Add("Gateway:Limits:StatusLongPoll must be between 0 and 1 minute.");
         if (string.IsNullOrWhiteSpace(o.DataFolder)) errors.Add("Gateway:DataFolder must be set.");
         if (string.IsNullOrWhiteSpace(o.DuckDb.File)) errors.Add("Gateway:DuckDb:File must be set.");

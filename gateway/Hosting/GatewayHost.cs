@@ -110,6 +110,7 @@ public static class GatewayHost
         var options = LoadOptions(builder.Configuration);
         var security = LoadSecurity(options, TimeProvider.System);
         Directory.CreateDirectory(options.DataFolder);
+        Gateway.Protocol.Columnar.BufferPool.RetainedBytesLimit = options.Limits.BufferPoolBytes;
 
         var engines = await EngineFactory.CreateRegistryAsync(options, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         var engine = engines.Default.Engine;

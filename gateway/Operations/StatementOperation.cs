@@ -81,19 +81,24 @@ public sealed class StatementOperation : Operation
     {
         TryMove(OperationState.Pending);
         var timer = timeout is { } t && t > TimeSpan.Zero ? Time.CreateTimer(_ => OnTimeout(), null, t, Timeout.InfiniteTimeSpan) : null;
-        _execution = Task.Run(async () =>
-        {
-            try
-            {
-                await RunAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                // The query timeout bounds execution, not how long the client takes to read the result.
-                if (timer is not null) await timer.DisposeAsync().ConfigureAwait(false);
-            }
-        }, CancellationToken.None);
+        // Runs on the caller's thread up to the first wait (admission, the engine session, the engine's own work:
+        // every engine adapter hands blocking work to its own threads or to asynchronous I/O), so a statement starts
+        // without a thread-pool hop; the execute call answers as soon as the statement waits.
+        _execution = RunUntilDoneAsync(timer);
         if (!runAsync) await _execution.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunUntilDoneAsync(ITimer? timer)
+    {
+        try
+        {
+            await RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // The query timeout bounds execution, not how long the client takes to read the result.
+            if (timer is not null) await timer.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task RunAsync()

@@ -57,7 +57,7 @@ internal sealed class ArrowBatchEncoder : IDisposable
     {
         _nodes.Clear();
         _parts.Clear();
-        foreach (var a in _scratchBytes) ArrayPool<byte>.Shared.Return(a);
+        foreach (var a in _scratchBytes) BufferPool<byte>.Shared.Return(a); // detached text buffers (PooledBufferWriter)
         foreach (var a in _scratchInts) ArrayPool<int>.Shared.Return(a);
         _scratchBytes.Clear();
         _scratchInts.Clear();

@@ -5,7 +5,7 @@ namespace Gateway.Protocol.Columnar;
 
 /// <summary>
 /// One column of a batch in the Arrow memory layout: a validity bitmap (bit set = value present,
-/// least-significant bit first) and typed buffers. Buffers may be rented from <see cref="ArrayPool{T}"/>
+/// least-significant bit first) and typed buffers. Buffers may be rented from <see cref="BufferPool{T}"/>
 /// and are then longer than <see cref="Length"/>; only the first Length entries are meaningful.
 /// </summary>
 public abstract class Column : IDisposable
@@ -45,7 +45,7 @@ public abstract class Column : IDisposable
 
     private void ReturnValidity()
     {
-        if (_validity is not null && _pooledValidity) ArrayPool<byte>.Shared.Return(_validity);
+        if (_validity is not null && _pooledValidity) BufferPool<byte>.Shared.Return(_validity);
         _validity = null;
         _pooledValidity = false;
         NullCount = 0;
@@ -78,7 +78,7 @@ public sealed class BooleanColumn : Column
 
     protected override void ReleaseBuffers()
     {
-        if (_pooled && Bits.Length > 0) ArrayPool<byte>.Shared.Return(Bits);
+        if (_pooled && Bits.Length > 0) BufferPool<byte>.Shared.Return(Bits);
         Bits = [];
     }
 }
@@ -104,7 +104,7 @@ public sealed class PrimitiveColumn<T> : Column where T : unmanaged
 
     protected override void ReleaseBuffers()
     {
-        if (_pooled && _values.Length > 0) ArrayPool<T>.Shared.Return(_values);
+        if (_pooled && _values.Length > 0) BufferPool<T>.Shared.Return(_values);
         _values = [];
     }
 }
@@ -133,8 +133,8 @@ public sealed class BinaryColumn : Column
     {
         if (_pooled)
         {
-            if (Offsets.Length > 0) ArrayPool<int>.Shared.Return(Offsets);
-            if (Data.Length > 0) ArrayPool<byte>.Shared.Return(Data);
+            if (Offsets.Length > 0) BufferPool<int>.Shared.Return(Offsets);
+            if (Data.Length > 0) BufferPool<byte>.Shared.Return(Data);
         }
         Offsets = [];
         Data = [];
@@ -160,7 +160,7 @@ public sealed class ListColumn : Column
 
     protected override void ReleaseBuffers()
     {
-        if (_pooled && Offsets.Length > 0) ArrayPool<int>.Shared.Return(Offsets);
+        if (_pooled && Offsets.Length > 0) BufferPool<int>.Shared.Return(Offsets);
         Offsets = [];
         Values.Dispose();
     }

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Gateway.Protocol.Columnar;
 
 /// <summary>
-/// A growable buffer rented from <see cref="ArrayPool{T}"/>, for engine adapters filling column buffers:
+/// A growable buffer rented from <see cref="BufferPool{T}"/>, for engine adapters filling column buffers:
 /// <see cref="Take"/> hands the array to a Column (whose Dispose returns it), <see cref="Return"/> gives it back unused.
 /// </summary>
 public sealed class PooledBuffer<T>
@@ -14,7 +14,7 @@ public sealed class PooledBuffer<T>
     public void Ensure(int needed, int used)
     {
         if (Array.Length >= needed) return;
-        var grown = ArrayPool<T>.Shared.Rent(Math.Max(needed, Math.Max(Array.Length * 2, 64)));
+        var grown = BufferPool<T>.Shared.Rent(Math.Max(needed, Math.Max(Array.Length * 2, 64)));
         Array.AsSpan(0, Math.Min(used, Array.Length)).CopyTo(grown);
         Return();
         Array = grown;
@@ -30,7 +30,7 @@ public sealed class PooledBuffer<T>
 
     public void Return()
     {
-        if (Array.Length > 0) ArrayPool<T>.Shared.Return(Array);
+        if (Array.Length > 0) BufferPool<T>.Shared.Return(Array);
         Array = [];
     }
 }

@@ -97,7 +97,7 @@ public static class HiveResultEncoder
     {
         var total = 0;
         foreach (var s in slices) total = checked(total + s.Count);
-        var offsets = ArrayPool<int>.Shared.Rent(total + 1);
+        var offsets = BufferPool<int>.Shared.Rent(total + 1);
         byte[]? validity = null;
         using var data = new PooledBufferWriter(Math.Max(256, total * TextBytesPerValue(slices.Count > 0 ? slices[0].Batch.Columns[c].Type : SqlType.Null)));
         var row = 0;
@@ -115,7 +115,7 @@ public static class HiveResultEncoder
                         if (column is not NullColumn && !column.IsNull(offset + r)) continue;
                         if (validity is null)
                         {
-                            validity = ArrayPool<byte>.Shared.Rent(Bitmap.ByteCount(total));
+                            validity = BufferPool<byte>.Shared.Rent(Bitmap.ByteCount(total));
                             validity.AsSpan(0, Bitmap.ByteCount(total)).Fill(0xFF);
                         }
                         validity[(row + r) >> 3] &= (byte)~(1 << ((row + r) & 7));
@@ -126,8 +126,8 @@ public static class HiveResultEncoder
         }
         catch
         {
-            ArrayPool<int>.Shared.Return(offsets);
-            if (validity is not null) ArrayPool<byte>.Shared.Return(validity);
+            BufferPool<int>.Shared.Return(offsets);
+            if (validity is not null) BufferPool<byte>.Shared.Return(validity);
             throw;
         }
         var bytes = data.Detach(out _);

@@ -1,9 +1,10 @@
 using System.Buffers;
+using Gateway.Protocol.Columnar;
 
 namespace Gateway.Protocol.Thrift;
 
 /// <summary>
-/// An <see cref="IBufferWriter{T}"/> over one <see cref="ArrayPool{T}.Shared"/> array that grows by
+/// An <see cref="IBufferWriter{T}"/> over one pooled array (<see cref="BufferPool{T}"/>) that grows by
 /// doubling: for responses whose length must be known before they are sent. Dispose returns the array.
 /// </summary>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
@@ -17,7 +18,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(initialCapacity);
         _initialCapacity = initialCapacity;
-        _buffer = initialCapacity == 0 ? [] : ArrayPool<byte>.Shared.Rent(initialCapacity);
+        _buffer = initialCapacity == 0 ? [] : BufferPool<byte>.Shared.Rent(initialCapacity);
     }
 
     public int WrittenCount => _written;
@@ -59,7 +60,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     /// <summary>
     /// Hands the pooled array (and the count of written bytes) to the caller, who must return it to
-    /// <see cref="ArrayPool{T}.Shared"/>; this writer starts over empty.
+    /// <see cref="BufferPool{T}.Shared"/>; this writer starts over empty.
     /// </summary>
     public byte[] Detach(out int length)
     {
@@ -79,7 +80,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         var grown = Math.Max(needed, Math.Max((long)_buffer.Length * 2, Math.Max(MinimumGrowth, _initialCapacity)));
         if (grown > Array.MaxLength) grown = Math.Max(needed, Array.MaxLength);
         if (needed > Array.MaxLength) throw new OutOfMemoryException("Buffer would exceed the largest array.");
-        var next = ArrayPool<byte>.Shared.Rent((int)grown);
+        var next = BufferPool<byte>.Shared.Rent((int)grown);
         _buffer.AsSpan(0, _written).CopyTo(next);
         Return();
         _buffer = next;
@@ -87,7 +88,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     private void Return()
     {
-        if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+        if (_buffer.Length > 0) BufferPool<byte>.Shared.Return(_buffer);
         _buffer = [];
     }
 

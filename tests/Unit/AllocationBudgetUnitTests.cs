@@ -19,8 +19,11 @@ namespace Gateway.Tests.Unit;
 /// Each budget was set from the measured value (after warm-up) plus headroom for runtime differences, and is far
 /// below what one allocation per row would cost (10k rows × ≥ 24 bytes = 240 KB).
 /// </summary>
+[Collection(nameof(BufferPoolUnitTests))] // alone: the result-buffer pool's budget is process-wide
 public class AllocationBudgetUnitTests
 {
+    public AllocationBudgetUnitTests() => Gateway.Protocol.Columnar.BufferPool.Trim();
+
     private const int Rows = 10_000;
 
     /// <summary>Measured 1,408 bytes (the TRowSet, its TColumns and column objects; buffers are pooled). Before the
