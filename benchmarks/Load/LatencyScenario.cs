@@ -20,6 +20,7 @@ public static class LatencyScenario
     public const string Hs2Direct = "gateway HS2 direct results";
     public const string Postgres = "PostgreSQL Npgsql";
     public const string DuckDbFloor = "in-process DuckDB (engine floor)";
+    public const string DuckDbRaw = "DuckDB C API, caller's thread (parse, plan, run)";
 
     public sealed record Point(string Mode, int Concurrency, long Queries, double Seconds, double P50, double P95, double P99, string? Error = null)
     {
@@ -43,6 +44,7 @@ public static class LatencyScenario
                     Hs2Full => await Hs2Worker.OpenAsync(gatewayPort, direct: false, cancellationToken),
                     Hs2Direct => await Hs2Worker.OpenAsync(gatewayPort, direct: true, cancellationToken),
                     DuckDbFloor => await DuckDbWorker.OpenAsync(cancellationToken),
+                    DuckDbRaw => RawDuckDbWorker.Open(),
                     _ => await PgWorker.OpenAsync(pg!, cancellationToken),
                 });
             }
@@ -56,7 +58,8 @@ public static class LatencyScenario
             var latencies = new List<long>[concurrency];
             var start = Stopwatch.GetTimestamp();
             var deadline = start + (long)(options.LatencyDuration.TotalSeconds * Stopwatch.Frequency);
-            await Task.WhenAll(workers.Select((w, i) => Task.Run(async () =>
+            // A blocking worker (the raw DuckDB loop) gets a thread of its own rather than a thread-pool thread.
+            await Task.WhenAll(workers.Select((w, i) => Task.Factory.StartNew(async () =>
             {
                 var mine = latencies[i] = new List<long>(1024);
                 while (mine.Count < perWorkerCap)
@@ -66,7 +69,7 @@ public static class LatencyScenario
                     await w.QueryAsync(cancellationToken);
                     mine.Add(Stopwatch.GetTimestamp() - t0);
                 }
-            }, cancellationToken)));
+            }, cancellationToken, w is RawDuckDbWorker ? TaskCreationOptions.LongRunning : TaskCreationOptions.None, TaskScheduler.Default).Unwrap()));
             var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             var all = latencies.SelectMany(l => l).ToArray();
             Array.Sort(all);
@@ -164,6 +167,34 @@ public static class LatencyScenario
         public async ValueTask DisposeAsync()
         {
             await session.DisposeAsync();
+            await engine.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// SELECT 1 straight through DuckDB's C API on the calling thread: prepare (parse, bind, optimize, plan), run,
+    /// first chunk, destroy; no adapter, no worker thread. What DuckDB itself costs per statement, the hard floor.
+    /// </summary>
+    private sealed class RawDuckDbWorker(DuckDbEngine engine, ConnectionHandle connection) : IWorker
+    {
+        public static IWorker Open()
+        {
+            var engine = new DuckDbEngine(DuckDbEngineOptions.InMemory());
+            return new RawDuckDbWorker(engine, engine.Connect());
+        }
+
+        public Task QueryAsync(CancellationToken cancellationToken)
+        {
+            var state = new Gateway.Engines.DuckDb.StatementState();
+            using var prepared = NativeQuery.Prepare(connection, "SELECT 1");
+            using var result = NativeQuery.Execute(connection, prepared, state, streaming: true);
+            using var chunk = NativeQuery.Fetch(result, state) ?? throw new InvalidOperationException("SELECT 1 returned no chunk.");
+            return Task.CompletedTask;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            connection.Dispose();
             await engine.DisposeAsync();
         }
     }

@@ -95,6 +95,13 @@ public static class LoadDriver
                 var maxConnections = await PgMaxConnectionsAsync(pg!, ct);
                 Console.WriteLine("== latency: in-process DuckDB, concurrency 1");
                 points.Add(await LatencyScenario.RunAsync(LatencyScenario.DuckDbFloor, 1, options, gateway.Port, pg, ct));
+                // DuckDB alone, one statement at a time and one per core: its own cost per statement and the most
+                // statements per second it can run on this machine, whatever is in front of it.
+                foreach (var c in new[] { 1, Environment.ProcessorCount }.Distinct())
+                {
+                    Console.WriteLine($"== latency: DuckDB C API, concurrency {c}");
+                    points.Add(await LatencyScenario.RunAsync(LatencyScenario.DuckDbRaw, c, options, gateway.Port, pg, ct));
+                }
                 foreach (var c in options.Concurrency)
                 {
                     foreach (var mode in new[] { LatencyScenario.Hs2Full, LatencyScenario.Hs2Direct, LatencyScenario.Postgres })
@@ -162,7 +169,7 @@ public static class LoadDriver
     private static void ReportLatency(Report report, List<LatencyScenario.Point> points)
     {
         report.Heading("2. Small-query latency (SELECT 1, closed loop, one connection and session per worker)",
-            "Latencies in milliseconds; ratios are against PostgreSQL at the same concurrency. The in-process DuckDB row is the engine's own SELECT 1 through the adapter (no protocol, no socket): the floor under the gateway.");
+            "Latencies in milliseconds; ratios are against PostgreSQL at the same concurrency. The in-process DuckDB row is the engine's own SELECT 1 through the adapter (no protocol, no socket): the floor under the gateway. The DuckDB C API rows are DuckDB alone on the caller's thread (prepare, run, first chunk), at concurrency 1 and one per core: what DuckDB costs per statement and the most statements per second it runs on this machine.");
         report.Table(["Path", "Concurrency", "Queries", "Queries/s", "p50 ms", "p95 ms", "p99 ms", "p50 vs PostgreSQL", "Note"],
             points.Select(p =>
             {
@@ -209,10 +216,11 @@ public static class LoadDriver
             ["Gateway RSS at ¼ → ¾ of the read (rows read)", r.Early is { } e && r.Late is { } l ? $"{Report.Mb(e.Rss)} → {Report.Mb(l.Rss)} MB ({Report.N(e.Rows)} → {Report.N(l.Rows)} rows)" : "(the stream ended first)"],
         ]);
         report.Target("Time to first row of the streamed query ≤ 2× DuckDB's first chunk", $"{Report.Ratio(r.GatewayFirstRow / r.DuckDbFirstChunk)} ({Report.Ms(r.GatewayFirstRow)} vs {Report.Ms(r.DuckDbFirstChunk)} ms)", r.GatewayFirstRow <= 2 * r.DuckDbFirstChunk);
-        // What the gateway holds while streaming is its live heap (batches, the reply, pooled buffers); the resident set
-        // adds the GC's gen0 budget, a constant of the GC's configuration. "Within a few batches": the live heap holds
-        // at most 8 replies more than idle, and neither the live heap nor the RSS grows between ¼ and ¾ of the read
-        // by more than 2 replies while millions of rows pass.
+        // What the gateway holds while streaming is its live heap after a full GC (batches, the reply, pooled
+        // buffers); the resident set adds the GC's free budget (gen0 and the heaps Server GC keeps committed), which
+        // follows the GC's own sizing and the machine's load rather than the stream, so it is reported, not judged.
+        // "Within a few batches": the live heap holds at most 8 replies more than idle, and does not grow by more than
+        // one reply between ¼ and ¾ of the read while millions of rows pass.
         if (r is { LiveHeapBefore: { } idle, Early: { LiveHeap: { } early } e2, Late: { LiveHeap: { } late } l2 })
         {
             var held = (late - idle) / r.ReplyBytesPerFetch;
@@ -220,7 +228,7 @@ public static class LoadDriver
             var rssGrowth = (l2.Rss - e2.Rss) / r.ReplyBytesPerFetch;
             report.Target("Gateway memory while streaming stays within a few batches",
                 $"live heap +{held:F1} replies of {Report.Mb(r.ReplyBytesPerFetch)} MB over idle; from ¼ to ¾ of the read ({Report.N(l2.Rows - e2.Rows)} rows) live heap {liveGrowth:+0.0;-0.0} and RSS {rssGrowth:+0.0;-0.0} replies; RSS peak +{Report.Mb(growth)} MB over idle",
-                held <= 8 && liveGrowth <= 2 && rssGrowth <= 2);
+                held <= 8 && liveGrowth <= 1);
         }
         else
         {
