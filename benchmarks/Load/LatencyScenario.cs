@@ -20,6 +20,7 @@ public static class LatencyScenario
     public const string Hs2Direct = "gateway HS2 direct results";
     public const string Postgres = "PostgreSQL Npgsql";
     public const string DuckDbFloor = "in-process DuckDB (engine floor)";
+    public const string Hs2Status = "gateway HS2 round trip (status of a finished statement)";
     public const string DuckDbRaw = "DuckDB C API, caller's thread (parse, plan, run)";
 
     public sealed record Point(string Mode, int Concurrency, long Queries, double Seconds, double P50, double P95, double P99, string? Error = null)
@@ -43,6 +44,7 @@ public static class LatencyScenario
                 {
                     Hs2Full => await Hs2Worker.OpenAsync(gatewayPort, direct: false, cancellationToken),
                     Hs2Direct => await Hs2Worker.OpenAsync(gatewayPort, direct: true, cancellationToken),
+                    Hs2Status => await Hs2StatusWorker.OpenAsync(gatewayPort, cancellationToken),
                     DuckDbFloor => await DuckDbWorker.OpenAsync(cancellationToken),
                     DuckDbRaw => RawDuckDbWorker.Open(),
                     _ => await PgWorker.OpenAsync(pg!, cancellationToken),
@@ -169,6 +171,30 @@ public static class LatencyScenario
             await session.DisposeAsync();
             await engine.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// One GetOperationStatus of a statement that finished long ago: a whole HS2 call (frame, decode, dispatch, lookup,
+    /// encode, reply) that asks nothing of the engine. What the protocol layer costs per round trip.
+    /// </summary>
+    private sealed class Hs2StatusWorker(HiveConnection connection, TOperationHandle finished) : IWorker
+    {
+        public static async Task<IWorker> OpenAsync(int port, CancellationToken cancellationToken)
+        {
+            var (connection, _) = await Hs2Client.OpenAsync(port, cancellationToken);
+            var exec = await connection.Client.ExecuteStatementAsync(new TExecuteStatementReq { SessionHandle = connection.Session, Statement = "SELECT 1", RunAsync = false }, cancellationToken);
+            HiveConnection.Check(exec.Status);
+            return new Hs2StatusWorker(connection, exec.OperationHandle!);
+        }
+
+        public async Task QueryAsync(CancellationToken cancellationToken)
+        {
+            var status = await connection.Client.GetOperationStatusAsync(new TGetOperationStatusReq { OperationHandle = finished }, cancellationToken);
+            HiveConnection.Check(status.Status);
+            if (status.OperationState != TOperationState.FINISHED_STATE) throw new InvalidOperationException($"The statement is {status.OperationState}, not finished.");
+        }
+
+        public async ValueTask DisposeAsync() => await connection.DisposeAsync();
     }
 
     /// <summary>

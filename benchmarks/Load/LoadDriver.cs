@@ -104,7 +104,7 @@ public static class LoadDriver
                 }
                 foreach (var c in options.Concurrency)
                 {
-                    foreach (var mode in new[] { LatencyScenario.Hs2Full, LatencyScenario.Hs2Direct, LatencyScenario.Postgres })
+                    foreach (var mode in new[] { LatencyScenario.Hs2Full, LatencyScenario.Hs2Direct, LatencyScenario.Hs2Status, LatencyScenario.Postgres })
                     {
                         Console.WriteLine($"== latency: {mode}, concurrency {c}");
                         if (mode == LatencyScenario.Postgres && c + 5 > maxConnections)
@@ -169,7 +169,7 @@ public static class LoadDriver
     private static void ReportLatency(Report report, List<LatencyScenario.Point> points)
     {
         report.Heading("2. Small-query latency (SELECT 1, closed loop, one connection and session per worker)",
-            "Latencies in milliseconds; ratios are against PostgreSQL at the same concurrency. The in-process DuckDB row is the engine's own SELECT 1 through the adapter (no protocol, no socket): the floor under the gateway. The DuckDB C API rows are DuckDB alone on the caller's thread (prepare, run, first chunk), at concurrency 1 and one per core: what DuckDB costs per statement and the most statements per second it runs on this machine.");
+            "Latencies in milliseconds; ratios are against PostgreSQL at the same concurrency. The in-process DuckDB row is the engine's own SELECT 1 through the adapter (no protocol, no socket): the floor under the gateway. The DuckDB C API rows are DuckDB alone on the caller's thread (prepare, run, first chunk), at concurrency 1 and one per core: what DuckDB costs per statement and the most statements per second it runs on this machine. The round-trip rows are one GetOperationStatus of a long-finished statement: the protocol layer's own cost per call, no engine.");
         report.Table(["Path", "Concurrency", "Queries", "Queries/s", "p50 ms", "p95 ms", "p99 ms", "p50 vs PostgreSQL", "Note"],
             points.Select(p =>
             {
