@@ -249,6 +249,21 @@ public class ArrowReaderUnitTests
         AssertSameRows(every, 5, 30, ArrowWriteOptions.Native, second);
     }
 
+    [Fact]
+    public void IntervalsUnderNullsAreWrittenAsZeros()
+    {
+        // Engines leave anything under a NULL (DuckDB does); month_day_nano's nanoseconds must not overflow on it.
+        var values = new[] { new IntervalValue(1, 2, 3), new IntervalValue(int.MaxValue, int.MinValue, long.MaxValue) };
+        using var batch = new ColumnBatch(new ResultSchema([new ColumnInfo("iv", SqlType.Interval)]), 2, [new PrimitiveColumn<IntervalValue>(SqlType.Interval, 2, values)]);
+        batch.Columns[0].SetValidity([0b01], pooled: false);
+        var read = ReadWhole(Stream(batch.Schema, ArrowWriteOptions.Native, (batch, 0, 2), (batch, 1, 1)), out _);
+        Assert.Equal(new IntervalValue(1, 2, 3), ((PrimitiveColumn<IntervalValue>)read[0].Columns[0]).Values[0]);
+        Assert.True(read[0].Columns[0].IsNull(1));
+        Assert.True(read[1].Columns[0].IsNull(0));
+        Assert.Equal(default, ((PrimitiveColumn<IntervalValue>)read[1].Columns[0]).Values[0]);
+        foreach (var b in read) b.Dispose();
+    }
+
     /// <summary>A read-only stream that hands out at most 3 bytes per read (messages arrive in pieces).</summary>
     internal sealed class TrickleStream(byte[] bytes) : Stream
     {
