@@ -83,10 +83,10 @@ public sealed class HiveArrowResult
     public bool Lz4 { get; }
 
     /// <summary>
-    /// The Arrow reading of a result: null when the server neither said ARROW_BASED_SET nor sent an Arrow schema
-    /// and nothing was asked (the rows then come as Thrift columns). Without <c>arrowSchema</c> the schema is the
-    /// one the server would write for <paramref name="declared"/> under the flags asked for (every special type
-    /// as text when none were); the batch decoder's checks catch a server that wrote something else.
+    /// The Arrow reading of a result: null unless the server said ARROW_BASED_SET or sent an Arrow schema (a server
+    /// that ignored the request answers with Thrift columns). Without <c>arrowSchema</c> the schema is the one the
+    /// server would write for <paramref name="declared"/> under the flags asked for (every special type as text when
+    /// none were); the batch decoder's checks catch a server that wrote something else.
     /// </summary>
     public static HiveArrowResult? From(TGetResultSetMetadataResp metadata, ResultSchema declared, HiveArrowOptions? requested)
     {
@@ -94,7 +94,7 @@ public sealed class HiveArrowResult
         ArgumentNullException.ThrowIfNull(declared);
         var arrowFormat = metadata.ResultFormat == TSparkRowSetType.ARROW_BASED_SET;
         if (metadata.ResultFormat is not null && !arrowFormat) return null;
-        if (!arrowFormat && metadata.ArrowSchema is null && requested is null) return null;
+        if (!arrowFormat && metadata.ArrowSchema is not { Length: > 0 }) return null;
         ArrowSchema schema;
         try
         {

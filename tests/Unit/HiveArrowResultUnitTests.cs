@@ -99,9 +99,10 @@ public class HiveArrowResultUnitTests
         // Nothing asked: every special type as text (what Spark-line servers send to clients without the flags).
         Assert.Equal(SqlType.String, HiveArrowResult.From(metadata, schema, null)!.Schema.Schema.Columns[1].Type);
 
-        // Thrift columns announced, or nothing announced and nothing asked: no Arrow reading.
+        // Thrift columns announced, or nothing announced (asked or not): no Arrow reading.
         Assert.Null(HiveArrowResult.From(new TGetResultSetMetadataResp { ResultFormat = TSparkRowSetType.COLUMN_BASED_SET, ArrowSchema = [1] }, schema, HiveArrowOptions.Native));
         Assert.Null(HiveArrowResult.From(new TGetResultSetMetadataResp(), schema, null));
+        Assert.Null(HiveArrowResult.From(new TGetResultSetMetadataResp(), schema, HiveArrowOptions.Native));
     }
 
     [Fact]
