@@ -166,7 +166,7 @@ internal static class RemoteColumns
         var to = info.Type.Scale;
         var factor = Int128.One;
         for (var i = 0; i < Math.Abs(to - from); i++) factor *= 10;
-        var values = ArrayPool<Int128>.Shared.Rent(Math.Max(1, c.Length));
+        var values = BufferPool<Int128>.Shared.Rent(Math.Max(1, c.Length));
         var source = c.Span;
         try
         {
@@ -190,7 +190,7 @@ internal static class RemoteColumns
         }
         catch (OverflowException)
         {
-            ArrayPool<Int128>.Shared.Return(values);
+            BufferPool<Int128>.Shared.Return(values);
             throw new EngineException($"Column '{info.Name}': a value does not fit {info.Type}.", "22003");
         }
         return WithValidity(new PrimitiveColumn<Int128>(info.Type, c.Length, values, pooled: true), c);
@@ -199,7 +199,7 @@ internal static class RemoteColumns
     /// <summary>Instants to wall-clock times in <paramref name="zone"/>, or back.</summary>
     private static PrimitiveColumn<long> Shift(PrimitiveColumn<long> c, ColumnInfo info, bool toUtc, TimeZoneInfo zone)
     {
-        var values = ArrayPool<long>.Shared.Rent(Math.Max(1, c.Length));
+        var values = BufferPool<long>.Shared.Rent(Math.Max(1, c.Length));
         var source = c.Span;
         for (var r = 0; r < source.Length; r++)
         {
@@ -218,7 +218,7 @@ internal static class RemoteColumns
     private static BinaryColumn FormatAsText(Column c, SqlType type, TimeZoneInfo zone)
     {
         var formatter = zone == TimeZoneInfo.Utc ? ValueFormatter.Utc : new ValueFormatter(zone);
-        var offsets = ArrayPool<int>.Shared.Rent(c.Length + 1);
+        var offsets = BufferPool<int>.Shared.Rent(c.Length + 1);
         using var text = new Gateway.Protocol.Thrift.PooledBufferWriter(Math.Max(256, c.Length * 16));
         for (var r = 0; r < c.Length; r++)
         {
@@ -226,12 +226,12 @@ internal static class RemoteColumns
             if (!(c is NullColumn || c.IsNull(r))) formatter.Write(c, r, text);
         }
         offsets[c.Length] = text.WrittenCount;
-        var data = ArrayPool<byte>.Shared.Rent(Math.Max(1, text.WrittenCount));
+        var data = BufferPool<byte>.Shared.Rent(Math.Max(1, text.WrittenCount));
         text.WrittenSpan.CopyTo(data);
         var column = new BinaryColumn(type, c.Length, offsets, data, pooled: true);
         if (c is NullColumn)
         {
-            var none = ArrayPool<byte>.Shared.Rent(Math.Max(1, Bitmap.ByteCount(c.Length)));
+            var none = BufferPool<byte>.Shared.Rent(Math.Max(1, Bitmap.ByteCount(c.Length)));
             Array.Clear(none);
             column.SetValidity(none, pooled: true);
             return column;

@@ -12,7 +12,7 @@ namespace Gateway.Protocol.Arrow;
 /// Arrow's depth-first order; every node length and null count, every buffer's place in the body and
 /// every offset is checked before it is used, so malformed input ends in <see cref="InvalidDataException"/>
 /// before anything is read outside the body or allocated beyond what the body backs. Buffers are copied
-/// once into arrays rented from <see cref="ArrayPool{T}"/> (the batch returns them when disposed); types
+/// once into arrays rented from <see cref="BufferPool{T}"/> (the batch returns them when disposed); types
 /// stored as our columns store them (little-endian fixed widths, int32 offsets, bitmaps) are one memcpy,
 /// other units and widths are converted value by value.
 /// </summary>
@@ -114,7 +114,7 @@ internal ref struct ArrowBatchDecoder
         }
         catch
         {
-            if (validity is not null) ArrayPool<byte>.Shared.Return(validity);
+            if (validity is not null) BufferPool<byte>.Shared.Return(validity);
             throw;
         }
         if (validity is not null) column.SetValidity(validity, pooled: true);
@@ -221,7 +221,7 @@ internal ref struct ArrowBatchDecoder
                     }
                     catch
                     {
-                        ArrayPool<int>.Shared.Return(offsets);
+                        BufferPool<int>.Shared.Return(offsets);
                         throw;
                     }
                 }
@@ -243,7 +243,7 @@ internal ref struct ArrowBatchDecoder
                     }
                     catch
                     {
-                        ArrayPool<int>.Shared.Return(offsets);
+                        BufferPool<int>.Shared.Return(offsets);
                         throw;
                     }
                 }
@@ -296,13 +296,13 @@ internal ref struct ArrowBatchDecoder
     {
         if (n == 0 && buffer.Length < (large ? 8 : 4))
         {
-            var none = ArrayPool<int>.Shared.Rent(1);
+            var none = BufferPool<int>.Shared.Rent(1);
             none[0] = 0;
             return none;
         }
         // Checked before renting: the buffer must back every offset.
         var source = Need(buffer, (n + 1L) * (large ? 8 : 4), field, "offsets");
-        var offsets = ArrayPool<int>.Shared.Rent(n + 1);
+        var offsets = BufferPool<int>.Shared.Rent(n + 1);
         try
         {
             if (large)
@@ -330,14 +330,14 @@ internal ref struct ArrowBatchDecoder
         }
         catch
         {
-            ArrayPool<int>.Shared.Return(offsets);
+            BufferPool<int>.Shared.Return(offsets);
             throw;
         }
     }
 
     private static int[] Sequence(int n, int step)
     {
-        var offsets = ArrayPool<int>.Shared.Rent(n + 1);
+        var offsets = BufferPool<int>.Shared.Rent(n + 1);
         for (var i = 0; i <= n; i++) offsets[i] = i * step;
         return offsets;
     }
@@ -345,7 +345,7 @@ internal ref struct ArrowBatchDecoder
     /// <summary>The first <paramref name="count"/> elements' bytes, copied once into a pooled array.</summary>
     private static T[] Copy<T>(ReadOnlySpan<byte> source, int count) where T : unmanaged
     {
-        var array = ArrayPool<T>.Shared.Rent(Math.Max(1, count));
+        var array = BufferPool<T>.Shared.Rent(Math.Max(1, count));
         source[..(count * Unsafe.SizeOf<T>())].CopyTo(MemoryMarshal.AsBytes(array.AsSpan(0, count)));
         return array;
     }
@@ -355,14 +355,14 @@ internal ref struct ArrowBatchDecoder
 
     private static PrimitiveColumn<T> Convert<T>(SqlType type, ReadOnlySpan<byte> values, int n, int width, Func<ReadOnlySpan<byte>, T> read) where T : unmanaged
     {
-        var array = ArrayPool<T>.Shared.Rent(Math.Max(1, n));
+        var array = BufferPool<T>.Shared.Rent(Math.Max(1, n));
         try
         {
             for (var i = 0; i < n; i++) array[i] = read(values.Slice(i * width, width));
         }
         catch
         {
-            ArrayPool<T>.Shared.Return(array);
+            BufferPool<T>.Shared.Return(array);
             throw;
         }
         return new PrimitiveColumn<T>(type, n, array, pooled: true);

@@ -139,7 +139,7 @@ public sealed class ArrowStreamReader : IDisposable
     private void Ensure(int needed, int keep)
     {
         if (_scratch.Length >= needed) return;
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, 4096));
+        var grown = BufferPool<byte>.Shared.Rent(Math.Max(needed, 4096));
         _scratch.AsSpan(0, keep).CopyTo(grown);
         ReturnScratch();
         _scratch = grown;
@@ -147,7 +147,7 @@ public sealed class ArrowStreamReader : IDisposable
 
     private void ReturnScratch()
     {
-        if (_scratch.Length > 0) ArrayPool<byte>.Shared.Return(_scratch);
+        if (_scratch.Length > 0) BufferPool<byte>.Shared.Return(_scratch);
         _scratch = [];
     }
 

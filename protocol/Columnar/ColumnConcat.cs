@@ -83,7 +83,7 @@ public static class ColumnConcat
     {
         if (!ranges.Exists(r => r.Column is NullColumn || (r.Column.NullCount > 0 && AnyNull(r)))) return;
         var bytes = Bitmap.ByteCount(total);
-        var validity = ArrayPool<byte>.Shared.Rent(Math.Max(1, bytes));
+        var validity = BufferPool<byte>.Shared.Rent(Math.Max(1, bytes));
         validity.AsSpan(0, bytes).Fill(0xFF);
         var row = 0;
         foreach (var r in ranges)
@@ -108,7 +108,7 @@ public static class ColumnConcat
     private static BooleanColumn Booleans(List<Range> ranges, int total)
     {
         var bytes = Bitmap.ByteCount(total);
-        var bits = ArrayPool<byte>.Shared.Rent(Math.Max(1, bytes));
+        var bits = BufferPool<byte>.Shared.Rent(Math.Max(1, bytes));
         bits.AsSpan(0, bytes).Clear();
         var row = 0;
         foreach (var r in ranges)
@@ -129,7 +129,7 @@ public static class ColumnConcat
 
     private static PrimitiveColumn<T> Values<T>(SqlType type, List<Range> ranges, int total) where T : unmanaged
     {
-        var values = ArrayPool<T>.Shared.Rent(Math.Max(1, total));
+        var values = BufferPool<T>.Shared.Rent(Math.Max(1, total));
         var row = 0;
         foreach (var r in ranges)
         {
@@ -149,8 +149,8 @@ public static class ColumnConcat
             var col = Same<BinaryColumn>(r);
             size = checked(size + col.Offsets[r.Offset + r.Count] - col.Offsets[r.Offset]);
         }
-        var offsets = ArrayPool<int>.Shared.Rent(total + 1);
-        var data = ArrayPool<byte>.Shared.Rent(Math.Max(1, size));
+        var offsets = BufferPool<int>.Shared.Rent(total + 1);
+        var data = BufferPool<byte>.Shared.Rent(Math.Max(1, size));
         var row = 0;
         var at = 0;
         foreach (var r in ranges)
@@ -174,7 +174,7 @@ public static class ColumnConcat
 
     private static ListColumn Lists(SqlType type, List<Range> ranges, int total)
     {
-        var offsets = ArrayPool<int>.Shared.Rent(total + 1);
+        var offsets = BufferPool<int>.Shared.Rent(total + 1);
         var children = new List<Range>(ranges.Count);
         var row = 0;
         var at = 0;
@@ -202,7 +202,7 @@ public static class ColumnConcat
         }
         catch
         {
-            ArrayPool<int>.Shared.Return(offsets);
+            BufferPool<int>.Shared.Return(offsets);
             throw;
         }
     }
