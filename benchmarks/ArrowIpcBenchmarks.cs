@@ -9,6 +9,7 @@ namespace Gateway.Benchmarks;
 /// Encoding the same 10k mixed rows as <see cref="ThriftRowSetBenchmarks"/> into an Arrow record batch
 /// message: native types (buffers copied), and with the Databricks text fallbacks for DECIMAL and
 /// TIMESTAMP (formatted like the Thrift path). A slice at an odd offset re-aligns bitmaps and rebases offsets.
+/// <see cref="ReadNative"/> decodes the native message back into a batch (what the client does per fetch).
 /// </summary>
 [MemoryDiagnoser]
 public class ArrowIpcBenchmarks
@@ -17,6 +18,8 @@ public class ArrowIpcBenchmarks
 
     private ColumnBatch _batch = null!;
     private readonly PooledBufferWriter _output = new();
+    private ArrowSchema _schema = null!;
+    private byte[] _message = [];
 
     [Params(false, true)]
     public bool WithNulls { get; set; }
@@ -28,6 +31,8 @@ public class ArrowIpcBenchmarks
         // Warm the output buffer to its working size so runs measure encoding, not growth.
         _output.Clear();
         ArrowIpc.WriteRecordBatch(_batch, 0, _batch.RowCount, TextFallbacks, _output);
+        _schema = ArrowIpcReader.ReadSchema(ArrowIpc.SchemaBytes(_batch.Schema, ArrowWriteOptions.Native));
+        _message = ArrowIpc.RecordBatchBytes(_batch, 0, _batch.RowCount, ArrowWriteOptions.Native);
     }
 
     [Benchmark(Baseline = true)]
@@ -60,6 +65,13 @@ public class ArrowIpcBenchmarks
         _output.Clear();
         ArrowIpc.WriteSchema(_batch.Schema, ArrowWriteOptions.Native, _output);
         return _output.WrittenCount;
+    }
+
+    [Benchmark]
+    public int ReadNative()
+    {
+        using var read = ArrowIpcReader.ReadRecordBatch(_schema, _message);
+        return read.RowCount;
     }
 
     [GlobalCleanup]

@@ -6,7 +6,7 @@ namespace Gateway.Benchmarks.Load;
 /// <summary>Opens sessions on the gateway under test with the project's own HiveServer2 client (binary, SASL PLAIN).</summary>
 public static class Hs2Client
 {
-    public static HiveConnectionOptions Options(int port, TProtocolVersion version = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10) => new()
+    public static HiveConnectionOptions Options(int port, TProtocolVersion version = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, HiveArrowOptions? arrow = null) => new()
     {
         Host = "127.0.0.1",
         Port = port,
@@ -15,11 +15,14 @@ public static class Hs2Client
         Password = "x",
         ProtocolVersion = version,
         PollInterval = TimeSpan.FromMilliseconds(1),
+        Arrow = arrow,
     };
 
-    public static async Task<(HiveConnection Connection, CountingTransport Transport)> OpenAsync(int port, CancellationToken cancellationToken, TProtocolVersion version = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10)
+    /// <param name="arrow">Ask for Arrow result batches (needs a Spark-line <paramref name="version"/>).</param>
+    public static async Task<(HiveConnection Connection, CountingTransport Transport)> OpenAsync(int port, CancellationToken cancellationToken,
+        TProtocolVersion version = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, HiveArrowOptions? arrow = null)
     {
-        var options = Options(port, version);
+        var options = Options(port, version, arrow);
         var tcp = await ThriftTcpTransport.ConnectAsync(new ThriftTcpTransportOptions { Host = options.Host, Port = port, Auth = options.Auth, User = options.User, Password = options.Password }, cancellationToken);
         var counting = new CountingTransport(tcp);
         try

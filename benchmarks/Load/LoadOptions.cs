@@ -14,6 +14,9 @@ public sealed record LoadOptions
     public long FetchRows { get; init; } = 10_000_000;
     public IReadOnlyList<int> FetchSizes { get; init; } = [10_000, 100_000];
 
+    /// <summary>How the gateway's rows travel to the client: Thrift columns, Arrow batches (canReadArrowResult), or both.</summary>
+    public HashSet<string> FetchPaths { get; init; } = ["thrift", "arrow"];
+
     /// <summary>Each large-fetch measurement runs this often; the best run is reported (the machine is shared).</summary>
     public int Repeat { get; init; } = 2;
 
@@ -55,6 +58,7 @@ public sealed record LoadOptions
           --small               development scale: 200k fetch rows, 2 s points, 1,000 sessions, 5M streamed rows
           --rows N              large-fetch rows (default 10,000,000)
           --fetch-sizes a,b     rows per FetchResults (default 10000,100000)
+          --fetch-paths a,b     thrift (Thrift columns), arrow (Arrow batches) (default: both)
           --repeat N            runs per large-fetch measurement, best reported (default 2)
           --concurrency a,b     latency concurrency levels (default 1,8,64,256)
           --duration S          seconds per latency point (default 10)
@@ -96,6 +100,7 @@ public sealed record LoadOptions
                 "--scenarios" => o with { Scenarios = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] },
                 "--rows" => o with { FetchRows = Long(value) },
                 "--fetch-sizes" => o with { FetchSizes = Ints(value) },
+                "--fetch-paths" => o with { FetchPaths = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] },
                 "--repeat" => o with { Repeat = (int)Long(value) },
                 "--concurrency" => o with { Concurrency = Ints(value) },
                 "--duration" => o with { LatencyDuration = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
@@ -114,6 +119,8 @@ public sealed record LoadOptions
         }
         var unknown = o.Scenarios.Except(["fetch", "latency", "sessions", "streaming"]).ToList();
         if (unknown.Count > 0) throw new ArgumentException($"Unknown scenario(s): {string.Join(", ", unknown)}.");
+        var paths = o.FetchPaths.Except(["thrift", "arrow"]).ToList();
+        if (paths.Count > 0 || o.FetchPaths.Count == 0) throw new ArgumentException($"Unknown fetch path(s): {string.Join(", ", paths)} (thrift, arrow).");
         if (o.FetchRows < 1 || o.Repeat < 1 || o.Sessions < 1 || o.SessionsPerConnection < 1 || o.StreamRows < 1 || o.FetchSizes.Any(s => s < 1) || o.Concurrency.Any(c => c < 1))
         {
             throw new ArgumentException("Counts must be positive.");

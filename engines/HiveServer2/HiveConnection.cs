@@ -35,6 +35,13 @@ public sealed record HiveConnectionOptions
     public string? Database { get; init; }
     public IReadOnlyDictionary<string, string>? Configuration { get; init; }
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// Ask for Arrow result batches (with these native types) when the server negotiates a Spark-line protocol
+    /// (<see cref="ProtocolVersion"/> SPARK_CLI_SERVICE_PROTOCOL_*); null, or a Hive-line session, reads Thrift columns.
+    /// A server that ignores the request answers with Thrift columns, which are read as usual.
+    /// </summary>
+    public HiveArrowOptions? Arrow { get; init; }
 }
 
 /// <summary>
@@ -122,7 +129,9 @@ public sealed class HiveConnection : IAsyncDisposable
         if (options.Database is not null) config["use:database"] = options.Database;
         var resp = await client.OpenSessionAsync(new TOpenSessionReq
         {
-            ClientProtocol = options.ProtocolVersion,
+            // Spark-line versions go in the i64 field; the i32 field keeps a Hive version every server knows.
+            ClientProtocol = HiveProtocol.IsSpark(options.ProtocolVersion) ? HiveProtocol.HiveLevel(options.ProtocolVersion) : options.ProtocolVersion,
+            ClientProtocolI64 = HiveProtocol.IsSpark(options.ProtocolVersion) ? (long)options.ProtocolVersion : null,
             Username = options.User,
             Password = options.Password,
             Configuration = config,
@@ -152,15 +161,19 @@ public sealed class HiveConnection : IAsyncDisposable
     /// <summary>Submits a statement without waiting for it.</summary>
     public async Task<HiveOperation> StartAsync(string sql, CancellationToken cancellationToken = default, bool runAsync = true, long queryTimeoutSeconds = 0)
     {
-        var resp = await Client.ExecuteStatementAsync(new TExecuteStatementReq
+        var request = new TExecuteStatementReq
         {
             SessionHandle = Session,
             Statement = sql,
             RunAsync = runAsync,
             QueryTimeout = queryTimeoutSeconds,
-        }, cancellationToken).ConfigureAwait(false);
+        };
+        // Only Spark-line servers define the Arrow fields; a Hive-line session reads Thrift columns.
+        var arrow = HiveProtocol.IsSpark(ProtocolVersion) ? Options.Arrow : null;
+        arrow?.Apply(request);
+        var resp = await Client.ExecuteStatementAsync(request, cancellationToken).ConfigureAwait(false);
         Check(resp.Status);
-        return new HiveOperation(this, resp.OperationHandle!);
+        return new HiveOperation(this, resp.OperationHandle!, arrow);
     }
 
     public async Task<HiveOperation> MetadataAsync(Func<TCLIServiceClient, TSessionHandle, Task<(TStatus? Status, TOperationHandle? Handle)>> call)
@@ -196,9 +209,11 @@ public sealed class HiveConnection : IAsyncDisposable
 }
 
 /// <summary>An operation handle with the calls that act on it.</summary>
-public sealed class HiveOperation(HiveConnection connection, TOperationHandle handle) : IAsyncDisposable
+/// <param name="arrow">The Arrow types the execute request asked for, if it did.</param>
+public sealed class HiveOperation(HiveConnection connection, TOperationHandle handle, HiveArrowOptions? arrow = null) : IAsyncDisposable
 {
     private ResultSchema? _schema;
+    private HiveArrowResult? _arrow;
     private bool _closed;
 
     public TOperationHandle Handle { get; } = handle;
@@ -237,17 +252,26 @@ public sealed class HiveOperation(HiveConnection connection, TOperationHandle ha
         var resp = await connection.Client.GetResultSetMetadataAsync(new TGetResultSetMetadataReq { OperationHandle = Handle }, cancellationToken).ConfigureAwait(false);
         HiveConnection.Check(resp.Status);
         var columns = resp.Schema?.Columns ?? [];
-        _schema = new ResultSchema([.. columns.OrderBy(c => c.Position).Select(c => new ColumnInfo(c.ColumnName, HiveResultEncoder.FromTypeDesc(c.TypeDesc), c.Comment))]);
+        var schema = new ResultSchema([.. columns.OrderBy(c => c.Position).Select(c => new ColumnInfo(c.ColumnName, HiveResultEncoder.FromTypeDesc(c.TypeDesc), c.Comment))]);
+        _arrow = HiveArrowResult.From(resp, schema, arrow);
+        _schema = schema;
         return _schema;
     }
 
-    /// <summary>One FetchResults call; the batch's columns are the wire carriers (text for DECIMAL, DATE, ...).</summary>
+    /// <summary>How this result's Arrow batches are read (null when the server answers with Thrift columns); known after <see cref="GetSchemaAsync"/>.</summary>
+    public HiveArrowResult? Arrow => _arrow;
+
+    /// <summary>
+    /// One FetchResults call. Thrift columns come as the wire carriers (text for DECIMAL, DATE, ...); Arrow batches
+    /// as their Arrow types (DECIMAL as decimals, TIMESTAMP as microseconds, nested types nested), with the
+    /// TTableSchema's names.
+    /// </summary>
     public async Task<(ColumnBatch Batch, bool HasMoreRows)> FetchAsync(int maxRows, TFetchOrientation orientation = TFetchOrientation.FETCH_NEXT, CancellationToken cancellationToken = default)
     {
         var schema = await GetSchemaAsync(cancellationToken).ConfigureAwait(false);
         var resp = await connection.Client.FetchResultsAsync(new TFetchResultsReq { OperationHandle = Handle, Orientation = orientation, MaxRows = maxRows }, cancellationToken).ConfigureAwait(false);
         HiveConnection.Check(resp.Status);
-        return (HiveRowSets.ToBatch(resp.Results, schema), resp.HasMoreRows ?? false);
+        return (HiveRowSets.ToBatch(resp.Results, schema, _arrow), resp.HasMoreRows ?? false);
     }
 
     public async Task<IReadOnlyList<string>> FetchLogAsync(CancellationToken cancellationToken = default)
@@ -304,9 +328,23 @@ public sealed class HiveOperation(HiveConnection connection, TOperationHandle ha
     }
 }
 
-/// <summary>Turns a fetched TRowSet (columnar or row-based) into a batch.</summary>
+/// <summary>Turns a fetched TRowSet (columnar, row-based or Arrow) into a batch.</summary>
 public static class HiveRowSets
 {
+    /// <summary>
+    /// Arrow batches (when the row set carries them instead of columns) are read with <paramref name="arrow"/>;
+    /// anything else as <see cref="ToBatch(TRowSet?, ResultSchema)"/> reads it.
+    /// </summary>
+    public static ColumnBatch ToBatch(TRowSet? rowSet, ResultSchema declared, HiveArrowResult? arrow)
+    {
+        if (rowSet is not null && rowSet.Columns is not { Count: > 0 } && (rowSet.ArrowBatchSlices is not null || rowSet.ArrowBatches is not null))
+        {
+            if (arrow is null) throw new HiveClientException("The server sent Arrow batches for a result it did not describe as Arrow (no Arrow schema).", "08S01");
+            return arrow.Read(rowSet.ArrowBatchSlices ?? [.. rowSet.ArrowBatches!.Select(b => new ArrowBatchSlice(b.Batch, b.RowCount))]);
+        }
+        return ToBatch(rowSet, declared);
+    }
+
     public static ColumnBatch ToBatch(TRowSet? rowSet, ResultSchema declared)
     {
         if (rowSet is null) return new BatchBuilder(declared).Build();

@@ -30,6 +30,11 @@ public sealed class HiveServer2Engine : IEngine
         Options = options;
         Time = time ?? TimeProvider.System;
         LocalZone = options.SessionTimeZone is { } zone ? TimeZoneInfo.FindSystemTimeZoneById(zone) : TimeZoneInfo.Utc;
+        // Nested values and intervals keep coming as the remote's text: HiveServer2 describes nested columns without
+        // their element types (they are STRING here) and its interval types do not match Arrow's.
+        ArrowRequest = options.ArrowResults
+            ? HiveArrowOptions.Native with { ComplexTypesAsArrow = false, IntervalTypesAsArrow = false, Lz4 = options.ArrowLz4 }
+            : null;
         _tls = options.Tls?.ToClientOptions();
         if (options.Transport == HiveTransportMode.Http)
         {
@@ -60,6 +65,9 @@ public sealed class HiveServer2Engine : IEngine
 
     /// <summary>The zone in which TIMESTAMP WITH LOCAL TIME ZONE text from the remote is read.</summary>
     internal TimeZoneInfo LocalZone { get; }
+
+    /// <summary>The Arrow result request sent with each statement (Spark-line remotes only), or null for Thrift columns.</summary>
+    internal HiveArrowOptions? ArrowRequest { get; }
 
     /// <summary>Sessions open now.</summary>
     public int SessionCount => _sessions.Count;

@@ -96,6 +96,18 @@ public sealed record HiveServer2EngineOptions
     /// </summary>
     public string? SessionTimeZone { get; init; } = "UTC";
 
+    /// <summary>
+    /// Ask the remote for Arrow result batches (Spark's <c>canReadArrowResult</c>) instead of Thrift columns: DECIMAL and
+    /// TIMESTAMP travel as decimal128 and timestamp[us], so neither side formats or parses their text. Sent only when the
+    /// remote negotiates a Spark-line protocol (Databricks, Spark Thrift Server, Kyuubi's Spark engine, this gateway);
+    /// a remote that ignores it answers with Thrift columns, which are read as usual. Off by default: plain HiveServer2
+    /// does not know the flag, and Spark Thrift Server builds before the Databricks extension ignore it.
+    /// </summary>
+    public bool ArrowResults { get; init; }
+
+    /// <summary>With <see cref="ArrowResults"/>: also accept LZ4-frame compressed batches (less on the wire, CPU on both ends).</summary>
+    public bool ArrowLz4 { get; init; }
+
     /// <summary>Bounds on replies read from the remote.</summary>
     public ThriftLimits Limits { get; init; } = ThriftLimits.Default;
 

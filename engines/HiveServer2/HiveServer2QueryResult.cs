@@ -26,8 +26,12 @@ public sealed class HiveServer2QueryResult : IQueryResult
     private readonly CancellationTokenSource _closing = new();
     private int _disposed;
 
-    internal HiveServer2QueryResult(HiveServer2Session session, RemoteOperation op, StatementState state, ResultSchema schema, double? progress, TFetchResultsResp? direct)
+    private readonly HiveArrowResult? _arrow;
+
+    internal HiveServer2QueryResult(HiveServer2Session session, RemoteOperation op, StatementState state, ResultSchema schema, double? progress, TFetchResultsResp? direct,
+        HiveArrowResult? arrow = null)
     {
+        _arrow = arrow;
         _session = session;
         _op = op;
         _state = state;
@@ -47,6 +51,9 @@ public sealed class HiveServer2QueryResult : IQueryResult
     internal static HiveServer2QueryResult NoRows(long? affectedRows) => new(affectedRows);
 
     public ResultSchema Schema { get; }
+
+    /// <summary>The remote answers with Arrow batches (asked for with <see cref="HiveServer2EngineOptions.ArrowResults"/>).</summary>
+    internal bool ReadsArrow => _arrow is not null;
 
     public bool HasRows { get; }
 
@@ -175,7 +182,7 @@ public sealed class HiveServer2QueryResult : IQueryResult
             }
         }
         if (HiveServer2Errors.FromStatus(response.Status, "FetchResults") is { } error) throw error;
-        var batch = RemoteColumns.ToBatch(response.Results, Schema, _session!.LocalZone);
+        var batch = RemoteColumns.ToBatch(response.Results, Schema, _session!.LocalZone, _arrow);
         if (batch.RowCount == 0)
         {
             batch.Dispose();

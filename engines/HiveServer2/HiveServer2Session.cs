@@ -124,9 +124,12 @@ public sealed class HiveServer2Session : IEngineSession
             // Spark-line servers answer with status, metadata, the first rows and (when complete) the close in one reply.
             GetDirectResults = IsSparkLine ? new TSparkGetDirectResults { MaxRows = Math.Max(1, batchRows) } : null,
         };
+        // Only Spark-line servers define the Arrow fields (a Hive-line server would not know them).
+        var arrow = IsSparkLine ? _engine.ArrowRequest : null;
+        arrow?.Apply(request);
         // Not abandoned on cancellation: the operation it creates must be known so that it can be canceled and closed.
         var response = await _channel.CallAsync("ExecuteStatement", (c, t) => c.ExecuteStatementAsync(request, t), CancellationToken.None).ConfigureAwait(false);
-        return await CompleteAsync("ExecuteStatement", response.Status, response.OperationHandle, response.DirectResults, state, cancellationToken).ConfigureAwait(false);
+        return await CompleteAsync("ExecuteStatement", response.Status, response.OperationHandle, response.DirectResults, state, cancellationToken, arrow).ConfigureAwait(false);
     }
 
     /// <summary>Runs a metadata call (GetTables, ...) to completion and returns its result set.</summary>
@@ -139,7 +142,8 @@ public sealed class HiveServer2Session : IEngineSession
         return await CompleteAsync(call, status, handle, directResults, new StatementState(), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<HiveServer2QueryResult> CompleteAsync(string call, TStatus? status, TOperationHandle? handle, TSparkDirectResults? direct, StatementState state, CancellationToken cancellationToken)
+    private async Task<HiveServer2QueryResult> CompleteAsync(string call, TStatus? status, TOperationHandle? handle, TSparkDirectResults? direct, StatementState state,
+        CancellationToken cancellationToken, HiveArrowOptions? arrowRequested = null)
     {
         var op = handle is null ? null : new RemoteOperation(handle) { ClosedRemotely = direct?.CloseOperation is not null };
         if (HiveServer2Errors.FromStatus(status, call) is { } error)
@@ -170,7 +174,16 @@ public sealed class HiveServer2Session : IEngineSession
             if (HiveServer2Errors.FromStatus(metadata.Status, "GetResultSetMetadata") is { } metadataError) throw metadataError;
             CheckResultFormat(metadata);
             var schema = RemoteColumns.Schema(metadata.Schema);
-            var result = new HiveServer2QueryResult(this, op, state, schema, progress, direct?.ResultSet);
+            HiveArrowResult? arrow;
+            try
+            {
+                arrow = HiveArrowResult.From(metadata, schema, arrowRequested);
+            }
+            catch (HiveClientException e)
+            {
+                throw new EngineException(e.Message, e.SqlState);
+            }
+            var result = new HiveServer2QueryResult(this, op, state, schema, progress, direct?.ResultSet, arrow);
             _results.TryAdd(result, 0);
             return result;
         }
@@ -181,13 +194,19 @@ public sealed class HiveServer2Session : IEngineSession
         }
     }
 
-    /// <summary>Only Thrift columns (and rows) are read; we never ask for Arrow, but Kyuubi can be configured to send it anyway.</summary>
+    /// <summary>
+    /// Thrift columns (and rows) and Spark's Arrow batches are read; cloud-fetch links and Kyuubi's Arrow-in-a-binary-column
+    /// (which Kyuubi can be configured to send unasked) are not.
+    /// </summary>
     private static void CheckResultFormat(TGetResultSetMetadataResp metadata)
     {
-        if (metadata.ResultFormat is TSparkRowSetType.ARROW_BASED_SET or TSparkRowSetType.URL_BASED_SET
-            || metadata.Status.InfoMessages?.Any(m => m.Contains("__kyuubi_operation_result_format__=arrow", StringComparison.OrdinalIgnoreCase)) == true)
+        if (metadata.ResultFormat is TSparkRowSetType.URL_BASED_SET)
         {
-            throw new EngineException($"The remote sends this result as {(metadata.ResultFormat is { } f ? f.ToString() : "Arrow")}; the HiveServer2 engine reads Thrift columns only (unset kyuubi.operation.result.format=arrow).", "0A000");
+            throw new EngineException("The remote sends this result as cloud-fetch links (URL_BASED_SET); the HiveServer2 engine reads Thrift columns and Arrow batches only.", "0A000");
+        }
+        if (metadata.Status.InfoMessages?.Any(m => m.Contains("__kyuubi_operation_result_format__=arrow", StringComparison.OrdinalIgnoreCase)) == true)
+        {
+            throw new EngineException("The remote sends this result as Kyuubi's Arrow-in-a-column; the HiveServer2 engine reads Thrift columns and Spark's Arrow batches only (unset kyuubi.operation.result.format=arrow).", "0A000");
         }
     }
 

@@ -24,10 +24,21 @@ internal static class RemoteColumns
         return new ResultSchema([.. columns.OrderBy(c => c.Position).Select(c => new ColumnInfo(c.ColumnName, Declared(HiveResultEncoder.FromTypeDesc(c.TypeDesc)), c.Comment))]);
     }
 
-    /// <summary>Converts a fetched row set; the carrier columns are consumed.</summary>
-    public static ColumnBatch ToBatch(TRowSet? rowSet, ResultSchema declared, TimeZoneInfo localZone)
+    /// <summary>
+    /// Converts a fetched row set (Thrift columns or rows, or Arrow batches read with <paramref name="arrow"/>); the
+    /// carrier columns are consumed: those kept become the batch's, the others are disposed.
+    /// </summary>
+    public static ColumnBatch ToBatch(TRowSet? rowSet, ResultSchema declared, TimeZoneInfo localZone, HiveArrowResult? arrow = null)
     {
-        var carriers = HiveRowSets.ToBatch(rowSet, declared);
+        ColumnBatch carriers;
+        try
+        {
+            carriers = HiveRowSets.ToBatch(rowSet, declared, arrow);
+        }
+        catch (HiveClientException e)
+        {
+            throw new EngineException(e.Message, e.SqlState);
+        }
         if (carriers.Columns.Length != declared.Count)
         {
             carriers.Dispose();
@@ -36,11 +47,18 @@ internal static class RemoteColumns
         var columns = new Column[declared.Count];
         try
         {
-            for (var i = 0; i < columns.Length; i++) columns[i] = Convert(carriers.Columns[i], declared.Columns[i], localZone);
+            for (var i = 0; i < columns.Length; i++)
+            {
+                columns[i] = Convert(carriers.Columns[i], declared.Columns[i], localZone);
+                // A carrier converted into new buffers gives its own back (validity and retyped buffers moved out of it).
+                if (!ReferenceEquals(columns[i], carriers.Columns[i])) carriers.Columns[i].Dispose();
+            }
         }
         catch
         {
+            // Dispose is idempotent: a column kept as it was is both a carrier and a result.
             foreach (var c in columns) c?.Dispose();
+            carriers.Dispose();
             throw;
         }
         return new ColumnBatch(declared, carriers.RowCount, columns);
@@ -78,15 +96,33 @@ internal static class RemoteColumns
                 return Integers<long>(c, info, long.MinValue, long.MaxValue, static v => v);
             case SqlTypeKind.Double when c is PrimitiveColumn<double>:
                 return c;
+            case SqlTypeKind.Float when c is PrimitiveColumn<float>:
+                return c;
             case SqlTypeKind.Float or SqlTypeKind.Double:
                 return type.Kind == SqlTypeKind.Float ? Floats<float>(c, info, static d => (float)d) : Floats<double>(c, info, static d => d);
             case SqlTypeKind.String or SqlTypeKind.Varchar or SqlTypeKind.Char or SqlTypeKind.Binary:
                 {
-                    var bytes = Text(c, info);
-                    if (bytes.Type == type) return bytes;
-                    // Same buffers, declared type (the decoded buffers are plain arrays, never pooled).
-                    return WithValidity(new BinaryColumn(type, bytes.Length, bytes.Offsets, bytes.Data), bytes);
+                    // A typed Arrow column (TIME, an interval, a nested value) for what the remote describes as text:
+                    // the text its Thrift path would have sent.
+                    if (c is not BinaryColumn bytes) return FormatAsText(c, type, zone);
+                    // Same buffers, declared type.
+                    return bytes.Type == type ? bytes : bytes.Retype(type);
                 }
+            case SqlTypeKind.Decimal when c is PrimitiveColumn<Int128> decimals:
+                if (decimals.Type.Scale != type.Scale) return Rescale(decimals, info);
+                return decimals.Type == type ? decimals : decimals.Retype(type);
+            case SqlTypeKind.Date when c is PrimitiveColumn<int> { Type.Kind: SqlTypeKind.Date }:
+                return c;
+            case SqlTypeKind.Time when c is PrimitiveColumn<long> { Type.Kind: SqlTypeKind.Time }:
+                return c;
+            case SqlTypeKind.Interval when c is PrimitiveColumn<IntervalValue>:
+                return c;
+            case SqlTypeKind.Timestamp or SqlTypeKind.TimestampTz when c is PrimitiveColumn<long> { Type.Kind: SqlTypeKind.Timestamp or SqlTypeKind.TimestampTz } micros:
+                // Arrow says wall clock (no zone) or instant (a zone); the declared type says which is wanted. Spark's
+                // TIMESTAMP comes as an instant in the session's zone, whose wall clock the Thrift path's text shows.
+                if (micros.Type.Kind == type.Kind) return micros;
+                if (zone == TimeZoneInfo.Utc) return micros.Retype(type);
+                return Shift(micros, info, toUtc: type.Kind == SqlTypeKind.TimestampTz, zone);
             case SqlTypeKind.Decimal:
                 {
                     var text = Text(c, info);
@@ -116,10 +152,100 @@ internal static class RemoteColumns
     private static BinaryColumn Text(Column c, ColumnInfo info) => c as BinaryColumn
         ?? throw new EngineException($"Column '{info.Name}' ({info.Type}) arrived as {c.Type} values; expected text.", "08S01");
 
+    /// <summary>Moves the source's validity (and its ownership) to the converted column.</summary>
     private static T WithValidity<T>(T target, Column source) where T : Column
     {
-        if (source.Validity is { } validity) target.SetValidity(validity, pooled: false);
+        source.MoveValidityTo(target);
         return target;
+    }
+
+    /// <summary>Decimals at the declared scale (Arrow and the table schema disagreeing), rounding half away from zero.</summary>
+    private static PrimitiveColumn<Int128> Rescale(PrimitiveColumn<Int128> c, ColumnInfo info)
+    {
+        var from = c.Type.Scale;
+        var to = info.Type.Scale;
+        var factor = Int128.One;
+        for (var i = 0; i < Math.Abs(to - from); i++) factor *= 10;
+        var values = BufferPool<Int128>.Shared.Rent(Math.Max(1, c.Length));
+        var source = c.Span;
+        try
+        {
+            for (var r = 0; r < source.Length; r++)
+            {
+                if (c.IsNull(r))
+                {
+                    values[r] = default;
+                    continue;
+                }
+                if (to > from)
+                {
+                    values[r] = checked(source[r] * factor);
+                }
+                else
+                {
+                    var (q, rem) = Int128.DivRem(source[r], factor);
+                    values[r] = q + (Int128.Abs(rem) * 2 >= factor ? Int128.Sign(source[r]) : 0);
+                }
+            }
+        }
+        catch (OverflowException)
+        {
+            BufferPool<Int128>.Shared.Return(values);
+            throw new EngineException($"Column '{info.Name}': a value does not fit {info.Type}.", "22003");
+        }
+        return WithValidity(new PrimitiveColumn<Int128>(info.Type, c.Length, values, pooled: true), c);
+    }
+
+    /// <summary>Instants to wall-clock times in <paramref name="zone"/>, or back.</summary>
+    private static PrimitiveColumn<long> Shift(PrimitiveColumn<long> c, ColumnInfo info, bool toUtc, TimeZoneInfo zone)
+    {
+        var values = BufferPool<long>.Shared.Rent(Math.Max(1, c.Length));
+        var source = c.Span;
+        for (var r = 0; r < source.Length; r++)
+        {
+            var v = source[r];
+            if (!c.IsNull(r))
+            {
+                if (toUtc) ToUtc(ref v, zone);
+                else ToWall(ref v, zone);
+            }
+            values[r] = v;
+        }
+        return WithValidity(new PrimitiveColumn<long>(info.Type, c.Length, values, pooled: true), c);
+    }
+
+    /// <summary>The text the remote's Thrift path sends for a value it describes as STRING (Hive text; JSON for nested values).</summary>
+    private static BinaryColumn FormatAsText(Column c, SqlType type, TimeZoneInfo zone)
+    {
+        var formatter = zone == TimeZoneInfo.Utc ? ValueFormatter.Utc : new ValueFormatter(zone);
+        var offsets = BufferPool<int>.Shared.Rent(c.Length + 1);
+        using var text = new Gateway.Protocol.Thrift.PooledBufferWriter(Math.Max(256, c.Length * 16));
+        for (var r = 0; r < c.Length; r++)
+        {
+            offsets[r] = text.WrittenCount;
+            if (!(c is NullColumn || c.IsNull(r))) formatter.Write(c, r, text);
+        }
+        offsets[c.Length] = text.WrittenCount;
+        var data = BufferPool<byte>.Shared.Rent(Math.Max(1, text.WrittenCount));
+        text.WrittenSpan.CopyTo(data);
+        var column = new BinaryColumn(type, c.Length, offsets, data, pooled: true);
+        if (c is NullColumn)
+        {
+            var none = BufferPool<byte>.Shared.Rent(Math.Max(1, Bitmap.ByteCount(c.Length)));
+            Array.Clear(none);
+            column.SetValidity(none, pooled: true);
+            return column;
+        }
+        return WithValidity(column, c);
+    }
+
+    private static void ToWall(ref long utcMicros, TimeZoneInfo zone)
+    {
+        var days = Math.DivRem(utcMicros, ValueConversions.MicrosPerDay, out var rem);
+        if (rem < 0) days--;
+        if (days is < -719_162 or > 2_932_896) return;
+        var utc = DateTime.SpecifyKind(DateTime.UnixEpoch.AddTicks(utcMicros * 10), DateTimeKind.Utc);
+        utcMicros += zone.GetUtcOffset(utc).Ticks / 10;
     }
 
     private static PrimitiveColumn<T> Parse<T>(BinaryColumn text, ColumnInfo info, SpanParser<T> parse) where T : unmanaged
@@ -471,122 +597,6 @@ internal static class RemoteColumns
 /// </summary>
 internal static class FlatBatches
 {
-    public static ColumnBatch Concat(ResultSchema schema, IReadOnlyList<BatchSlice> parts)
-    {
-        var total = 0;
-        foreach (var p in parts) total = checked(total + p.Count);
-        var columns = new Column[schema.Count];
-        try
-        {
-            for (var c = 0; c < columns.Length; c++) columns[c] = ConcatColumn(schema.Columns[c].Type, parts, c, total);
-        }
-        catch
-        {
-            foreach (var col in columns) col?.Dispose();
-            throw;
-        }
-        return new ColumnBatch(schema, total, columns);
-    }
-
-    private static Column ConcatColumn(SqlType type, IReadOnlyList<BatchSlice> parts, int c, int total)
-    {
-        var first = parts[0].Batch.Columns[c];
-        Column result = first switch
-        {
-            NullColumn => new NullColumn(total),
-            BooleanColumn => Booleans(parts, c, total),
-            BinaryColumn => Bytes(type, parts, c, total),
-            PrimitiveColumn<sbyte> => Values<sbyte>(type, parts, c, total),
-            PrimitiveColumn<short> => Values<short>(type, parts, c, total),
-            PrimitiveColumn<int> => Values<int>(type, parts, c, total),
-            PrimitiveColumn<long> => Values<long>(type, parts, c, total),
-            PrimitiveColumn<float> => Values<float>(type, parts, c, total),
-            PrimitiveColumn<double> => Values<double>(type, parts, c, total),
-            PrimitiveColumn<Int128> => Values<Int128>(type, parts, c, total),
-            PrimitiveColumn<IntervalValue> => Values<IntervalValue>(type, parts, c, total),
-            _ => throw new NotSupportedException($"Cannot copy a {first.GetType().Name}."),
-        };
-        if (result is not NullColumn) SetValidity(result, parts, c, total);
-        return result;
-    }
-
-    private static void SetValidity(Column target, IReadOnlyList<BatchSlice> parts, int c, int total)
-    {
-        var anyNull = false;
-        foreach (var p in parts)
-        {
-            var col = p.Batch.Columns[c];
-            if (col.NullCount == 0) continue;
-            for (var r = p.Offset; r < p.Offset + p.Count && !anyNull; r++) anyNull = col.IsNull(r);
-            if (anyNull) break;
-        }
-        if (!anyNull) return;
-        var bytes = Bitmap.ByteCount(total);
-        var validity = BufferPool<byte>.Shared.Rent(bytes);
-        validity.AsSpan(0, bytes).Fill(0xFF);
-        var row = 0;
-        foreach (var p in parts)
-        {
-            var col = p.Batch.Columns[c];
-            for (var r = p.Offset; r < p.Offset + p.Count; r++, row++)
-            {
-                if (col.IsNull(r)) validity[row >> 3] &= (byte)~(1 << (row & 7));
-            }
-        }
-        target.SetValidity(validity, pooled: true);
-    }
-
-    private static BooleanColumn Booleans(IReadOnlyList<BatchSlice> parts, int c, int total)
-    {
-        var bytes = Bitmap.ByteCount(total);
-        var bits = BufferPool<byte>.Shared.Rent(Math.Max(1, bytes));
-        bits.AsSpan(0, bytes).Clear();
-        var row = 0;
-        foreach (var p in parts)
-        {
-            var col = (BooleanColumn)p.Batch.Columns[c];
-            for (var r = p.Offset; r < p.Offset + p.Count; r++, row++)
-            {
-                if (col.GetValue(r)) Bitmap.Set(bits, row);
-            }
-        }
-        return new BooleanColumn(total, bits, pooled: true);
-    }
-
-    private static PrimitiveColumn<T> Values<T>(SqlType type, IReadOnlyList<BatchSlice> parts, int c, int total) where T : unmanaged
-    {
-        var values = BufferPool<T>.Shared.Rent(Math.Max(1, total));
-        var row = 0;
-        foreach (var p in parts)
-        {
-            ((PrimitiveColumn<T>)p.Batch.Columns[c]).Values.AsSpan(p.Offset, p.Count).CopyTo(values.AsSpan(row));
-            row += p.Count;
-        }
-        return new PrimitiveColumn<T>(type, total, values, pooled: true);
-    }
-
-    private static BinaryColumn Bytes(SqlType type, IReadOnlyList<BatchSlice> parts, int c, int total)
-    {
-        var size = 0;
-        foreach (var p in parts)
-        {
-            var col = (BinaryColumn)p.Batch.Columns[c];
-            size = checked(size + col.Offsets[p.Offset + p.Count] - col.Offsets[p.Offset]);
-        }
-        var offsets = BufferPool<int>.Shared.Rent(total + 1);
-        var data = BufferPool<byte>.Shared.Rent(Math.Max(1, size));
-        var row = 0;
-        var at = 0;
-        foreach (var p in parts)
-        {
-            var col = (BinaryColumn)p.Batch.Columns[c];
-            var start = col.Offsets[p.Offset];
-            for (var r = p.Offset; r < p.Offset + p.Count; r++, row++) offsets[row] = at + col.Offsets[r] - start;
-            var length = col.Offsets[p.Offset + p.Count] - start;
-            col.Data.AsSpan(start, length).CopyTo(data.AsSpan(at));
-            at += length;
-        }
-        offsets[total] = at;
-        return new BinaryColumn(type, total, offsets, data, pooled: true);
-    }
+    public static ColumnBatch Concat(ResultSchema schema, IReadOnlyList<BatchSlice> parts) =>
+        ColumnConcat.Concat(schema, [.. parts.Select(p => (p.Batch, p.Offset, p.Count))]);
 }

@@ -102,7 +102,7 @@ internal sealed class ArrowBatchEncoder : IDisposable
             case SqlTypeKind.Decimal: PlanFixed<Int128>(column, type, offset, count); break;
             case SqlTypeKind.Interval:
                 PlanValidity(column, offset, count);
-                _parts.Add(BodyPart.Interval(As<PrimitiveColumn<IntervalValue>>(column, type).Values, offset, count));
+                _parts.Add(BodyPart.Interval(As<PrimitiveColumn<IntervalValue>>(column, type).Values, column.NullCount == 0 ? null : column.Validity, offset, count));
                 break;
             case SqlTypeKind.String or SqlTypeKind.Varchar or SqlTypeKind.Char or SqlTypeKind.Binary:
                 {
@@ -314,22 +314,25 @@ internal sealed class ArrowBatchEncoder : IDisposable
     private readonly struct BodyPart
     {
         private readonly Array? _source;
+        /// <summary>Intervals only: the column's validity (the values under NULLs may be anything and are written as zeros).</summary>
+        private readonly byte[]? _validity;
         private readonly int _start;
         private readonly int _count;
         private readonly PartKind _kind;
 
-        private BodyPart(PartKind kind, Array? source, int start, int count)
+        private BodyPart(PartKind kind, Array? source, int start, int count, byte[]? validity = null)
         {
             _kind = kind;
             _source = source;
             _start = start;
             _count = count;
+            _validity = validity;
         }
 
         public static BodyPart Bytes(Array source, int byteStart, int byteCount) => byteCount == 0 ? default : new(PartKind.Bytes, source, byteStart, byteCount);
         public static BodyPart Bits(byte[] bitmap, int bitOffset, int bitCount) => bitCount == 0 ? default : new(PartKind.Bits, bitmap, bitOffset, bitCount);
         public static BodyPart Offsets(int[] offsets, int start, int entries) => new(PartKind.Offsets, offsets, start, entries);
-        public static BodyPart Interval(IntervalValue[] values, int start, int count) => count == 0 ? default : new(PartKind.Interval, values, start, count);
+        public static BodyPart Interval(IntervalValue[] values, byte[]? validity, int start, int count) => count == 0 ? default : new(PartKind.Interval, values, start, count, validity);
         public static BodyPart Zeros(int bytes) => bytes == 0 ? default : new(PartKind.Zeros, null, 0, bytes);
 
         public long ByteLength => _kind switch
@@ -350,7 +353,7 @@ internal sealed class ArrowBatchEncoder : IDisposable
                     break;
                 case PartKind.Bits: WriteBits(output, (byte[])_source!, _start, _count); break;
                 case PartKind.Offsets: WriteOffsets(output, (int[])_source!, _start, _count); break;
-                case PartKind.Interval: WriteIntervals(output, (IntervalValue[])_source!, _start, _count); break;
+                case PartKind.Interval: WriteIntervals(output, (IntervalValue[])_source!, _validity, _start, _count); break;
                 case PartKind.Zeros: WriteZeros(output, _count); break;
             }
         }
@@ -411,16 +414,18 @@ internal sealed class ArrowBatchEncoder : IDisposable
             }
         }
 
-        private static void WriteIntervals(IBufferWriter<byte> output, IntervalValue[] values, int start, int count)
+        private static void WriteIntervals(IBufferWriter<byte> output, IntervalValue[] values, byte[]? validity, int start, int count)
         {
             var source = values.AsSpan(start, count);
+            var row = start;
             while (!source.IsEmpty)
             {
                 var span = output.GetSpan(Math.Min(source.Length * 16, Chunk));
                 var n = Math.Min(span.Length / 16, source.Length);
-                for (var j = 0; j < n; j++)
+                for (var j = 0; j < n; j++, row++)
                 {
-                    var v = source[j];
+                    // Engines leave anything under a NULL (DuckDB does): it must not overflow the nanoseconds.
+                    var v = validity is not null && !Bitmap.Get(validity, row) ? default : source[j];
                     var d = span.Slice(j * 16, 16);
                     BinaryPrimitives.WriteInt32LittleEndian(d, v.Months);
                     BinaryPrimitives.WriteInt32LittleEndian(d[4..], v.Days);

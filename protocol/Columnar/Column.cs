@@ -43,6 +43,25 @@ public abstract class Column : IDisposable
         }
     }
 
+    /// <summary>
+    /// Hands this column's validity bitmap, and the duty to return it to the pool, to <paramref name="target"/>
+    /// (a column of the same length, e.g. the same values converted); this column is left without one.
+    /// </summary>
+    public void MoveValidityTo(Column target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (ReferenceEquals(target, this)) return;
+        if (target.Length != Length) throw new ArgumentException($"A validity bitmap of {Length} rows cannot go to a column of {target.Length}.", nameof(target));
+        var (validity, pooled) = (_validity, _pooledValidity);
+        _validity = null;
+        _pooledValidity = false;
+        NullCount = 0;
+        target.SetValidity(validity, pooled);
+    }
+
+    /// <summary>Leaves the column empty once its buffers moved to another (nothing is returned to the pool twice).</summary>
+    private protected void Emptied() => Length = 0;
+
     private void ReturnValidity()
     {
         if (_validity is not null && _pooledValidity) BufferPool<byte>.Shared.Return(_validity);
@@ -102,6 +121,20 @@ public sealed class PrimitiveColumn<T> : Column where T : unmanaged
     public T[] Values => _values;
     public ReadOnlySpan<T> Span => _values.AsSpan(0, Length);
 
+    /// <summary>
+    /// The same values under another type with this storage (e.g. DECIMAL(10,2) as DECIMAL(12,2)): buffers and
+    /// validity move to the new column, which returns them to the pool; this column is left empty.
+    /// </summary>
+    public PrimitiveColumn<T> Retype(SqlType type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        var moved = new PrimitiveColumn<T>(type, Length, _values, _pooled);
+        MoveValidityTo(moved);
+        _values = [];
+        Emptied();
+        return moved;
+    }
+
     protected override void ReleaseBuffers()
     {
         if (_pooled && _values.Length > 0) BufferPool<T>.Shared.Return(_values);
@@ -128,6 +161,18 @@ public sealed class BinaryColumn : Column
 
     public ReadOnlySpan<byte> GetBytes(int row) => Data.AsSpan(Offsets[row], Offsets[row + 1] - Offsets[row]);
     public string GetString(int row) => System.Text.Encoding.UTF8.GetString(GetBytes(row));
+
+    /// <summary>The same bytes under another text or binary type (STRING as VARCHAR(20)); buffers and validity move, this column is left empty.</summary>
+    public BinaryColumn Retype(SqlType type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        var moved = new BinaryColumn(type, Length, Offsets, Data, _pooled);
+        MoveValidityTo(moved);
+        Offsets = [];
+        Data = [];
+        Emptied();
+        return moved;
+    }
 
     protected override void ReleaseBuffers()
     {

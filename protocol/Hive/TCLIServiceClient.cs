@@ -32,6 +32,6 @@ public sealed partial class TCLIServiceClient
         using var buffer = new PooledBufferWriter();
         ThriftRpc.WriteCall(buffer, name, seqId, request);
         var reply = await _transport.RoundTripAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        return ThriftRpc.ReadReply<TResp>(reply.Span, _limits, name, seqId);
+        return ThriftRpc.ReadReply<TResp>(reply, _limits, name, seqId);
     }
 }

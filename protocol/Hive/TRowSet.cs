@@ -15,8 +15,20 @@ public sealed partial class TRowSet : IThriftStruct, IDisposable
     public List<TColumn>? Columns { get; set; }
     public byte[]? BinaryColumns { get; set; }
     public int? ColumnCount { get; set; }
-    /// <summary>0x501: Arrow IPC record batches (after the schema sent in the metadata response).</summary>
-    public List<TSparkArrowBatch>? ArrowBatches { get; set; }
+    private List<TSparkArrowBatch>? _arrowBatches;
+
+    /// <summary>
+    /// 0x501: Arrow IPC record batches (after the schema sent in the metadata response). A row set that was read
+    /// holds them as <see cref="ArrowBatchSlices"/>; this copies them out on first use.
+    /// </summary>
+    public List<TSparkArrowBatch>? ArrowBatches
+    {
+        get => _arrowBatches ??= ArrowBatchSlices?.Select(s => new TSparkArrowBatch { Batch = s.Batch.ToArray(), RowCount = s.RowCount }).ToList();
+        set => _arrowBatches = value;
+    }
+
+    /// <summary>0x501 as read: each batch's bytes as a slice of the reply (no copy when the reply was read over memory).</summary>
+    public List<ArrowBatchSlice>? ArrowBatchSlices { get; set; }
     /// <summary>
     /// 0x501 written from pooled buffers (the server's path: no copy into a byte[] per batch). When set,
     /// it is written instead of <see cref="ArrowBatches"/> and disposed with the row set.
@@ -60,7 +72,7 @@ public sealed partial class TRowSet : IThriftStruct, IDisposable
                     ColumnCount = reader.ReadI32();
                     break;
                 case 0x501 when field.Type == TType.List:
-                    ArrowBatches = ReadStructList<TSparkArrowBatch>(ref reader);
+                    ArrowBatchSlices = ReadArrowBatches(ref reader);
                     break;
                 case 0x502 when field.Type == TType.List:
                     ResultLinks = ReadStructList<TSparkArrowResultLink>(ref reader);
@@ -82,6 +94,42 @@ public sealed partial class TRowSet : IThriftStruct, IDisposable
         reader.ReadStructEnd();
         if (!hasStartRowOffset) ThriftProtocolException.ThrowMissingField(nameof(TRowSet), "startRowOffset");
         if (!hasRows) ThriftProtocolException.ThrowMissingField(nameof(TRowSet), "rows");
+    }
+
+    /// <summary>list&lt;TSparkArrowBatch {1: binary batch, 2: i64 rowCount}&gt;, the bytes kept as slices of the reply.</summary>
+    private static List<ArrowBatchSlice> ReadArrowBatches(ref ThriftReader reader)
+    {
+        var (elem, count) = reader.ReadListBegin();
+        ThriftReader.CheckElementType(elem, TType.Struct, count);
+        var list = new List<ArrowBatchSlice>(ThriftReader.InitialCapacity(count));
+        for (var i = 0; i < count; i++)
+        {
+            ReadOnlyMemory<byte>? batch = null;
+            long? rows = null;
+            reader.ReadStructBegin();
+            while (true)
+            {
+                var field = reader.ReadFieldBegin();
+                if (field.Type == TType.Stop) break;
+                switch (field.Id)
+                {
+                    case 1 when field.Type == TType.String:
+                        batch = reader.ReadBinaryMemory();
+                        break;
+                    case 2 when field.Type == TType.I64:
+                        rows = reader.ReadI64();
+                        break;
+                    default:
+                        reader.Skip(field.Type);
+                        break;
+                }
+            }
+            reader.ReadStructEnd();
+            if (batch is null) ThriftProtocolException.ThrowMissingField(nameof(TSparkArrowBatch), "batch");
+            if (rows is null) ThriftProtocolException.ThrowMissingField(nameof(TSparkArrowBatch), "rowCount");
+            list.Add(new ArrowBatchSlice(batch.Value, rows.Value));
+        }
+        return list;
     }
 
     private static List<T> ReadStructList<T>(ref ThriftReader reader) where T : IThriftStruct, new()
@@ -169,3 +217,6 @@ public sealed partial class TRowSet : IThriftStruct, IDisposable
 
 /// <summary>One Arrow IPC record-batch message (possibly LZ4-framed) in a pooled buffer, and its row count.</summary>
 public sealed record ArrowBatchPayload(PooledBufferWriter Bytes, long RowCount);
+
+/// <summary>One TSparkArrowBatch as read: its bytes (Arrow IPC messages, or an LZ4 frame of them) and the rows it says it holds.</summary>
+public readonly record struct ArrowBatchSlice(ReadOnlyMemory<byte> Batch, long RowCount);

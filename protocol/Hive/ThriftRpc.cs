@@ -13,7 +13,10 @@ namespace Gateway.Protocol.Hive;
 /// </param>
 public readonly record struct DispatchOutcome(string MethodName, bool IsKnownMethod, int SeqId, Exception? HandlerException = null);
 
-/// <summary>A client transport: sends one complete CALL message and returns one complete reply message.</summary>
+/// <summary>
+/// A client transport: sends one complete CALL message and returns one complete reply message. The reply's memory
+/// must not be reused by the transport afterwards: the decoded reply may keep slices of it (Arrow batch bytes).
+/// </summary>
 public interface IThriftTransport
 {
     ValueTask<ReadOnlyMemory<byte>> RoundTripAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken);
@@ -117,9 +120,9 @@ internal static class ThriftRpc
     }
 
     /// <summary>Reads a REPLY (success in field 0) or throws the EXCEPTION it carries.</summary>
-    public static TResp ReadReply<TResp>(ReadOnlySpan<byte> reply, ThriftLimits limits, string name, int seqId) where TResp : IThriftStruct, new()
+    public static TResp ReadReply<TResp>(ReadOnlyMemory<byte> reply, ThriftLimits limits, string name, int seqId) where TResp : IThriftStruct, new()
     {
-        var reader = new ThriftReader(reply, limits);
+        var reader = ThriftReader.OverMemory(reply, limits);
         var header = reader.ReadMessageBegin();
         if (header.Type == TMessageType.Exception)
         {

@@ -14,6 +14,7 @@ namespace Gateway.Protocol.Thrift;
 public ref struct ThriftReader
 {
     private readonly ReadOnlySpan<byte> _data;
+    private readonly ReadOnlyMemory<byte> _memory;
     private readonly ThriftLimits _limits;
     private int _pos;
     private int _depth;
@@ -27,6 +28,14 @@ public ref struct ThriftReader
         _pos = 0;
         _depth = 0;
     }
+
+    private ThriftReader(ReadOnlyMemory<byte> data, ThriftLimits limits) : this(data.Span, limits) => _memory = data;
+
+    /// <summary>
+    /// A reader over memory that stays unchanged while what is read from it lives (a reply array the transport
+    /// does not reuse): <see cref="ReadBinaryMemory"/> then hands out slices of it instead of copies.
+    /// </summary>
+    public static ThriftReader OverMemory(ReadOnlyMemory<byte> data, ThriftLimits limits) => new(data, limits);
 
     public readonly int Position => _pos;
     public readonly int Remaining => _data.Length - _pos;
@@ -105,6 +114,13 @@ public ref struct ThriftReader
     }
 
     public byte[] ReadBinary() => ReadBinarySpan().ToArray();
+
+    /// <summary>A binary value as a slice of the message when the reader is <see cref="OverMemory"/>, else as a copy.</summary>
+    public ReadOnlyMemory<byte> ReadBinaryMemory()
+    {
+        var span = ReadBinarySpan();
+        return _memory.Length == _data.Length && !_memory.IsEmpty ? _memory.Slice(_pos - span.Length, span.Length) : span.ToArray();
+    }
 
     /// <summary>The bytes of a string/binary value, without copying (valid as long as the message buffer).</summary>
     public ReadOnlySpan<byte> ReadBinarySpan()

@@ -43,6 +43,20 @@ public class AllocationBudgetUnitTests
     /// <summary>Decimal and timestamp as text (Databricks' fallbacks) format into pooled buffers: measured 64 bytes.</summary>
     private const long ArrowTextBudget = 1024;
 
+    /// <summary>
+    /// Reading a 10k-row record batch message with the production reader (ArrowIpcReader): every buffer goes into an
+    /// array rented from the pool (given back when the batch is disposed), so only the batch and its column objects
+    /// are new. Measured 392 bytes.
+    /// </summary>
+    private const long ArrowDecodeBudget = 1024;
+
+    /// <summary>
+    /// The client's whole Arrow fetch decode: the TRowSet (its batch bytes are a slice of the reply, not a copy) and the
+    /// reader. Measured 840 bytes (583,336 while the batch bytes were copied out of the reply); the Thrift columns'
+    /// decode of the same rows is 634 KB.
+    /// </summary>
+    private const long ArrowFetchDecodeBudget = 2 * 1024;
+
     /// <summary>Formatting values in Hive's text form allocates nothing per value: measured 0 bytes.</summary>
     private const long FormatterBudget = 256;
 
@@ -132,6 +146,50 @@ public class AllocationBudgetUnitTests
         Assert.True(output.WrittenCount > Rows * 40, $"Only {output.WrittenCount} bytes written.");
         var budget = native ? ArrowNativeBudget : ArrowTextBudget;
         Assert.True(allocated <= budget, $"Arrow ({(native ? "native" : "text fallbacks")}) allocated {allocated:N0} bytes (budget {budget:N0}).");
+    }
+
+    [Fact]
+    public void ArrowDecodeOfTenThousandRowsStaysWithinItsBudget()
+    {
+        using var batch = MixedBatch(Rows);
+        var schema = ArrowIpcReader.ReadSchema(ArrowIpc.SchemaBytes(batch.Schema, ArrowWriteOptions.Native));
+        var message = ArrowIpc.RecordBatchBytes(batch, 0, Rows, ArrowWriteOptions.Native);
+        var rows = 0;
+        var allocated = Measure(() =>
+        {
+            using var read = ArrowIpcReader.ReadRecordBatch(schema, message);
+            rows = read.RowCount;
+        });
+        Assert.Equal(Rows, rows);
+        Assert.True(allocated <= ArrowDecodeBudget, $"Arrow decode allocated {allocated:N0} bytes (budget {ArrowDecodeBudget:N0}).");
+    }
+
+    [Fact]
+    public void ArrowFetchDecodeOfTenThousandRowsStaysWithinItsBudget()
+    {
+        using var batch = MixedBatch(Rows);
+        var metadata = new TGetResultSetMetadataResp
+        {
+            ResultFormat = TSparkRowSetType.ARROW_BASED_SET,
+            ArrowSchema = ArrowIpc.SchemaBytes(batch.Schema, ArrowWriteOptions.Native),
+        };
+        var arrow = Gateway.Engines.HiveServer2.HiveArrowResult.From(metadata, batch.Schema, Gateway.Engines.HiveServer2.HiveArrowOptions.Native)!;
+        using var output = new PooledBufferWriter();
+        var rowSet = new TRowSet { Rows = [], ArrowBatches = [new TSparkArrowBatch { Batch = ArrowIpc.RecordBatchBytes(batch, 0, Rows, ArrowWriteOptions.Native), RowCount = Rows }] };
+        rowSet.Write(new ThriftWriter(output));
+        var encoded = output.WrittenSpan.ToArray();
+        var rows = 0;
+        var allocated = Measure(() =>
+        {
+            // As the client reads a reply: over its memory, so the batch bytes are slices of it.
+            var reader = ThriftReader.OverMemory(encoded, ThriftLimits.Default);
+            var decoded = new TRowSet();
+            decoded.Read(ref reader);
+            using var read = Gateway.Engines.HiveServer2.HiveRowSets.ToBatch(decoded, batch.Schema, arrow);
+            rows = read.RowCount;
+        });
+        Assert.Equal(Rows, rows);
+        Assert.True(allocated <= ArrowFetchDecodeBudget, $"Arrow fetch decode allocated {allocated:N0} bytes (budget {ArrowFetchDecodeBudget:N0}).");
     }
 
     [Fact]

@@ -69,7 +69,8 @@ public sealed class HiveServer2Dialect(TProtocolVersion protocol) : ConformanceD
 /// <summary>
 /// A second gateway as a separate process (<c>dotnet gateway.dll serve</c>, password file, no TLS) and remote
 /// HiveServer2 engines on it: binary with SASL PLAIN and HTTP with Basic on the default Spark-line protocol (V8:
-/// direct results, parameters), and binary on Hive V11 (polling, GetResultSetMetadata, an empty fetch for the end).
+/// direct results, parameters), binary on Hive V11 (polling, GetResultSetMetadata, an empty fetch for the end), and
+/// binary on V8 with Arrow result batches.
 /// </summary>
 public sealed class HiveServer2ConformanceFixture : IAsyncLifetime
 {
@@ -85,12 +86,16 @@ public sealed class HiveServer2ConformanceFixture : IAsyncLifetime
     /// <summary>Binary on HIVE_CLI_SERVICE_PROTOCOL_V11, as Apache Hive speaks it.</summary>
     public HiveServer2Engine HiveLine { get; private set; } = null!;
 
+    /// <summary>Binary on the Spark-line default, asking for Arrow result batches.</summary>
+    public HiveServer2Engine Arrow { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Remote = await GatewayProcess.StartAsync(tls: false, new Dictionary<string, string> { [User] = Password });
         Binary = new HiveServer2Engine(Options(HiveTransportMode.Binary));
         Http = new HiveServer2Engine(Options(HiveTransportMode.Http));
         HiveLine = new HiveServer2Engine(Options(HiveTransportMode.Binary) with { Name = "conformance-hive-v11", ProtocolVersion = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V11 });
+        Arrow = new HiveServer2Engine(Options(HiveTransportMode.Binary) with { Name = "conformance-arrow", ArrowResults = true });
     }
 
     private HiveServer2EngineOptions Options(HiveTransportMode transport) => new()
@@ -110,6 +115,7 @@ public sealed class HiveServer2ConformanceFixture : IAsyncLifetime
         if (Binary is not null) await Binary.DisposeAsync();
         if (Http is not null) await Http.DisposeAsync();
         if (HiveLine is not null) await HiveLine.DisposeAsync();
+        if (Arrow is not null) await Arrow.DisposeAsync();
         if (Remote is not null) await Remote.DisposeAsync();
     }
 }
@@ -132,3 +138,22 @@ public sealed class HiveServer2HttpConformanceTests(HiveServer2ConformanceFixtur
 [Collection(nameof(HiveServer2ConformanceTests))]
 public sealed class HiveServer2HiveLineConformanceTests(HiveServer2ConformanceFixture fixture)
     : EngineConformanceTests(fixture.HiveLine, new HiveServer2Dialect(TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V11));
+
+/// <summary>
+/// The same suite with Arrow result batches (<see cref="HiveServer2EngineOptions.ArrowResults"/>): the types and values
+/// must be exactly those of the Thrift-columns path.
+/// </summary>
+[Collection(nameof(HiveServer2ConformanceTests))]
+public sealed class HiveServer2ArrowConformanceTests(HiveServer2ConformanceFixture fixture)
+    : EngineConformanceTests(fixture.Arrow, new HiveServer2Dialect(TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8))
+{
+    [Fact]
+    public async Task ResultsComeAsArrowBatches()
+    {
+        await using var session = await OpenAsync();
+        await using var result = await session.ExecuteAsync("SELECT CAST(1.25 AS DECIMAL(9,2)) AS d", Options, CancellationToken.None);
+        Assert.True(((HiveServer2QueryResult)result).ReadsArrow);
+        using var batch = await result.ReadBatchAsync(10, CancellationToken.None);
+        Assert.Equal((Int128)125, ((PrimitiveColumn<Int128>)batch!.Columns[0]).Values[0]);
+    }
+}
