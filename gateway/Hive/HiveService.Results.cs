@@ -18,7 +18,8 @@ public sealed partial class HiveService
     /// <summary>The result format an ExecuteStatement request and its session ask for.</summary>
     private ResultFormat ChooseFormat(TExecuteStatementReq req, Hs2Session session)
     {
-        if (req.CanReadArrowResult == true && _options.Results.Arrow)
+        // Arrow batches only on a Spark-line session: a Hive-line reply has no resultFormat or arrowSchema to say so.
+        if (req.CanReadArrowResult == true && _options.Results.Arrow && HiveProtocol.IsSpark((TProtocolVersion)session.ProtocolVersion))
         {
             var native = req.UseArrowNativeTypes;
             var arrow = new ArrowWriteOptions

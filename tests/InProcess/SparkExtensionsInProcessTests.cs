@@ -334,6 +334,22 @@ public class SparkExtensionsInProcessTests(GatewayFixture fixture)
         Assert.Contains("parameter", exec.Status.ErrorMessage ?? status?.ErrorMessage ?? "", StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task AHiveLineSessionAskingForArrowGetsThriftColumns()
+    {
+        // A Hive-line reply has no resultFormat or arrowSchema: Arrow batches there could not be read.
+        await using var c = await OpenAsync(protocol: (long)TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10);
+        var exec = await c.Client.ExecuteStatementAsync(Exec(c, "SELECT i FROM range(10) t(i)", direct: false, arrow: true));
+        Assert.Equal(TStatusCode.SUCCESS_STATUS, exec.Status.StatusCode);
+        var meta = await c.Client.GetResultSetMetadataAsync(new TGetResultSetMetadataReq { OperationHandle = exec.OperationHandle! });
+        Assert.Null(meta.ArrowSchema);
+        var fetch = await c.Client.FetchResultsAsync(new TFetchResultsReq { OperationHandle = exec.OperationHandle!, Orientation = TFetchOrientation.FETCH_NEXT, MaxRows = 100 });
+        Assert.Null(fetch.Results!.ArrowBatches);
+        Assert.Equal(10, fetch.Results.Columns![0].Column.Length);
+        fetch.Results.Dispose();
+        await c.Client.CloseOperationAsync(new TCloseOperationReq { OperationHandle = exec.OperationHandle! });
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
