@@ -142,9 +142,12 @@ public sealed partial class HiveService
     private async ValueTask<TSparkDirectResults> DirectResultsAsync(Operation op, TSparkGetDirectResults request, CancellationToken cancellationToken)
     {
         await LongPollAsync(op, cancellationToken).ConfigureAwait(false);
-        var direct = new TSparkDirectResults { OperationStatus = OperationStatus(op, progressUpdate: false) };
+        // One snapshot for the status and what follows: a statement finishing in between must not be closed while the
+        // reply still calls it running (the client would poll a handle that no longer exists).
+        var state = op.State;
+        var direct = new TSparkDirectResults { OperationStatus = OperationStatus(op, progressUpdate: false, state) };
         var close = false;
-        switch (op.State)
+        switch (state)
         {
             case OperationState.Finished:
                 direct.ResultSetMetadata = ResultSetMetadata(op);

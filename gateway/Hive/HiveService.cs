@@ -354,24 +354,25 @@ public sealed partial class HiveService : ITCLIService
         }
     }
 
-    private static TGetOperationStatusResp OperationStatus(Operation op, bool progressUpdate)
+    /// <param name="state">The state to report, when the caller acts on the same snapshot (the operation may move meanwhile).</param>
+    private static TGetOperationStatusResp OperationStatus(Operation op, bool progressUpdate, OperationState? state = null)
     {
-        var state = op.State;
+        var current = state ?? op.State;
         var resp = new TGetOperationStatusResp
         {
             Status = StatusMapper.Success(),
-            OperationState = (TOperationState)(int)state,
+            OperationState = (TOperationState)(int)current,
             OperationStarted = op.Started?.ToUnixTimeMilliseconds() ?? op.Created.ToUnixTimeMilliseconds(),
             OperationCompleted = op.Completed?.ToUnixTimeMilliseconds() ?? 0,
             NumModifiedRows = op.AffectedRows,
         };
-        if (state is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
+        if (current is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
         {
             // No hasResultSet on a failure: clients that copy it onto the handle (the Databricks connector)
             // would otherwise skip straight to metadata calls instead of reporting the error.
             resp.SqlState = op.ErrorSqlState;
             resp.ErrorCode = op.ErrorCode;
-            resp.ErrorMessage = op.ErrorMessage ?? state.ToString();
+            resp.ErrorMessage = op.ErrorMessage ?? current.ToString();
             resp.DisplayMessage = resp.ErrorMessage;
         }
         else
@@ -386,7 +387,7 @@ public sealed partial class HiveService : ITCLIService
                 HeaderNames = [],
                 Rows = [],
                 ProgressedPercentage = progress,
-                Status = state switch
+                Status = current switch
                 {
                     OperationState.Finished => TJobExecutionStatus.COMPLETE,
                     OperationState.Running or OperationState.Pending => TJobExecutionStatus.IN_PROGRESS,
