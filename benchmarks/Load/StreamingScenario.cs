@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Gateway.Engines;
 using Gateway.Engines.DuckDb;
+using Gateway.Engines.HiveServer2;
 
 namespace Gateway.Benchmarks.Load;
 
@@ -69,50 +70,23 @@ public static class StreamingScenario
             // A warm-up read (a tenth of the bound) fills the gateway's buffer pools and the thread pool first, so
             // the measured read shows what a stream holds rather than what the pools keep for the next one (reported
             // apart: cold → after the warm-up).
-            await using (var op = await connection.ExecuteAsync(sql, cancellationToken))
-            {
-                var warm = Stopwatch.StartNew();
-                long warmRows = 0;
-                while (warm.Elapsed < options.StreamDuration / 10 && warmRows < options.StreamRows / 10)
-                {
-                    var (batch, more) = await op.FetchAsync(options.StreamFetchSize, cancellationToken: cancellationToken);
-                    warmRows += batch.RowCount;
-                    var empty = batch.RowCount == 0;
-                    batch.Dispose();
-                    if (!more || empty) break;
-                }
-            }
+            var warm = Stopwatch.StartNew();
+            await ReadAsync(connection, sql, options, rows => warm.Elapsed < options.StreamDuration / 10 && rows < options.StreamRows / 10, null, cancellationToken);
             var heapBefore = await memory.LiveHeapAfterFullGcAsync(cancellationToken);
             var rssBefore = memory.ResidentBytes();
             var sampler = memory.StartSampling();
-            long rows = 0, fetches = 0;
-            var bytesBefore = transport.ReplyBytes;
             // Two looks, a quarter and three quarters into the bound: what the gateway holds while a client reads,
             // and whether that grows with the rows read.
             Snapshot? early = null, late = null;
             var read = Stopwatch.StartNew();
-            await using (var op = await connection.ExecuteAsync(sql, cancellationToken))
+            var bytesBefore = transport.ReplyBytes;
+            var (rows, fetches) = await ReadAsync(connection, sql, options, _ => read.Elapsed < options.StreamDuration, async rows =>
             {
-                while (read.Elapsed < options.StreamDuration)
-                {
-                    var (batch, more) = await op.FetchAsync(options.StreamFetchSize, cancellationToken: cancellationToken);
-                    rows += batch.RowCount;
-                    fetches++;
-                    var empty = batch.RowCount == 0;
-                    batch.Dispose();
-                    if (!more || empty) break;
-                    // Progress through the bound: time or rows, whichever ends the read first.
-                    var progress = Math.Max(read.Elapsed / options.StreamDuration, rows / (double)options.StreamRows);
-                    if (early is null && progress > 0.25)
-                    {
-                        early = new Snapshot(rows, await memory.LiveHeapAfterFullGcAsync(cancellationToken), memory.ResidentBytes());
-                    }
-                    else if (late is null && progress > 0.75)
-                    {
-                        late = new Snapshot(rows, await memory.LiveHeapAfterFullGcAsync(cancellationToken), memory.ResidentBytes());
-                    }
-                }
-            }
+                // Progress through the bound: time or rows, whichever ends the read first.
+                var progress = Math.Max(read.Elapsed / options.StreamDuration, rows / (double)options.StreamRows);
+                if (early is null && progress > 0.25) early = new Snapshot(rows, await memory.LiveHeapAfterFullGcAsync(cancellationToken), memory.ResidentBytes());
+                else if (late is null && progress > 0.75) late = new Snapshot(rows, await memory.LiveHeapAfterFullGcAsync(cancellationToken), memory.ResidentBytes());
+            }, cancellationToken);
             var readSeconds = read.Elapsed.TotalSeconds;
             await sampler.DisposeAsync();
             // After the operation closed: what the stream left behind (pooled buffers the gateway keeps for reuse).
@@ -120,5 +94,24 @@ public static class StreamingScenario
             return new Result(duckDbFirstChunk, firstRows[firstRows.Count / 2], rows, readSeconds, rssBefore, sampler.PeakResidentBytes, sampler.PeakGcHeapBytes,
                 heapCold, heapBefore, early, late, heapAfter, (transport.ReplyBytes - bytesBefore) / (double)Math.Max(1, fetches));
         }
+    }
+
+    /// <summary>Runs the query and fetches while <paramref name="keepGoing"/> (given the rows read so far) holds and rows come; <paramref name="afterFetch"/> after each fetch.</summary>
+    private static async Task<(long Rows, long Fetches)> ReadAsync(HiveConnection connection, string sql, LoadOptions options, Func<long, bool> keepGoing,
+        Func<long, Task>? afterFetch, CancellationToken cancellationToken)
+    {
+        long rows = 0, fetches = 0;
+        await using var op = await connection.ExecuteAsync(sql, cancellationToken);
+        while (keepGoing(rows))
+        {
+            var (batch, more) = await op.FetchAsync(options.StreamFetchSize, cancellationToken: cancellationToken);
+            rows += batch.RowCount;
+            fetches++;
+            var empty = batch.RowCount == 0;
+            batch.Dispose();
+            if (!more || empty) break;
+            if (afterFetch is not null) await afterFetch(rows);
+        }
+        return (rows, fetches);
     }
 }
