@@ -20,8 +20,14 @@ public sealed record DuckDbEngineOptions
     /// <summary>DuckDB memory_limit, e.g. "2GB"; null keeps DuckDB's default (80% of RAM).</summary>
     public string? MemoryLimit { get; init; }
 
-    /// <summary>Further DuckDB configuration options (name → value) applied when the database opens.</summary>
+    /// <summary>
+    /// Further DuckDB configuration options (name → value) applied when the database opens. While the sandbox is on,
+    /// the settings it controls (<see cref="DuckDbSandbox.Guarded"/>) are refused.
+    /// </summary>
     public IReadOnlyDictionary<string, string>? Settings { get; init; }
+
+    /// <summary>What SQL may reach outside the database; on by default, with no folder open.</summary>
+    public DuckDbSandboxOptions Sandbox { get; init; } = new();
 
     public bool IsInMemory => DataDirectory == InMemoryPath || FileName == InMemoryPath;
 
@@ -40,6 +46,15 @@ public sealed record DuckDbEngineOptions
             }
         }
         if (Threads is < 1) throw new ArgumentException($"DuckDB engine: Threads must be at least 1 (was {Threads}).");
+        ArgumentNullException.ThrowIfNull(Sandbox);
+        DuckDbSandbox.ValidateSettings(Settings, Sandbox, $"DuckDB engine '{Name}' Settings");
+        foreach (var d in Sandbox.AllowedDirectories)
+        {
+            if (string.IsNullOrWhiteSpace(d) || !Path.IsPathFullyQualified(d))
+            {
+                throw new ArgumentException($"DuckDB engine '{Name}': allowed directory '{d}' is not an absolute path.");
+            }
+        }
     }
 }
 
@@ -64,14 +79,19 @@ public sealed class DuckDbEngine : IEngine
         if (options.IsInMemory)
         {
             DatabasePath = null;
+            // DuckDB spills an in-memory database to ".tmp" under the working directory and opens that folder to SQL
+            // (it joins allowed_directories): under the sandbox it is a private folder of this engine's instead.
+            if (options.Sandbox.Enabled) _privateTempDirectory = Path.Combine(Path.GetTempPath(), "gateway-duckdb-" + Guid.NewGuid().ToString("N"));
         }
         else
         {
             Directory.CreateDirectory(options.DataDirectory);
             DatabasePath = Path.GetFullPath(Path.Combine(options.DataDirectory, options.FileName));
         }
-        _database = Open(DatabasePath, options);
+        _database = Open(DatabasePath, options, _privateTempDirectory);
     }
+
+    private readonly string? _privateTempDirectory;
 
     public DuckDbEngineOptions Options { get; }
 
@@ -176,9 +196,20 @@ public sealed class DuckDbEngine : IEngine
             _lookupWorker.Dispose();
         }
         _database.Dispose();
+        if (_privateTempDirectory is not null && Directory.Exists(_privateTempDirectory))
+        {
+            try
+            {
+                Directory.Delete(_privateTempDirectory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Spill files of a database that is closed; the system's temp cleanup takes what is left.
+            }
+        }
     }
 
-    private static DatabaseHandle Open(string? path, DuckDbEngineOptions options)
+    private static DatabaseHandle Open(string? path, DuckDbEngineOptions options, string? tempDirectory)
     {
         if (NativeMethods.duckdb_create_config(out var config) != DuckDbState.Success)
         {
@@ -193,6 +224,7 @@ public sealed class DuckDbEngine : IEngine
             };
             if (options.Threads is { } threads) settings.Add(new("threads", threads.ToString(CultureInfo.InvariantCulture)));
             if (options.MemoryLimit is { } limit) settings.Add(new("memory_limit", limit));
+            if (tempDirectory is not null) settings.Add(new("temp_directory", tempDirectory));
             if (options.Settings is { } extra) settings.AddRange(extra);
             foreach (var (name, value) in settings)
             {
@@ -208,11 +240,43 @@ public sealed class DuckDbEngine : IEngine
                 if (database != IntPtr.Zero) NativeMethods.duckdb_close(ref database);
                 throw new EngineException($"Could not open DuckDB database '{path ?? DuckDbEngineOptions.InMemoryPath}': {message}", "08001");
             }
-            return new DatabaseHandle(database);
+            var handle = new DatabaseHandle(database);
+            try
+            {
+                ApplySandbox(handle, options.Sandbox);
+            }
+            catch
+            {
+                handle.Dispose();
+                throw;
+            }
+            return handle;
         }
         finally
         {
             NativeMethods.duckdb_destroy_config(ref config);
+        }
+    }
+
+    private static void ApplySandbox(DatabaseHandle database, DuckDbSandboxOptions sandbox)
+    {
+        var statements = DuckDbSandbox.Statements(sandbox);
+        if (statements.Count == 0) return;
+        if (NativeMethods.duckdb_connect(database, out var raw) != DuckDbState.Success)
+        {
+            throw new EngineException("Could not open a DuckDB connection to apply the sandbox.", "08001");
+        }
+        using var connection = new ConnectionHandle(raw);
+        foreach (var sql in statements)
+        {
+            try
+            {
+                NativeQuery.QueryRows(connection, sql);
+            }
+            catch (EngineException e)
+            {
+                throw new EngineException($"Could not apply the DuckDB sandbox ({sql}): {e.Message}", e);
+            }
         }
     }
 }

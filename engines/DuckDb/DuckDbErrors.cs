@@ -68,8 +68,24 @@ public static class DuckDbErrors
         return DuckDbErrorType.Invalid;
     }
 
+    // Refusals of the sandbox (DuckDbSandbox) that DuckDB reports as invalid input rather than as a permission error.
+    private static readonly string[] SandboxRefusals =
+    [
+        "the configuration has been locked",
+        "Persistent secrets are disabled",
+        "disabled by configuration",
+        "disabled through configuration",
+    ];
+
+    /// <summary>True for DuckDB's answer to something the sandbox or the locked configuration does not allow.</summary>
+    public static bool IsSandboxRefusal(DuckDbErrorType type, string message) =>
+        type == DuckDbErrorType.Permission
+        || (type is DuckDbErrorType.InvalidInput or DuckDbErrorType.Invalid or DuckDbErrorType.Settings
+            && SandboxRefusals.Any(r => message.Contains(r, StringComparison.Ordinal)));
+
     public static string SqlState(DuckDbErrorType type, string message) => type switch
     {
+        _ when IsSandboxRefusal(type, message) => "42501",
         DuckDbErrorType.Parser or DuckDbErrorType.Syntax => "42000",
         DuckDbErrorType.Catalog when message.Contains("already exists", StringComparison.OrdinalIgnoreCase) => "42S01",
         DuckDbErrorType.Catalog when message.Contains("does not exist", StringComparison.OrdinalIgnoreCase)

@@ -13,7 +13,7 @@ public sealed class EmbeddedCatalogTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _engine = new DuckDbEngine(new DuckDbEngineOptions { DataDirectory = _folder, FileName = "catalog.duckdb" });
+        _engine = new DuckDbEngine(new DuckDbEngineOptions { DataDirectory = _folder, FileName = "catalog.duckdb", Sandbox = new DuckDbSandboxOptions { AllowedDirectories = [_folder] } });
         await using var session = await _engine.OpenDuckDbSessionAsync(new EngineSessionOptions("t"), CancellationToken.None);
         foreach (var sql in new[]
         {
