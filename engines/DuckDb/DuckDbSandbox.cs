@@ -52,8 +52,8 @@ public static class DuckDbSandbox
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         if (!sandbox.Enabled) return [];
-        return
-        [
+        var statements = new List<string>
+        {
             "SET GLOBAL allowed_directories = " + ListLiteral(sandbox.AllowedDirectories.Select(AsDirectoryPrefix)),
             "SET GLOBAL enable_external_access = false",
             "SET GLOBAL autoload_known_extensions = false",
@@ -63,8 +63,9 @@ public static class DuckDbSandbox
             // Each session turns progress reporting on for itself (DuckDbSession.InitializeAsync): harmless
             // per-connection settings that stay open under the lock.
             "SET GLOBAL allowed_configs = " + ListLiteral(SessionSettings),
-            "SET GLOBAL lock_configuration = true",
-        ];
+        };
+        statements.Add("SET GLOBAL lock_configuration = true");
+        return statements;
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> for a setting the sandbox does not let through, or a malformed one.</summary>
@@ -131,6 +132,7 @@ public static class DuckDbSandbox
         return sandbox.AllowedDirectories.Any(d => (real + Path.DirectorySeparatorChar).StartsWith(AsDirectoryPrefix(d), StringComparison.Ordinal));
     }
 
-    private static string ListLiteral(IEnumerable<string> items) =>
-        "[" + string.Join(", ", items.Select(i => "'" + i.Replace("'", "''", StringComparison.Ordinal) + "'")) + "]";
+    private static string ListLiteral(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(Literal)) + "]";
+
+    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 }

@@ -15,6 +15,12 @@ public sealed record EngineOptions
     /// <summary>DuckDB: database file (relative to the data folder) or <c>:memory:</c>.</summary>
     public string? Database { get; init; }
 
+    /// <summary>DuckDB: further settings (name → value) applied when the database opens; the sandbox's own are refused while it is on.</summary>
+    public IReadOnlyDictionary<string, string>? Settings { get; init; }
+
+    /// <summary>DuckDB: what SQL may reach outside the database (as <c>Gateway:DuckDb:Sandbox</c>; on by default).</summary>
+    public Gateway.Engines.DuckDb.DuckDbSandboxOptions? Sandbox { get; init; }
+
     /// <summary>Kind Postgres: connection settings (ConnectionString, or Host/Port/Database/User/Password; MaxPoolSize, ReadPath).</summary>
     public Gateway.Engines.Postgres.PostgresEngineOptions? Postgres { get; init; }
 

@@ -221,6 +221,15 @@ public sealed record DuckDbOptions
     public string? MemoryLimit { get; init; }
     /// <summary>Create the demo schema on first start.</summary>
     public bool DemoData { get; init; } = true;
+
+    /// <summary>
+    /// What SQL may reach outside the database: on by default, with the data folder's <c>files</c> folder and
+    /// <c>AllowedDirectories</c> (relative to the data folder) open; <c>Enabled: false</c> opens every file the process can.
+    /// </summary>
+    public Gateway.Engines.DuckDb.DuckDbSandboxOptions Sandbox { get; init; } = new();
+
+    /// <summary>Further DuckDB settings (name → value) applied when the database opens; the sandbox's own are refused while it is on.</summary>
+    public IReadOnlyDictionary<string, string>? Settings { get; init; }
 }
 
 /// <summary>What GetInfo reports. BI drivers check these (the Simba Spark ODBC driver wants DBMS_VER ≥ 2.1.0).</summary>
@@ -383,7 +392,8 @@ public static class GatewayOptionsValidator
         foreach (var problem in Gateway.Router.Routing.RoutingOptionsValidator.Validate(o.Routing ?? new(), engines, groups)) errors.Add($"Gateway:Routing: {problem}");
     }
 
-    public static IReadOnlyList<string> Validate(GatewayOptions o)
+    /// <param name="configFiles">The configuration files the options were read from: SQL must not reach them.</param>
+    public static IReadOnlyList<string> Validate(GatewayOptions o, IEnumerable<string>? configFiles = null)
     {
         var errors = new List<string>();
         if (o.Binary.Enabled) ValidateListener(errors, "Binary", o.Binary.Host, o.Binary.Port, o.Binary.Tls, o);
@@ -407,6 +417,7 @@ public static class GatewayOptionsValidator
         ValidateEngines(errors, o);
         ValidateCatalogs(errors, o);
         ValidateRouting(errors, o);
+        DuckDbSandboxConfiguration.Validate(o, configFiles ?? [], errors);
         var l = o.Limits;
         if (l.MaxMessageBytes < 1024) errors.Add("Gateway:Limits:MaxMessageBytes must be at least 1024.");
         if (l.MaxConnections < 1) errors.Add("Gateway:Limits:MaxConnections must be positive.");

@@ -36,9 +36,11 @@ public static class EngineFactory
 
     private static IEngine Create(EngineOptions e, GatewayOptions options, TimeProvider time) => e.Kind switch
     {
-        EngineKind.DuckDb => new DuckDbEngine(e.Database is null or DuckDbEngineOptions.InMemoryPath
+        EngineKind.DuckDb => OpenDuckDb((e.Database is null or DuckDbEngineOptions.InMemoryPath
             ? DuckDbEngineOptions.InMemory() with { Name = e.Name }
-            : new DuckDbEngineOptions { Name = e.Name, DataDirectory = options.DataFolder, FileName = e.Database }, time),
+            : new DuckDbEngineOptions { Name = e.Name, DataDirectory = options.DataFolder, FileName = e.Database })
+            with
+        { Settings = e.Settings, Sandbox = SandboxFor(options, e.Sandbox) }, $"Gateway:Engines '{e.Name}'", time),
         EngineKind.Postgres => new PostgresEngine((e.Postgres ?? throw new InvalidOperationException($"Gateway:Engines '{e.Name}': a Postgres engine needs its Postgres section."))
             with
         { Name = e.Name }, time),
@@ -48,15 +50,38 @@ public static class EngineFactory
         _ => throw new InvalidOperationException($"Gateway:Engines '{e.Name}': engines of kind {e.Kind} are not available in this build."),
     };
 
+    /// <summary>The engine's sandbox with the data folder's files folder, which exists from then on, open.</summary>
+    private static DuckDbSandboxOptions SandboxFor(GatewayOptions options, DuckDbSandboxOptions? configured)
+    {
+        var sandbox = DuckDbSandboxConfiguration.Resolve(options, configured);
+        if (sandbox.Enabled) Directory.CreateDirectory(DuckDbSandboxConfiguration.FilesFolder(options));
+        return sandbox;
+    }
+
+    /// <summary>A setting DuckDB refuses (an unknown name, a bad value) stops the start like any invalid configuration.</summary>
+    private static DuckDbEngine OpenDuckDb(DuckDbEngineOptions engine, string key, TimeProvider time)
+    {
+        try
+        {
+            return new DuckDbEngine(engine, time);
+        }
+        catch (EngineException ex) when (engine.Settings is { Count: > 0 })
+        {
+            throw new GatewayConfigurationException([$"{key}:Settings: {ex.Message}"]);
+        }
+    }
+
     public static async Task<IEngine> CreateDefaultAsync(GatewayOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
-        var engine = new DuckDbEngine(new DuckDbEngineOptions
+        var engine = OpenDuckDb(new DuckDbEngineOptions
         {
             DataDirectory = options.DuckDb.File == DuckDbEngineOptions.InMemoryPath ? DuckDbEngineOptions.InMemoryPath : options.DataFolder,
             FileName = options.DuckDb.File,
             Threads = options.DuckDb.Threads,
             MemoryLimit = options.DuckDb.MemoryLimit,
-        }, time);
+            Settings = options.DuckDb.Settings,
+            Sandbox = SandboxFor(options, options.DuckDb.Sandbox),
+        }, "Gateway:DuckDb", time);
         try
         {
             if (options.DuckDb.DemoData) await DemoData.EnsureAsync(engine, cancellationToken).ConfigureAwait(false);

@@ -40,10 +40,18 @@ public static class GatewayHost
             throw new GatewayConfigurationException([ex.Message + detail]);
         }
         CheckEveryEngineBound(configuration, options);
-        var errors = GatewayOptionsValidator.Validate(options);
+        var errors = GatewayOptionsValidator.Validate(options, ConfigurationFiles(configuration));
         if (errors.Count > 0) throw new GatewayConfigurationException(errors);
         return options;
     }
+
+    /// <summary>The files the configuration was read from (JSON, INI, XML sources), as full paths.</summary>
+    private static IEnumerable<string> ConfigurationFiles(IConfiguration configuration) =>
+        configuration is IConfigurationRoot root
+            ? root.Providers.OfType<FileConfigurationProvider>()
+                .Select(p => p.Source.Path is { } path ? p.Source.FileProvider?.GetFileInfo(path).PhysicalPath ?? path : null)
+                .OfType<string>()
+            : [];
 
     /// <summary>
     /// The binder drops a list element holding a value it cannot convert (an unknown Kind or ShareLevel) without a

@@ -226,6 +226,7 @@ public sealed class StatementOperation : Operation
         }
         else if (ex is EngineException ee)
         {
+            if (ee.SqlState == "42501") Session.LogRefused(_engine.Name, ee.SqlState, ee.Message);
             Fail(ee.Message, ee.SqlState, ee.ErrorCode);
         }
         else if (ex is GatewayException ge)

@@ -363,6 +363,12 @@ public sealed partial class Hs2Session : IAsyncDisposable
         foreach (var s in giveBack) await s.Pool.ReturnAsync(s, CancellationToken.None).ConfigureAwait(false);
     }
 
+    /// <summary>Logs an engine's refusal of a statement for lack of permission (the sandbox, the engine's own grants).</summary>
+    public void LogRefused(string engine, string sqlState, string message) => LogStatementRefused(_logger, Handle.Id, Info.User, engine, sqlState, message);
+
+    [LoggerMessage(EventId = 711, Level = LogLevel.Warning, Message = "Session {SessionId}: engine '{Engine}' refused a statement of {User} ({SqlState}): {Reason}")]
+    private static partial void LogStatementRefused(ILogger logger, Guid sessionId, string user, string engine, string sqlState, string reason);
+
     [LoggerMessage(EventId = 710, Level = LogLevel.Debug, Message = "Engine '{Engine}' has no database '{Database}' (or refused it): the operation runs in '{Current}'. {Reason}")]
     private static partial void LogNotPositioned(ILogger logger, string engine, string database, string current, string reason);
 }

@@ -90,6 +90,15 @@ public sealed class DuckDbSandboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RelativePathsAreRefused()
+    {
+        // DuckDB checks the path as written against the allowed folders, before resolving it: only absolute paths work.
+        await RefusedAsync("SELECT a FROM read_csv('t.csv')");
+        await RefusedAsync("SELECT content FROM read_text('../users.txt')");
+        await RefusedAsync("SELECT content FROM read_text('data/users.txt')");
+    }
+
+    [Fact]
     public async Task APathAsATableOutsideIsNotFound()
     {
         // With external access off DuckDB does not try a quoted path as a file: the name is looked up as a table.

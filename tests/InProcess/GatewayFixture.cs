@@ -32,7 +32,8 @@ public sealed class GatewayInstance : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<GatewayInstance> StartAsync(IDictionary<string, string?>? settings = null, string? dataFolder = null, TimeProvider? time = null)
+    public static async Task<GatewayInstance> StartAsync(IDictionary<string, string?>? settings = null, string? dataFolder = null, TimeProvider? time = null,
+        Action<IServiceCollection>? services = null)
     {
         dataFolder ??= Directory.CreateTempSubdirectory("gw-test").FullName;
         var config = new Dictionary<string, string?>
@@ -45,7 +46,11 @@ public sealed class GatewayInstance : IAsyncDisposable
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
         var app = await GatewayHost.BuildAsync([], cfg => cfg.AddInMemoryCollection(config), default,
-            services => { if (time is not null) services.AddSingleton(time); });
+            s =>
+            {
+                if (time is not null) s.AddSingleton(time);
+                services?.Invoke(s);
+            });
         await app.StartAsync();
         return new GatewayInstance(app, dataFolder);
     }
