@@ -42,18 +42,23 @@ public sealed partial class PasswordFileAuthenticator(string path, TimeProvider 
     private readonly Lock _gate = new();
     private readonly GroupLimits _groupLimits = groupLimits ?? GroupLimits.Default;
     private Dictionary<string, PasswordEntry> _users = new(StringComparer.Ordinal);
+    private PasswordHash _decoy = PasswordHash.Decoy(PasswordHash.DefaultIterations);
     private DateTime _loadedStamp = DateTime.MinValue;
 
     public string Name => "password-file";
     public string Path => path;
 
+    /// <summary>The PBKDF2 iterations an unknown user's login costs (those of the file's typical user).</summary>
+    internal int DecoyIterations => Load().Decoy.Iterations;
+
     public ValueTask<AuthResult> AuthenticateAsync(string user, string password, CancellationToken cancellationToken)
     {
-        var users = Load();
+        var (users, decoy) = Load();
         if (!users.TryGetValue(user, out var entry))
         {
-            // Spend the same work for unknown users so timing does not reveal which names exist.
-            PasswordHash.Dummy.Verify(password);
+            // The same PBKDF2 work as for the users of the file, so timing does not reveal which names exist
+            // (benchmarks/LoginTimingBenchmarks.cs measures both).
+            decoy.Verify(password);
             return ValueTask.FromResult(AuthResult.Fail("Invalid user name or password."));
         }
         if (!entry.Hash.Verify(password)) return ValueTask.FromResult(AuthResult.Fail("Invalid user name or password."));
@@ -63,7 +68,7 @@ public sealed partial class PasswordFileAuthenticator(string path, TimeProvider 
             : AuthResult.Fail($"The groups of '{user}' in the password file are not accepted: {error}."));
     }
 
-    private Dictionary<string, PasswordEntry> Load()
+    private (Dictionary<string, PasswordEntry> Users, PasswordHash Decoy) Load()
     {
         lock (_gate)
         {
@@ -73,6 +78,7 @@ public sealed partial class PasswordFileAuthenticator(string path, TimeProvider 
                 try
                 {
                     _users = PasswordFile.Read(path);
+                    _decoy = PasswordHash.Decoy(PasswordHash.TypicalIterations(_users.Values.Select(u => u.Hash)));
                 }
                 catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
                 {
@@ -81,7 +87,7 @@ public sealed partial class PasswordFileAuthenticator(string path, TimeProvider 
                 _loadedStamp = stamp;
             }
             _ = time;
-            return _users;
+            return (_users, _decoy);
         }
     }
 
@@ -99,7 +105,17 @@ public sealed record PasswordHash(int Iterations, byte[] Salt, byte[] Hash)
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
 
-    internal static readonly PasswordHash Dummy = Create("dummy-password", 1);
+    /// <summary>A hash no password matches, verified for unknown users so that they cost what known ones do.</summary>
+    public static PasswordHash Decoy(int iterations) =>
+        new(iterations, RandomNumberGenerator.GetBytes(SaltBytes), RandomNumberGenerator.GetBytes(HashBytes));
+
+    /// <summary>
+    /// The iteration count most of <paramref name="hashes"/> use (the larger on a tie), or the default for none: an
+    /// unknown user then costs what a typical known one does. Users whose hash has another count (made with
+    /// <c>--iterations</c>) differ in time from the rest; <c>gateway user add</c> keeps to the default.
+    /// </summary>
+    public static int TypicalIterations(IEnumerable<PasswordHash> hashes) =>
+        hashes.GroupBy(h => h.Iterations).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key).Select(g => g.Key).FirstOrDefault(DefaultIterations);
 
     public static PasswordHash Create(string password, int iterations = DefaultIterations)
     {

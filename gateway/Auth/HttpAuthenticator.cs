@@ -14,6 +14,8 @@ public enum HttpAuthFailure
     InvalidToken,
     /// <summary>An Authorization scheme other than Basic or Bearer.</summary>
     UnsupportedScheme,
+    /// <summary>Too many failed logins for the user or from the address (<see cref="LoginThrottle"/>); not checked.</summary>
+    Throttled,
 }
 
 /// <summary>Who an HTTP request is from, or why it is refused.</summary>
@@ -36,6 +38,9 @@ public sealed record HttpAuthResult
     /// <summary>When the credential itself stops being valid (a JWT's exp): a cookie never outlives it.</summary>
     public DateTimeOffset? CredentialExpires { get; init; }
 
+    /// <summary>For <see cref="HttpAuthFailure.Throttled"/>: when the caller may try again.</summary>
+    public TimeSpan RetryAfter { get; init; }
+
     public static HttpAuthResult Fail(HttpAuthFailure failure, string reason) => new() { Failure = failure, Reason = reason };
 }
 
@@ -55,9 +60,12 @@ public sealed class HttpAuthenticator
     private readonly IPasswordAuthenticator _passwords;
     private readonly StaticTokenAuthenticator _tokens;
     private readonly JwtValidator? _jwt;
+    private readonly LoginThrottle _throttle;
 
-    public HttpAuthenticator(AuthOptions options, IPasswordAuthenticator passwords, StaticTokenAuthenticator tokens, JwtValidator? jwt, AuthCookie? cookie)
+    public HttpAuthenticator(AuthOptions options, IPasswordAuthenticator passwords, StaticTokenAuthenticator tokens, JwtValidator? jwt, AuthCookie? cookie,
+        LoginThrottle? throttle = null)
     {
+        _throttle = throttle ?? LoginThrottle.Disabled;
         _options = options;
         _passwords = passwords;
         _tokens = tokens;
@@ -70,7 +78,11 @@ public sealed class HttpAuthenticator
 
     public bool BearerConfigured => _tokens.Count > 0 || _jwt is not null;
 
-    public async ValueTask<HttpAuthResult> AuthenticateAsync(string? authorization, IEnumerable<string?> cookieHeaders, CancellationToken cancellationToken)
+    public ValueTask<HttpAuthResult> AuthenticateAsync(string? authorization, IEnumerable<string?> cookieHeaders, CancellationToken cancellationToken) =>
+        AuthenticateAsync(authorization, cookieHeaders, null, cancellationToken);
+
+    /// <param name="address">The client's address, for the failed-login throttle (with the user name a login names).</param>
+    public async ValueTask<HttpAuthResult> AuthenticateAsync(string? authorization, IEnumerable<string?> cookieHeaders, System.Net.IPAddress? address, CancellationToken cancellationToken)
     {
         if (Cookie is not null)
         {
@@ -90,7 +102,7 @@ public sealed class HttpAuthenticator
         var space = authorization.IndexOf(' ', StringComparison.Ordinal);
         var scheme = space < 0 ? authorization : authorization[..space];
         var parameter = space < 0 ? "" : authorization[(space + 1)..].Trim();
-        if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return await BasicAsync(parameter, cancellationToken).ConfigureAwait(false);
+        if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return await BasicAsync(parameter, address, cancellationToken).ConfigureAwait(false);
         if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {
             if (!BearerConfigured)
@@ -99,12 +111,12 @@ public sealed class HttpAuthenticator
                     ? new HttpAuthResult { UserFromRequest = true }
                     : HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, "bearer tokens are not configured on this gateway (Gateway:Auth:Tokens, Gateway:Auth:Jwt)");
             }
-            return Bearer(parameter);
+            return Bearer(parameter, address);
         }
         return HttpAuthResult.Fail(HttpAuthFailure.UnsupportedScheme, $"authorization scheme '{Truncate(scheme, 32)}' is not supported: use Basic or Bearer");
     }
 
-    private async ValueTask<HttpAuthResult> BasicAsync(string parameter, CancellationToken cancellationToken)
+    private async ValueTask<HttpAuthResult> BasicAsync(string parameter, System.Net.IPAddress? address, CancellationToken cancellationToken)
     {
         string decoded;
         try
@@ -120,15 +132,35 @@ public sealed class HttpAuthenticator
         var user = decoded[..colon];
         var password = decoded[(colon + 1)..];
 
-        if (string.Equals(user, TokenUser, StringComparison.Ordinal) && BearerConfigured) return Bearer(password);
+        if (string.Equals(user, TokenUser, StringComparison.Ordinal) && BearerConfigured) return Bearer(password, address);
 
+        if (Throttled(user, address) is { } throttled) return throttled;
         var result = await _passwords.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
-        return result.Succeeded
-            ? new HttpAuthResult { User = result.User, Groups = result.Groups }
-            : HttpAuthResult.Fail(HttpAuthFailure.InvalidBasic, result.Error ?? "Invalid user name or password.");
+        if (!result.Succeeded)
+        {
+            _throttle.RecordFailure(user, address, address?.ToString() ?? "?");
+            return HttpAuthResult.Fail(HttpAuthFailure.InvalidBasic, result.Error ?? "Invalid user name or password.");
+        }
+        _throttle.RecordSuccess(user);
+        return new HttpAuthResult { User = result.User, Groups = result.Groups };
     }
 
-    private HttpAuthResult Bearer(string token)
+    private HttpAuthResult? Throttled(string? user, System.Net.IPAddress? address) =>
+        _throttle.Refusal(user, address) is { } refusal
+            ? HttpAuthResult.Fail(HttpAuthFailure.Throttled, refusal) with { RetryAfter = _throttle.RetryAfter(user, address) }
+            : null;
+
+    /// <summary>A bearer token; a failed one counts against the client's address (a token names no user until it validates).</summary>
+    private HttpAuthResult Bearer(string token, System.Net.IPAddress? address)
+    {
+        if (Throttled(null, address) is { } throttled) return throttled;
+        var result = CheckBearer(token);
+        if (result.Succeeded) _throttle.RecordSuccess(result.User);
+        else _throttle.RecordFailure(null, address, address?.ToString() ?? "?");
+        return result;
+    }
+
+    private HttpAuthResult CheckBearer(string token)
     {
         if (token.Length == 0) return HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, "empty bearer token");
         if (_tokens.Count > 0 && _tokens.Find(token) is { } match) return new HttpAuthResult { User = match.User, Groups = match.Groups };

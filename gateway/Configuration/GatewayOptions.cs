@@ -98,6 +98,9 @@ public sealed record AuthOptions
     /// <summary>The signed cookie that spares HTTP clients a credential check on every request.</summary>
     public AuthCookieOptions Cookie { get; init; } = new();
 
+    /// <summary>Failed logins counted per user and per client address, and refused for a while past a limit.</summary>
+    public LoginThrottleOptions Throttle { get; init; } = new();
+
     /// <summary>Most groups one caller may carry, from any source; a caller with more is refused.</summary>
     public int MaxGroups { get; init; } = Auth.GroupLimits.DefaultMaxCount;
 
@@ -510,6 +513,7 @@ public static class GatewayOptionsValidator
             errors.Add("Gateway:Auth:Jwt is configured without a key: set HmacSecret, PublicKeyPath or JwksPath.");
         }
 
+        LoginThrottleOptions.Validate(a.Throttle ?? new(), errors);
         if (a.MaxGroups is < 1 or > Auth.GroupLimits.Ceiling) errors.Add($"Gateway:Auth:MaxGroups must be between 1 and {Auth.GroupLimits.Ceiling}.");
         if (a.MaxGroupLength is < 1 or > Auth.GroupLimits.Ceiling) errors.Add($"Gateway:Auth:MaxGroupLength must be between 1 and {Auth.GroupLimits.Ceiling}.");
         if (a.Cookie.Lifetime <= TimeSpan.Zero || a.Cookie.Lifetime > TimeSpan.FromDays(7)) errors.Add("Gateway:Auth:Cookie:Lifetime must be between 0 and 7 days.");

@@ -139,6 +139,7 @@ public static class GatewayHost
             _ => new NoneAuthenticator(),
         });
         builder.Services.AddSingleton(new StaticTokenAuthenticator(options.Auth.Tokens, options.Auth.GroupLimits));
+        builder.Services.AddSingleton(sp => new LoginThrottle(options.Auth.Throttle, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LoginThrottle>>()));
         builder.Services.AddSingleton(sp =>
         {
             var time = sp.GetRequiredService<TimeProvider>();
@@ -148,7 +149,8 @@ public static class GatewayHost
                 sp.GetRequiredService<IPasswordAuthenticator>(),
                 sp.GetRequiredService<StaticTokenAuthenticator>(),
                 security.JwtKeys is { } jwtKeys ? new JwtValidator(options.Auth.Jwt, jwtKeys, time, options.Auth.GroupLimits) : null,
-                options.Auth.Cookie.Enabled ? AuthCookie.Create(options.Auth.Cookie, time, options.Auth.GroupLimits) : null);
+                options.Auth.Cookie.Enabled ? AuthCookie.Create(options.Auth.Cookie, time, options.Auth.GroupLimits) : null,
+                sp.GetRequiredService<LoginThrottle>());
         });
         builder.Services.AddSingleton<HttpThriftHandler>();
         var endpoints = new GatewayEndpoints(options);

@@ -28,9 +28,12 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
     private readonly GatewayOptions _options;
     private readonly ThriftLimits _limits;
     private readonly ILogger _logger;
+    private readonly LoginThrottle _throttle;
 
-    public BinaryConnectionHandler(SessionManager sessions, IPasswordAuthenticator authenticator, GatewayOptions options, ILogger<BinaryConnectionHandler> logger)
+    public BinaryConnectionHandler(SessionManager sessions, IPasswordAuthenticator authenticator, GatewayOptions options, ILogger<BinaryConnectionHandler> logger,
+        LoginThrottle? throttle = null)
     {
+        _throttle = throttle ?? LoginThrottle.Disabled;
         _sessions = sessions;
         _authenticator = authenticator;
         _options = options;
@@ -59,7 +62,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
             switch (mode)
             {
                 case (byte)SaslStatus.Start:
-                    var auth = await NegotiateSaslAsync(input, output, remote, ct).ConfigureAwait(false);
+                    var auth = await NegotiateSaslAsync(input, output, remote, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address, ct).ConfigureAwait(false);
                     if (auth is null) return;
                     var caller = new CallerContext(auth.User, id, remote, "binary+sasl" + tls) { Groups = auth.Groups };
                     await ServeAsync(input, output, caller, framed: true, userFromRequest: false, ct).ConfigureAwait(false);
@@ -93,7 +96,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         }
     }
 
-    private async Task<AuthResult?> NegotiateSaslAsync(PipeReader input, PipeWriter output, string? remote, CancellationToken ct)
+    private async Task<AuthResult?> NegotiateSaslAsync(PipeReader input, PipeWriter output, string? remote, System.Net.IPAddress? address, CancellationToken ct)
     {
         var sasl = new SaslPlainServer();
         while (true)
@@ -128,7 +131,16 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
             }
             if (credentials is { } c)
             {
+                if (_throttle.Refusal(c.User, address) is { } refusal)
+                {
+                    SaslFrame.Write(output, SaslStatus.Bad, refusal);
+                    await output.FlushAsync(ct).ConfigureAwait(false);
+                    LogAuthFailed(_logger, remote, c.User, refusal);
+                    return null;
+                }
                 var auth = await _authenticator.AuthenticateAsync(c.User, c.Password, ct).ConfigureAwait(false);
+                if (auth.Succeeded) _throttle.RecordSuccess(c.User);
+                else _throttle.RecordFailure(c.User, address, remote ?? "?");
                 if (!auth.Succeeded)
                 {
                     SaslFrame.Write(output, SaslStatus.Bad, auth.Error!);

@@ -62,7 +62,7 @@ public sealed partial class HttpThriftHandler
         }
 
         var remote = context.Connection.RemoteIpAddress is { } ip ? $"{ip}:{context.Connection.RemotePort}" : null;
-        var auth = await _auth.AuthenticateAsync(request.Headers.Authorization.ToString(), request.Headers.Cookie, ct).ConfigureAwait(false);
+        var auth = await _auth.AuthenticateAsync(request.Headers.Authorization.ToString(), request.Headers.Cookie, context.Connection.RemoteIpAddress, ct).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
             LogAuthFailed(_logger, remote, auth.Failure, auth.Reason!);
@@ -230,6 +230,12 @@ public sealed partial class HttpThriftHandler
     {
         var headers = context.Response.Headers;
         var reason = Sanitize(auth.Reason!, 200);
+        if (auth.Failure == HttpAuthFailure.Throttled)
+        {
+            headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(auth.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await RefuseAsync(context, StatusCodes.Status429TooManyRequests, reason).ConfigureAwait(false);
+            return;
+        }
         if (auth.Failure == HttpAuthFailure.InvalidToken)
         {
             headers.WWWAuthenticate = $"Bearer realm=\"{Realm}\", error=\"invalid_token\", error_description=\"{reason}\"";

@@ -64,8 +64,14 @@ public sealed class StatementOperation : Operation
         _predictedRows = Hive.ResultPrediction.ReturnsRows(sql);
     }
 
-    /// <summary>The engine's answer once execution is done; the prediction from the statement text before.</summary>
-    public override bool HasResultSet => _execution is { IsCompleted: true } ? _hasRows : _predictedRows;
+    /// <summary>
+    /// The engine's answer once it returned a result; the prediction from the statement text before, and after a
+    /// failure: a query that failed still had a result set to its client (the Databricks connector, told false, skips
+    /// the status that carries the error and fetches from the closed handle instead).
+    /// </summary>
+    public override bool HasResultSet => Volatile.Read(ref _answered) ? _hasRows : _predictedRows;
+
+    private bool _answered;
     public override ResultSchema Schema => _schema;
     public override long? AffectedRows => _affectedRows;
     public override string Statement => _sql;
@@ -136,6 +142,7 @@ public sealed class StatementOperation : Operation
                     _result = await lease.Session.ExecuteAsync(_sql, _options, ct).ConfigureAwait(false);
                     _schema = _result.Schema;
                     _hasRows = _result.HasRows;
+                    Volatile.Write(ref _answered, true);
                     _affectedRows = _result.AffectedRows;
                     if (_hasRows)
                     {

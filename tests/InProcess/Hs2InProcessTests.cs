@@ -190,6 +190,30 @@ public class Hs2InProcessTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task AFailedQueryStillSaysItHadAResultSet()
+    {
+        // The Databricks connector reads hasResultSet=false as "nothing to wait for", skips the status that carries the
+        // error and fetches from a handle the direct results already closed ("Invalid operation handle").
+        await using var c = await Gateway.ConnectAsync();
+        var op = await c.StartAsync("SELECT * FROM no_such_table");
+        var final = await WaitForTerminalAsync(op);
+        Assert.Equal(TOperationState.ERROR_STATE, final.OperationState);
+        // A failed status carries no hasResultSet at all (clients copy it onto the handle).
+        Assert.Null(final.HasResultSet);
+        Assert.Contains("no_such_table", final.ErrorMessage, StringComparison.Ordinal);
+        var exec = await c.Client.ExecuteStatementAsync(new TExecuteStatementReq
+        {
+            SessionHandle = c.Session,
+            Statement = "SELECT * FROM no_such_table",
+            RunAsync = true,
+            GetDirectResults = new TSparkGetDirectResults { MaxRows = 100 },
+        });
+        Assert.True(exec.OperationHandle!.HasResultSet);
+        Assert.Equal(TOperationState.ERROR_STATE, exec.DirectResults!.OperationStatus!.OperationState);
+        Assert.NotNull(exec.DirectResults.CloseOperation);
+    }
+
+    [Fact]
     public async Task StatementErrorsCarrySqlStateAndFailOnlyThatOperation()
     {
         await using var c = await Gateway.ConnectAsync();

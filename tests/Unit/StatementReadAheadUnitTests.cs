@@ -183,6 +183,22 @@ public sealed class StatementReadAheadUnitTests
         Assert.Equal(150, offset);
     }
 
+    [Fact]
+    public async Task AQueryThatFailsStillReportsTheResultSetItWouldHaveHad()
+    {
+        // The handle's hasResultSet is what the statement is, not whether it worked: the Databricks connector reads
+        // false as "nothing to wait for" and never reports the error.
+        var engine = new PagedEngine(rows: 10) { FailExecute = true };
+        var time = new ManualTimeProvider();
+        var session = new Hs2Session(new SessionInfo("tester", 10, 1, null, null), engine, time);
+        await using var op = new StatementOperation(session, time, "SELECT n FROM numbers", ExecuteOptions.Default, 10,
+            new RegisteredEngine(new EngineOptions { Name = engine.Name }, engine, time));
+        await op.StartAsync(runAsync: false, timeout: null, CancellationToken.None);
+        Assert.Equal(OperationState.Error, op.State);
+        Assert.Equal("42S02", op.ErrorSqlState);
+        Assert.True(op.HasResultSet);
+    }
+
     // ---- scaffolding ----
 
     private static async Task<StatementOperation> StartAsync(PagedEngine engine, int prefetch, long? rowLimit = null)
@@ -235,6 +251,7 @@ public sealed class StatementReadAheadUnitTests
         public string Name => "paged";
         public EngineKind Kind => EngineKind.DuckDb;
         public int FailAtRead { get; init; }
+        public bool FailExecute { get; init; }
         public int BlockFromRead { get; init; } = int.MaxValue;
         public TaskCompletionSource Blocked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int Reads => Volatile.Read(ref _reads);
@@ -275,6 +292,7 @@ public sealed class StatementReadAheadUnitTests
         public ValueTask<IQueryResult> ExecuteAsync(string sql, ExecuteOptions options, CancellationToken cancellationToken)
         {
             _interrupted = false;
+            if (engine.FailExecute) throw new EngineException("Catalog Error: Table with name numbers does not exist!", "42S02");
             Result = new PagedResult(engine, this);
             return ValueTask.FromResult<IQueryResult>(Result);
         }
