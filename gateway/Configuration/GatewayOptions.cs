@@ -40,6 +40,21 @@ public sealed record BinaryListenerOptions
 
     /// <summary>TLS on this listener; unset means on exactly when <see cref="TlsOptions.CertificatePath"/> is configured.</summary>
     public bool? Tls { get; init; }
+
+    /// <summary>
+    /// From connect to an authenticated connection: the first byte, the TLS handshake's aftermath and the whole SASL
+    /// exchange (or, without SASL, the first message). A client that has not finished by then is disconnected.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Once a message has begun to arrive, the rest must arrive within this long (a slow sender holds no connection).</summary>
+    public TimeSpan MessageTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// A connection with no call for this long is closed, and the sessions it opened with it (time the gateway spends
+    /// answering a call does not count).
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>HiveServer2 over HTTP: one Thrift message per POST to <see cref="Path"/>.</summary>
@@ -52,6 +67,15 @@ public sealed record HttpListenerOptions
 
     /// <summary>TLS on this listener; unset means on exactly when <see cref="TlsOptions.CertificatePath"/> is configured.</summary>
     public bool? Tls { get; init; }
+
+    /// <summary>Kestrel's RequestHeadersTimeout: a request's headers must all arrive within this long.</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Kestrel's KeepAliveTimeout: an idle keep-alive connection is closed after this long (sessions stay: they are not tied to HTTP connections).</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Kestrel's MinRequestBodyDataRate in bytes per second (after a 5 s grace): a slower upload is cut off.</summary>
+    public double MinRequestBodyBytesPerSecond { get; init; } = 240;
 }
 
 /// <summary>The server certificate shared by the listeners that use TLS.</summary>
@@ -197,6 +221,12 @@ public sealed record LimitOptions
     public int MaxSessions { get; init; } = 10_000;
     public int MaxSessionsPerUser { get; init; } = 500;
     public int MaxOperationsPerSession { get; init; } = 200;
+    /// <summary>Settings one session may hold (OpenSession configuration, SET, SetClientInfo; confs and variables together).</summary>
+    public int MaxSessionSettings { get; init; } = 1000;
+
+    /// <summary>Characters of keys and values one session's settings may hold in all.</summary>
+    public long MaxSessionSettingsChars { get; init; } = 1 << 20;
+
     /// <summary>Rows per FetchResults at most, whatever the client asks.</summary>
     public int MaxRowsPerFetch { get; init; } = 100_000;
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromHours(1);
@@ -408,6 +438,15 @@ public static class GatewayOptionsValidator
                 errors.Add($"Gateway:Http:Path must start with '/' and hold no '?', '#' or spaces (was '{o.Http.Path}').");
             }
         }
+        foreach (var (key, value) in new[]
+        {
+            ("Binary:HandshakeTimeout", o.Binary.HandshakeTimeout), ("Binary:MessageTimeout", o.Binary.MessageTimeout), ("Binary:IdleTimeout", o.Binary.IdleTimeout),
+            ("Http:RequestHeadersTimeout", o.Http.RequestHeadersTimeout), ("Http:KeepAliveTimeout", o.Http.KeepAliveTimeout),
+        })
+        {
+            if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(7)) errors.Add($"Gateway:{key} must be between 0 and 7 days (was {value}).");
+        }
+        if (o.Http.MinRequestBodyBytesPerSecond < 0) errors.Add("Gateway:Http:MinRequestBodyBytesPerSecond must be 0 (off) or more.");
         if (o.Binary.Enabled && o.Http.Enabled && o.Binary.Port == o.Http.Port && o.Binary.Port != 0)
         {
             errors.Add($"Gateway:Binary:Port and Gateway:Http:Port are both {o.Binary.Port}: the listeners need different ports.");
@@ -428,6 +467,8 @@ public static class GatewayOptionsValidator
         if (l.MaxSessionsPerUser < 1) errors.Add("Gateway:Limits:MaxSessionsPerUser must be positive.");
         if (l.MaxOperationsPerSession < 1) errors.Add("Gateway:Limits:MaxOperationsPerSession must be positive.");
         if (l.MaxRowsPerFetch < 1) errors.Add("Gateway:Limits:MaxRowsPerFetch must be positive.");
+        if (l.MaxSessionSettings < 1) errors.Add("Gateway:Limits:MaxSessionSettings must be positive.");
+        if (l.MaxSessionSettingsChars < 1) errors.Add("Gateway:Limits:MaxSessionSettingsChars must be positive.");
         if (l.SessionIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:SessionIdleTimeout must be positive.");
         if (l.OperationIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:OperationIdleTimeout must be positive.");
         if (l.SweepInterval <= TimeSpan.Zero) errors.Add("Gateway:Limits:SweepInterval must be positive.");

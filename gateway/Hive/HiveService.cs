@@ -502,7 +502,7 @@ public sealed partial class HiveService : ITCLIService
         try
         {
             var session = Session(req.SessionHandle);
-            foreach (var (k, v) in req.Configuration ?? []) session.Conf[$"client.{k}"] = v;
+            foreach (var (k, v) in req.Configuration ?? []) session.SetConf($"client.{k}", v ?? "");
             return ValueTask.FromResult(new TSetClientInfoResp { Status = StatusMapper.Success() });
         }
         catch (Exception ex)

@@ -55,9 +55,9 @@ public static partial class SessionCommands
         var val = Unquote(body[(eq + 1)..].Trim());
         if (name.Length == 0) throw new GatewayException("SET needs a key: SET key=value.", "42000");
         validate?.Invoke(name.StartsWith("hiveconf:", StringComparison.OrdinalIgnoreCase) ? name["hiveconf:".Length..] : name, val);
-        if (name.StartsWith("hivevar:", StringComparison.OrdinalIgnoreCase)) session.HiveVars[name["hivevar:".Length..]] = val;
-        else if (name.StartsWith("hiveconf:", StringComparison.OrdinalIgnoreCase)) session.Conf[name["hiveconf:".Length..]] = val;
-        else session.Conf[name] = val;
+        if (name.StartsWith("hivevar:", StringComparison.OrdinalIgnoreCase)) session.SetVar(name["hivevar:".Length..], val);
+        else if (name.StartsWith("hiveconf:", StringComparison.OrdinalIgnoreCase)) session.SetConf(name["hiveconf:".Length..], val);
+        else session.SetConf(name, val);
         return true;
     }
 

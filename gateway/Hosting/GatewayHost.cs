@@ -167,6 +167,14 @@ public static class GatewayHost
             kestrel.AddServerHeader = false;
             // HS2 bodies are single Thrift messages; this also bounds what Kestrel drains after a refusal.
             kestrel.Limits.MaxRequestBodySize = options.Limits.MaxMessageBytes;
+            // Set deliberately rather than left to Kestrel's defaults (30 s headers, 130 s keep-alive): a client that
+            // trickles headers or a body, or parks idle connections, holds no connection for long. The binary port's
+            // equivalents are Gateway:Binary:HandshakeTimeout/MessageTimeout/IdleTimeout (BinaryConnectionHandler).
+            kestrel.Limits.RequestHeadersTimeout = options.Http.RequestHeadersTimeout;
+            kestrel.Limits.KeepAliveTimeout = options.Http.KeepAliveTimeout;
+            kestrel.Limits.MinRequestBodyDataRate = options.Http.MinRequestBodyBytesPerSecond > 0
+                ? new MinDataRate(options.Http.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5))
+                : null;
             if (options.Binary.Enabled)
             {
                 kestrel.Listen(ParseAddress(options.Binary.Host), options.Binary.Port, listen =>

@@ -49,9 +49,11 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         var ct = connection.ConnectionClosed;
         var remote = connection.RemoteEndPoint?.ToString();
         var tls = connection.Features.Get<ITlsHandshakeFeature>() is not null ? "+tls" : "";
+        using var deadline = new ReadDeadline(ct);
         try
         {
-            var first = await input.ReadAsync(ct).ConfigureAwait(false);
+            // One deadline for the whole handshake (first byte, SASL exchange or the first no-SASL message), not one a read.
+            var first = await input.ReadAsync(deadline.Arm("completed handshake", _options.Binary.HandshakeTimeout)).ConfigureAwait(false);
             if (first.Buffer.IsEmpty)
             {
                 input.AdvanceTo(first.Buffer.Start);
@@ -62,10 +64,12 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
             switch (mode)
             {
                 case (byte)SaslStatus.Start:
-                    var auth = await NegotiateSaslAsync(input, output, remote, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address, ct).ConfigureAwait(false);
+                    var auth = await NegotiateSaslAsync(input, output, remote, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address,
+                        deadline.Token, ct).ConfigureAwait(false);
+                    deadline.Disarm();
                     if (auth is null) return;
                     var caller = new CallerContext(auth.User, id, remote, "binary+sasl" + tls) { Groups = auth.Groups };
-                    await ServeAsync(input, output, caller, framed: true, userFromRequest: false, ct).ConfigureAwait(false);
+                    await ServeAsync(input, output, caller, framed: true, userFromRequest: false, deadline, handshakeDone: true, ct).ConfigureAwait(false);
                     break;
                 case 0x80 or 0x00:
                     if (_options.Auth.Mode != AuthMode.None)
@@ -73,7 +77,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                         await RefuseUnauthenticatedAsync(input, output, ct).ConfigureAwait(false);
                         return;
                     }
-                    await ServeAsync(input, output, new CallerContext("anonymous", id, remote, "binary" + tls), framed: false, userFromRequest: true, ct).ConfigureAwait(false);
+                    await ServeAsync(input, output, new CallerContext("anonymous", id, remote, "binary" + tls), framed: false, userFromRequest: true, deadline, handshakeDone: false, ct).ConfigureAwait(false);
                     break;
                 default:
                     LogBadFirstByte(_logger, remote, mode);
@@ -83,6 +87,10 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         catch (Exception ex) when (ex is ThriftProtocolException or SaslProtocolException or InvalidDataException)
         {
             LogProtocolError(_logger, remote, ex.Message);
+        }
+        catch (OperationCanceledException) when (deadline.Expired)
+        {
+            LogTimedOut(_logger, remote, deadline.Phase, deadline.Limit.TotalSeconds);
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or OperationCanceledException or ConnectionAbortedException)
         {
@@ -96,12 +104,13 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         }
     }
 
-    private async Task<AuthResult?> NegotiateSaslAsync(PipeReader input, PipeWriter output, string? remote, System.Net.IPAddress? address, CancellationToken ct)
+    /// <param name="readToken">Cancels reads when the handshake's deadline passes; <paramref name="ct"/> is the connection's.</param>
+    private async Task<AuthResult?> NegotiateSaslAsync(PipeReader input, PipeWriter output, string? remote, System.Net.IPAddress? address, CancellationToken readToken, CancellationToken ct)
     {
         var sasl = new SaslPlainServer();
         while (true)
         {
-            var result = await input.ReadAsync(ct).ConfigureAwait(false);
+            var result = await input.ReadAsync(readToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             PlainCredentials? credentials = null;
             string? failure = null;
@@ -186,19 +195,32 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         return reader.ReadMessageBegin();
     }
 
-    private async Task ServeAsync(PipeReader input, PipeWriter output, CallerContext caller, bool framed, bool userFromRequest, CancellationToken ct)
+    /// <param name="handshakeDone">False for a no-SASL connection: its first message is still under the handshake's deadline.</param>
+    private async Task ServeAsync(PipeReader input, PipeWriter output, CallerContext caller, bool framed, bool userFromRequest, ReadDeadline deadline,
+        bool handshakeDone, CancellationToken ct)
     {
         var service = new HiveService(_sessions, _options, caller, userFromRequest, _logger);
         using var response = new PooledBufferWriter();
+        var pending = false;
         while (true)
         {
             // An idle connection holds no reply buffer (one per connection, as large as its largest reply, adds up over
             // thousands of idle sessions); renting it again for the next call costs next to nothing.
             response.Release();
-            var result = await input.ReadAsync(ct).ConfigureAwait(false);
+            var readToken = !handshakeDone ? deadline.Token
+                : pending ? deadline.Arm("rest of a started message", _options.Binary.MessageTimeout)
+                : deadline.Arm("call on an idle connection", _options.Binary.IdleTimeout);
+            var result = await input.ReadAsync(readToken).ConfigureAwait(false);
+            if (handshakeDone) deadline.Disarm();
             var buffer = result.Buffer;
             while (ThriftFrames.TryTake(ref buffer, framed, _limits, out var message))
             {
+                if (!handshakeDone)
+                {
+                    // The first whole no-SASL message ends the handshake; answering it is the gateway's time.
+                    handshakeDone = true;
+                    deadline.Disarm();
+                }
                 response.Clear();
                 var rented = default(byte[]);
                 ReadOnlyMemory<byte> memory;
@@ -234,6 +256,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                 if (flush.IsCompleted) return;
             }
             input.AdvanceTo(buffer.Start, buffer.End);
+            pending = !buffer.IsEmpty;
             if (result.IsCompleted)
             {
                 if (!buffer.IsEmpty) LogProtocolError(_logger, caller.ClientAddress, $"connection closed inside a message ({buffer.Length} bytes pending)");
@@ -244,6 +267,9 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Connection from {Remote} closed: protocol error: {Reason}")]
     private static partial void LogProtocolError(ILogger logger, string? remote, string reason);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Connection from {Remote} closed: no {Phase} within {Seconds} s")]
+    private static partial void LogTimedOut(ILogger logger, string? remote, string phase, double seconds);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Connection from {Remote} closed: first byte 0x{FirstByte:x2} is neither SASL START nor a Thrift message")]
     private static partial void LogBadFirstByte(ILogger logger, string? remote, byte firstByte);

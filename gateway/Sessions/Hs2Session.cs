@@ -76,11 +76,42 @@ public sealed partial class Hs2Session : IAsyncDisposable
     public IEngine Engine { get; }
     public DateTimeOffset Created { get; }
 
-    /// <summary>Session confs (plain keys, <c>set:hiveconf:</c> keys and <c>SET k=v</c>).</summary>
+    /// <summary>Session confs (plain keys, <c>set:hiveconf:</c> keys and <c>SET k=v</c>). Written through <see cref="SetConf"/>.</summary>
     public ConcurrentDictionary<string, string> Conf { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Hive variables (<c>set:hivevar:</c>), substituted as <c>${hivevar:name}</c> or <c>${name}</c>.</summary>
+    /// <summary>Hive variables (<c>set:hivevar:</c>), substituted as <c>${hivevar:name}</c> or <c>${name}</c>. Written through <see cref="SetVar"/>.</summary>
     public ConcurrentDictionary<string, string> HiveVars { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How many settings (confs and variables together) the session may hold, and how many characters.</summary>
+    public SessionSettingsLimits SettingsLimits { get; init; } = SessionSettingsLimits.Default;
+
+    private readonly Lock _settingsGate = new();
+
+    /// <summary>Sets a conf, or refuses with SQLSTATE 54000 when the session would exceed <see cref="SettingsLimits"/>.</summary>
+    public void SetConf(string key, string value) => Set(Conf, HiveVars, key, value);
+
+    /// <summary>Sets a Hive variable within the same limits as <see cref="SetConf"/>.</summary>
+    public void SetVar(string key, string value) => Set(HiveVars, Conf, key, value);
+
+    private void Set(ConcurrentDictionary<string, string> target, ConcurrentDictionary<string, string> other, string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        lock (_settingsGate)
+        {
+            var entries = target.Count + other.Count + (target.ContainsKey(key) ? 0 : 1);
+            var size = Size(target) + Size(other) - (target.TryGetValue(key, out var old) ? key.Length + old.Length : 0) + key.Length + value.Length;
+            SettingsLimits.Check(entries, size);
+            target[key] = value;
+        }
+
+        static long Size(ConcurrentDictionary<string, string> d)
+        {
+            long n = 0;
+            foreach (var (k, v) in d) n += k.Length + v.Length;
+            return n;
+        }
+    }
 
     public ConcurrentDictionary<Guid, Operation> Operations { get; } = new();
 
@@ -371,6 +402,25 @@ public sealed partial class Hs2Session : IAsyncDisposable
 
     [LoggerMessage(EventId = 710, Level = LogLevel.Debug, Message = "Engine '{Engine}' has no database '{Database}' (or refused it): the operation runs in '{Current}'. {Reason}")]
     private static partial void LogNotPositioned(ILogger logger, string engine, string database, string current, string reason);
+}
+
+/// <summary>Bounds on a session's configuration (<c>Gateway:Limits:MaxSessionSettings</c>, <c>MaxSessionSettingsChars</c>).</summary>
+public sealed record SessionSettingsLimits(int MaxEntries, long MaxChars)
+{
+    public static SessionSettingsLimits Default { get; } = new(1000, 1 << 20);
+
+    /// <summary>Throws SQLSTATE 54000 (program limit exceeded) when <paramref name="entries"/> or <paramref name="chars"/> is too many.</summary>
+    public void Check(int entries, long chars)
+    {
+        if (entries > MaxEntries)
+        {
+            throw new GatewayException($"The session may hold at most {MaxEntries} settings (Gateway:Limits:MaxSessionSettings); RESET some first.", "54000");
+        }
+        if (chars > MaxChars)
+        {
+            throw new GatewayException($"The session's settings may hold at most {MaxChars} characters of keys and values (Gateway:Limits:MaxSessionSettingsChars).", "54000");
+        }
+    }
 }
 
 /// <summary>Exclusive use of an engine session by one operation.</summary>

@@ -20,6 +20,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     private readonly ConcurrentDictionary<long, ConcurrentDictionary<Guid, Hs2Session>> _byConnection = new();
     private readonly ConcurrentDictionary<string, int> _sessionsPerUser = new(StringComparer.Ordinal);
     private readonly Lock _admission = new();
+    private int _admitted;
     private readonly LimitOptions _limits;
     private readonly IEngine _engine;
     private readonly TimeProvider _time;
@@ -69,7 +70,9 @@ public sealed partial class SessionManager : IAsyncDisposable
 
         lock (_admission)
         {
-            if (_sessions.Count >= _limits.MaxSessions)
+            // Counted here, not in _sessions: a session is inserted only after it opened (an await), and two opens that
+            // both passed a check of _sessions would both get in.
+            if (_admitted >= _limits.MaxSessions)
             {
                 throw new GatewayException($"The gateway has reached its limit of {_limits.MaxSessions} sessions; close idle sessions or raise Gateway:Limits:MaxSessions.", "53000");
             }
@@ -79,14 +82,15 @@ public sealed partial class SessionManager : IAsyncDisposable
                 throw new GatewayException($"User '{caller.User}' already has {count} open sessions (limit {_limits.MaxSessionsPerUser}).", "53000");
             }
             _sessionsPerUser[caller.User] = count + 1;
+            _admitted++;
         }
 
         var info = new SessionInfo(caller.User, protocolVersion, caller.ConnectionId, caller.ClientAddress, database) { Groups = caller.Groups };
-        var session = new Hs2Session(info, _engine, _time, Pools);
-        foreach (var (k, v) in conf) session.Conf[k] = v;
-        foreach (var (k, v) in vars) session.HiveVars[k] = v;
+        var session = new Hs2Session(info, _engine, _time, Pools) { SettingsLimits = new(_limits.MaxSessionSettings, _limits.MaxSessionSettingsChars) };
         try
         {
+            foreach (var (k, v) in conf) session.SetConf(k, v ?? "");
+            foreach (var (k, v) in vars) session.SetVar(k, v ?? "");
             await session.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -128,11 +132,15 @@ public sealed partial class SessionManager : IAsyncDisposable
     public void AddOperation(Operation op)
     {
         var session = op.Session;
-        if (session.Operations.Count >= _limits.MaxOperationsPerSession)
+        // The check and the insert together, so concurrent calls of one session cannot both take the last place.
+        lock (_admission)
         {
-            throw new GatewayException($"The session already has {session.Operations.Count} open operations (limit {_limits.MaxOperationsPerSession}); close finished operations first.", "53000");
+            if (session.Operations.Count >= _limits.MaxOperationsPerSession)
+            {
+                throw new GatewayException($"The session already has {session.Operations.Count} open operations (limit {_limits.MaxOperationsPerSession}); close finished operations first.", "53000");
+            }
+            session.Operations[op.Handle.Id] = op;
         }
-        session.Operations[op.Handle.Id] = op;
         _operations[op.Handle.Id] = op;
     }
 
@@ -202,6 +210,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     {
         lock (_admission)
         {
+            _admitted--;
             var n = _sessionsPerUser.GetValueOrDefault(user) - 1;
             if (n <= 0) _sessionsPerUser.TryRemove(user, out _);
             else _sessionsPerUser[user] = n;
