@@ -227,6 +227,9 @@ public sealed record LimitOptions
     /// <summary>Characters of keys and values one session's settings may hold in all.</summary>
     public long MaxSessionSettingsChars { get; init; } = 1 << 20;
 
+    /// <summary>The longest queryTimeout honoured; a larger one is cut to this (timers cannot hold more than ~49 days).</summary>
+    public TimeSpan MaxQueryTimeout { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>Rows per FetchResults at most, whatever the client asks.</summary>
     public int MaxRowsPerFetch { get; init; } = 100_000;
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromHours(1);
@@ -467,6 +470,7 @@ public static class GatewayOptionsValidator
         if (l.MaxSessionsPerUser < 1) errors.Add("Gateway:Limits:MaxSessionsPerUser must be positive.");
         if (l.MaxOperationsPerSession < 1) errors.Add("Gateway:Limits:MaxOperationsPerSession must be positive.");
         if (l.MaxRowsPerFetch < 1) errors.Add("Gateway:Limits:MaxRowsPerFetch must be positive.");
+        if (l.MaxQueryTimeout < TimeSpan.FromSeconds(1) || l.MaxQueryTimeout > TimeSpan.FromDays(30)) errors.Add("Gateway:Limits:MaxQueryTimeout must be between 1 s and 30 days.");
         if (l.MaxSessionSettings < 1) errors.Add("Gateway:Limits:MaxSessionSettings must be positive.");
         if (l.MaxSessionSettingsChars < 1) errors.Add("Gateway:Limits:MaxSessionSettingsChars must be positive.");
         if (l.SessionIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:SessionIdleTimeout must be positive.");

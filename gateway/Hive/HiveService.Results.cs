@@ -16,8 +16,9 @@ public sealed partial class HiveService
     private static readonly ResultSchema KyuubiArrowSchema = new([new ColumnInfo("arrow_batch", SqlType.Binary)]);
 
     /// <summary>The result format an ExecuteStatement request and its session ask for.</summary>
-    private ResultFormat ChooseFormat(TExecuteStatementReq req, Hs2Session session)
+    private ResultFormat ChooseFormat(TExecuteStatementReq req, Hs2Session session, IReadOnlyDictionary<string, string>? overlay)
     {
+        string? Conf(string key) => overlay?.GetValueOrDefault(key) ?? session.Conf.GetValueOrDefault(key);
         // Arrow batches only on a Spark-line session: a Hive-line reply has no resultFormat or arrowSchema to say so.
         if (req.CanReadArrowResult == true && _options.Results.Arrow && HiveProtocol.IsSpark((TProtocolVersion)session.ProtocolVersion))
         {
@@ -34,10 +35,10 @@ public sealed partial class HiveService
             };
             return new ResultFormat(ResultEncoding.Arrow, arrow, Lz4: req.CanDecompressLZ4Result == true && _options.Results.Lz4);
         }
-        if (session.Conf.TryGetValue(ResultFormat.KyuubiFormatConf, out var kyuubi) && kyuubi.Trim().Equals("arrow", StringComparison.OrdinalIgnoreCase))
+        if (Conf(ResultFormat.KyuubiFormatConf) is { } kyuubi && kyuubi.Trim().Equals("arrow", StringComparison.OrdinalIgnoreCase))
         {
             // Kyuubi's Spark engine sends timestamps as text unless told otherwise, and top-level complex values as Hive text.
-            var timestampAsString = !session.Conf.TryGetValue("kyuubi.operation.result.arrow.timestampAsString", out var t)
+            var timestampAsString = Conf("kyuubi.operation.result.arrow.timestampAsString") is not { } t
                 || !t.Trim().Equals("false", StringComparison.OrdinalIgnoreCase);
             var arrow = new ArrowWriteOptions
             {

@@ -158,17 +158,14 @@ public sealed partial class HiveService : ITCLIService
         try
         {
             var session = Session(req.SessionHandle);
-            var sql = SessionCommands.Substitute(req.Statement ?? "", session);
-            if (req.ConfOverlay is { Count: > 0 } overlay)
-            {
-                foreach (var (k, v) in overlay) session.Conf[k.StartsWith("set:hiveconf:", StringComparison.Ordinal) ? k["set:hiveconf:".Length..] : k] = v;
-            }
+            var overlay = StatementOverlay(req.ConfOverlay);
+            var sql = SessionCommands.Substitute(req.Statement ?? "", session, overlay);
             if (string.IsNullOrWhiteSpace(SessionCommands.StripLeadingComments(sql)))
             {
                 throw new GatewayException("The statement is empty.", "42000");
             }
             var parameters = SparkParameters.Convert(req.Parameters, session.Formatter.Zone);
-            var format = ChooseFormat(req, session);
+            var format = ChooseFormat(req, session, overlay);
             Operation op;
             if (parameters.Count == 0 && SessionCommands.TryExecute(sql, session, out var commandResult, ValidateSetting))
             {
@@ -179,7 +176,7 @@ public sealed partial class HiveService : ITCLIService
             }
             else
             {
-                var decision = await _sessions.Routing.RouteAsync(sql, session, cancellationToken).ConfigureAwait(false);
+                var decision = await _sessions.Routing.RouteAsync(sql, session, cancellationToken, overlay).ConfigureAwait(false);
                 if (decision.IsExplainRouting)
                 {
                     op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time, ExplainRouting(decision), hasResultSet: true) { Format = format };
@@ -187,13 +184,14 @@ public sealed partial class HiveService : ITCLIService
                 }
                 else
                 {
+                    var (timeout, timeoutNote) = QueryTimeout(req.QueryTimeout);
                     var options = StatementOptions(parameters, req.ResultRowLimit);
                     var (engine, routing, failover) = Plan(decision);
                     var statement = new StatementOperation(session, _sessions.Time, sql, options, PrefetchRows, engine, routing, req.ResultRowLimit, failover) { Format = format };
                     _sessions.AddOperation(statement);
                     foreach (var reason in decision.Reasons) statement.Log("Routing: " + reason);
                     if (decision.Analysis.IsWrite) _ = statement.Completion.ContinueWith(_ => _sessions.Routing.Written(decision), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                    var timeout = req.QueryTimeout is { } seconds && seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+                    if (timeoutNote is not null) statement.Log(timeoutNote);
                     var runAsync = req.RunAsync == true;
                     await statement.StartAsync(runAsync, timeout, cancellationToken).ConfigureAwait(false);
                     op = statement;
@@ -213,6 +211,35 @@ public sealed partial class HiveService : ITCLIService
         catch (Exception ex)
         {
             return new TExecuteStatementResp { Status = StatusMapper.FromException(ex, _logger) };
+        }
+    }
+
+    /// <summary>
+    /// A metadata call whose answer does not depend on any engine (GetTypeInfo, GetTableTypes): built at once, whatever
+    /// runAsync says, without leasing an engine session (a busy or unhealthy engine must not delay or fail it).
+    /// </summary>
+    private async ValueTask<(TStatus Status, TOperationHandle? Handle, TSparkDirectResults? Direct)> MetadataAsync(
+        TSessionHandle? handle, OperationType type, Func<ColumnBatch> build, TSparkGetDirectResults? directRequest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var session = Session(handle);
+            var op = new MaterializedOperation(session, type, _sessions.Time, build());
+            try
+            {
+                _sessions.AddOperation(op);
+            }
+            catch
+            {
+                await op.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            var direct = directRequest is null ? null : await DirectResultsAsync(op, directRequest, cancellationToken).ConfigureAwait(false);
+            return (StatusMapper.Success(), ToThrift(op), direct);
+        }
+        catch (Exception ex)
+        {
+            return (StatusMapper.FromException(ex, _logger), null, null);
         }
     }
 
@@ -261,7 +288,7 @@ public sealed partial class HiveService : ITCLIService
 
     public async ValueTask<TGetTypeInfoResp> GetTypeInfo(TGetTypeInfoReq req, CancellationToken cancellationToken)
     {
-        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetTypeInfo, (_, _, _) => ValueTask.FromResult(JdbcMetadata.BuildTypeInfo()), req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetTypeInfo, JdbcMetadata.BuildTypeInfo, req.GetDirectResults, cancellationToken).ConfigureAwait(false);
         return new TGetTypeInfoResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
@@ -289,7 +316,7 @@ public sealed partial class HiveService : ITCLIService
 
     public async ValueTask<TGetTableTypesResp> GetTableTypes(TGetTableTypesReq req, CancellationToken cancellationToken)
     {
-        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetTableTypes, (_, _, _) => ValueTask.FromResult(JdbcMetadata.BuildTableTypes()), req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+        var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetTableTypes, JdbcMetadata.BuildTableTypes, req.GetDirectResults, cancellationToken).ConfigureAwait(false);
         return new TGetTableTypesResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
@@ -583,25 +610,46 @@ public sealed partial class HiveService : ITCLIService
     /// Refuses <c>SET gateway.engine=x</c> (and <c>kyuubi.engine.type</c>) naming no engine or kind, so a typo fails at
     /// once instead of being ignored by every later decision.
     /// </summary>
-    private void ValidateSetting(string key, string value)
+    /// <summary>
+    /// ExecuteStatement's confOverlay: settings for that statement only, as in HiveServer2 (they never change the
+    /// session), checked like a SET and bounded like the session's own; <c>set:hiveconf:</c> prefixes are dropped.
+    /// </summary>
+    private IReadOnlyDictionary<string, string>? StatementOverlay(Dictionary<string, string>? confOverlay)
     {
-        var overrides = _sessions.Routing.Options.Overrides ?? new RoutingOverrideOptions();
-        var engines = _sessions.Engines;
-        var known = string.Join(", ", engines.All.Select(e => e.Name));
-        if (key.Equals(overrides.SessionEngineKey, StringComparison.OrdinalIgnoreCase) && value.Length > 0
-            && engines.Find(value) is null && !EngineKindAliases.TryParse(value, out _))
+        if (confOverlay is not { Count: > 0 }) return null;
+        var overlay = new Dictionary<string, string>(StringComparer.Ordinal);
+        long chars = 0;
+        foreach (var (k, v) in confOverlay)
         {
-            throw new GatewayException($"Unknown engine '{value.Trim()}' in {key}; configured engines: {known}.", "42000");
+            var key = k.StartsWith("set:hiveconf:", StringComparison.Ordinal) ? k["set:hiveconf:".Length..] : k;
+            var value = v ?? "";
+            ValidateSetting(key, value);
+            overlay[key] = value;
+            chars += key.Length + value.Length;
         }
-        if (key.Equals(RoutingService.DialectConf, StringComparison.OrdinalIgnoreCase) && value.Length > 0 && Gateway.Router.Sql.SqlDialect.FromName(value.Trim()) is null)
-        {
-            throw new GatewayException($"Unknown dialect '{value.Trim()}' in {key} ({string.Join(", ", Gateway.Router.Sql.SqlDialect.Presets.Select(d => d.Name))}).", "42000");
-        }
-        if (key.Equals("kyuubi.engine.type", StringComparison.OrdinalIgnoreCase) && value.Length > 0 && !EngineKindAliases.TryParse(value, out _))
-        {
-            throw new GatewayException($"Unknown engine type '{value.Trim()}' in {key} (SPARK_SQL, TRINO, FLINK_SQL, HIVE_SQL, JDBC, DUCKDB...).", "42000");
-        }
+        new Sessions.SessionSettingsLimits(_options.Limits.MaxSessionSettings, _options.Limits.MaxSessionSettingsChars).Check(overlay.Count, chars);
+        return overlay;
     }
+
+    /// <summary>
+    /// ExecuteStatement's queryTimeout in seconds: 0 (or absent) is none, a negative one is refused (22023), and one
+    /// beyond <c>Gateway:Limits:MaxQueryTimeout</c> is cut to it (noted in the operation log) — a client's
+    /// <c>setQueryTimeout(Integer.MAX_VALUE)</c> means "no limit", not a timer the runtime cannot hold.
+    /// </summary>
+    private (TimeSpan? Timeout, string? Note) QueryTimeout(long? seconds)
+    {
+        if (seconds is null or 0) return (null, null);
+        if (seconds < 0) throw new GatewayException($"queryTimeout must be 0 (none) or a positive number of seconds (was {seconds}).", "22023");
+        var max = _options.Limits.MaxQueryTimeout;
+        if (seconds.Value >= (long)max.TotalSeconds)
+        {
+            return (max, $"queryTimeout {seconds} s is beyond the gateway's limit; using {max.TotalSeconds:0} s (Gateway:Limits:MaxQueryTimeout).");
+        }
+        return (TimeSpan.FromSeconds(seconds.Value), null);
+    }
+
+    private void ValidateSetting(string key, string value) =>
+        SessionSettingRules.Validate(key, value, _sessions.Engines, _sessions.Routing.Options.Overrides);
 
     /// <summary>EXPLAIN ROUTING: one row per engine, as <see cref="RoutingExplain"/> lays it out.</summary>
     private static ColumnBatch ExplainRouting(RoutingDecision decision)

@@ -72,10 +72,12 @@ public static partial class SessionCommands
         s.Length >= 2 && (s[0] == '\'' || s[0] == '"' || s[0] == '`') && s[^1] == s[0] ? s[1..^1] : s;
 
     /// <summary>Replaces defined <c>${hivevar:x}</c>, <c>${hiveconf:x}</c> and <c>${x}</c>; undefined ones stay as written, as in Hive.</summary>
-    public static string Substitute(string statement, Hs2Session session)
+    /// <param name="overlay">Settings of this statement only (confOverlay), looked up before the session's.</param>
+    public static string Substitute(string statement, Hs2Session session, IReadOnlyDictionary<string, string>? overlay = null)
     {
         if (!statement.Contains("${", StringComparison.Ordinal)) return statement;
-        if (session.Conf.TryGetValue("hive.variable.substitute", out var on) && on.Equals("false", StringComparison.OrdinalIgnoreCase)) return statement;
+        string? Conf(string key) => overlay?.GetValueOrDefault(key) ?? session.Conf.GetValueOrDefault(key);
+        if (Conf("hive.variable.substitute") is { } on && on.Trim().Equals("false", StringComparison.OrdinalIgnoreCase)) return statement;
         return VariablePattern().Replace(statement, m =>
         {
             var ns = m.Groups["ns"].Value;
@@ -83,8 +85,8 @@ public static partial class SessionCommands
             string? value = ns.ToLowerInvariant() switch
             {
                 "hivevar" => session.HiveVars.GetValueOrDefault(name),
-                "hiveconf" => session.Conf.GetValueOrDefault(name),
-                "" => session.HiveVars.GetValueOrDefault(name) ?? session.Conf.GetValueOrDefault(name),
+                "hiveconf" => Conf(name),
+                "" => session.HiveVars.GetValueOrDefault(name) ?? Conf(name),
                 _ => null,
             };
             return value ?? m.Value;

@@ -16,14 +16,27 @@ public static partial class StatusMapper
         ErrorMessage = message,
         SqlState = sqlState,
         ErrorCode = errorCode,
-        InfoMessages = [$"*{sqlState}:{errorCode}:{message}"],
+        InfoMessages = StackTrace(message),
     };
+
+    /// <summary>The exception class Hive JDBC rebuilds from <see cref="StackTrace"/> (it has a String constructor there).</summary>
+    public const string ExceptionClass = "org.apache.hive.service.cli.HiveSQLException";
+
+    /// <summary>
+    /// An error's infoMessages in HiveServer2's own form, which Hive JDBC parses back into the cause of its
+    /// SQLException (HiveSQLException.toCause): a head line <c>*class:message:frames:lastUniqueFrame</c>, then that many
+    /// frame lines <c>class:method:file:line</c> (lastUniqueFrame + 1 of them are read). Hive JDBC 3.1.2 fails with
+    /// StringIndexOutOfBoundsException on anything else, instead of reporting the error.
+    /// </summary>
+    public static List<string> StackTrace(string message) =>
+        [$"*{ExceptionClass}:{message.Replace('\r', ' ').Replace('\n', ' ')}:1:0", "gateway.Hs2Server:answer::-1"];
 
     public static TStatus NotSupported(string what) => Error($"{what} are not supported by this gateway.", "HYC00");
 
     public static TStatus FromException(Exception ex, ILogger logger) => ex switch
     {
         GatewayException { InvalidHandle: true } g => new TStatus { StatusCode = TStatusCode.INVALID_HANDLE_STATUS, ErrorMessage = g.Message, SqlState = g.SqlState },
+        GatewayException { InnerException: { } cause } g => Caused(g, cause, logger),
         GatewayException g => Error(g.Message, g.SqlState, g.ErrorCode),
         EngineException e => Error(e.Message, e.SqlState, e.ErrorCode),
         OperationCanceledException => Error("The call was canceled.", "HY008"),
@@ -31,14 +44,33 @@ public static partial class StatusMapper
         _ => Internal(ex, logger),
     };
 
-    private static TStatus Internal(Exception ex, ILogger logger)
+    /// <summary>
+    /// A failure the gateway did not expect: the client learns that it happened and a reference to find it in the log,
+    /// not the exception's type or message (which can name files, hosts or internals).
+    /// </summary>
+    public static TStatus Internal(Exception ex, ILogger logger)
     {
-        LogInternalError(logger, ex);
-        return Error($"Internal gateway error: {ex.GetType().Name}: {ex.Message}", "HY000");
+        var reference = InternalReference();
+        LogInternalError(logger, reference, ex);
+        return Error(InternalMessage(reference), "HY000");
     }
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "Unexpected error answering a call")]
-    private static partial void LogInternalError(ILogger logger, Exception ex);
+    /// <summary>What a client is told of an unexpected failure (see <see cref="Internal"/>).</summary>
+    public static string InternalMessage(string reference) => $"Internal gateway error (reference {reference}); the gateway's log has the details.";
+
+    public static string InternalReference() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+
+    private static TStatus Caused(GatewayException refusal, Exception cause, ILogger logger)
+    {
+        LogCause(logger, refusal.SqlState, refusal.Message, cause);
+        return Error(refusal.Message, refusal.SqlState, refusal.ErrorCode);
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "Unexpected error answering a call (reference {Reference})")]
+    private static partial void LogInternalError(ILogger logger, string reference, Exception ex);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Refused a call ({SqlState}): {Message}")]
+    private static partial void LogCause(ILogger logger, string sqlState, string message, Exception cause);
 }
 
 internal static class HiveKeywords

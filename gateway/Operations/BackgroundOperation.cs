@@ -61,7 +61,9 @@ public sealed class BackgroundOperation : Operation
             }
             catch (Exception e)
             {
-                Fail($"Internal error: {e.Message}", "HY000", 0);
+                var reference = Hive.StatusMapper.InternalReference();
+                Session.LogFault(reference, e);
+                Fail(Hive.StatusMapper.InternalMessage(reference), "HY000", 0);
             }
         }, CancellationToken.None);
     }
@@ -74,7 +76,7 @@ public sealed class BackgroundOperation : Operation
         {
             case OperationState.Finished: break;
             case OperationState.Error: throw new GatewayException(ErrorMessage ?? "The operation failed.", ErrorSqlState, ErrorCode);
-            case OperationState.Canceled: throw new GatewayException("The operation was canceled.", "HY008");
+            case OperationState.Canceled: throw new GatewayException(ErrorMessage ?? "The operation was canceled.", "HY008");
             default: throw GatewayException.Invalid("operation");
         }
         var batch = _batch!;
@@ -87,7 +89,7 @@ public sealed class BackgroundOperation : Operation
 
     public override void Cancel()
     {
-        if (TryMove(OperationState.Canceled)) Log("Canceled by the client.");
+        TryEnd(OperationState.Canceled, "The operation was canceled.", "HY008", "Canceled by the client.");
         if (!_cts.IsCancellationRequested) _cts.Cancel();
     }
 

@@ -101,6 +101,28 @@ public abstract class Operation : IAsyncDisposable
         if (TryMove(state)) Log($"{state}: {message}");
     }
 
+    /// <summary>
+    /// Moves to a terminal failure state and records why in one step, or does nothing when the table forbids the move:
+    /// a cancel that arrives after an error keeps the error, and a cancel of a finished, streaming result reads as a
+    /// cancel (message and SQLSTATE) in every later call.
+    /// </summary>
+    protected bool TryEnd(OperationState to, string message, string sqlState, string logLine)
+    {
+        lock (_gate)
+        {
+            if (!OperationStateMachine.CanMove(_state, to)) return false;
+            ErrorMessage = message;
+            ErrorSqlState = sqlState;
+            ErrorCode = 0;
+            _state = to;
+        }
+        Completed ??= Time.GetUtcNow();
+        Log(logLine);
+        return true;
+    }
+
+    public const string CanceledMessage = "The statement was canceled.";
+
     public void Log(string line)
     {
         var at = Time.GetUtcNow();

@@ -229,7 +229,7 @@ public sealed class StatementOperation : Operation
         }
         else if (_canceled || ex is OperationCanceledException || ex is EngineException { Canceled: true })
         {
-            Fail("The statement was canceled.", "HY008", 0, OperationState.Canceled);
+            Fail(CanceledMessage, "HY008", 0, OperationState.Canceled);
         }
         else if (ex is EngineException ee)
         {
@@ -247,15 +247,17 @@ public sealed class StatementOperation : Operation
         }
         else
         {
-            Fail($"Internal error: {ex.Message}", "HY000", 0);
+            // Not the exception's text: it may name internals. The log has it, under the reference the client sees.
+            var reference = Hive.StatusMapper.InternalReference();
+            Session.LogFault(reference, ex);
+            Fail(Hive.StatusMapper.InternalMessage(reference), "HY000", 0);
         }
     }
 
     private void OnTimeout()
     {
-        if (!TryMove(OperationState.TimedOut)) return;
+        if (!TryEnd(OperationState.TimedOut, "The statement exceeded its query timeout and was interrupted.", "HYT00", "Query timeout reached; interrupting the engine.")) return;
         _timedOut = true;
-        Log("Query timeout reached; interrupting the engine.");
         _cts.Cancel();
         InterruptEngine();
     }
@@ -263,7 +265,7 @@ public sealed class StatementOperation : Operation
     public override void Cancel()
     {
         _canceled = true;
-        if (TryMove(OperationState.Canceled)) Log("Canceled by the client.");
+        TryEnd(OperationState.Canceled, CanceledMessage, "HY008", "Canceled by the client.");
         if (!_cts.IsCancellationRequested) _cts.Cancel();
         InterruptEngine();
     }
@@ -447,8 +449,8 @@ public sealed class StatementOperation : Operation
         {
             case OperationState.Finished: return;
             case OperationState.Error: throw new GatewayException(ErrorMessage ?? "The statement failed.", ErrorSqlState, ErrorCode);
-            case OperationState.Canceled: throw new GatewayException("The operation was canceled.", "HY008");
-            case OperationState.TimedOut: throw new GatewayException("The operation timed out.", "HYT00");
+            case OperationState.Canceled: throw new GatewayException(ErrorMessage ?? CanceledMessage, "HY008");
+            case OperationState.TimedOut: throw new GatewayException(ErrorMessage ?? "The operation timed out.", "HYT00");
             case OperationState.Closed: throw GatewayException.Invalid("operation");
             default: throw new GatewayException($"The operation is {State}; fetch when it is FINISHED.", "HY010");
         }

@@ -171,28 +171,35 @@ public sealed partial class RoutingService : IDisposable
         return candidates;
     }
 
-    /// <summary>The session as rules and overrides see it.</summary>
-    public RoutingContext ContextOf(Hs2Session session)
+    /// <summary>The session as rules and overrides see it; <paramref name="overlay"/> holds one statement's own settings.</summary>
+    public RoutingContext ContextOf(Hs2Session session, IReadOnlyDictionary<string, string>? overlay = null)
     {
         ArgumentNullException.ThrowIfNull(session);
+        IReadOnlyDictionary<string, string> conf = session.Conf;
+        if (overlay is { Count: > 0 })
+        {
+            var merged = new Dictionary<string, string>(session.Conf, StringComparer.Ordinal);
+            foreach (var (k, v) in overlay) merged[k] = v;
+            conf = merged;
+        }
         return new RoutingContext
         {
             DefaultEngine = ReferenceEquals(session.Engine, _engines.Default.Engine) ? _engines.Default.Name : _engines.Of(session.Engine)?.Name ?? _engines.Default.Name,
             User = session.User,
             Groups = session.Info.Groups,
-            Client = session.Conf.GetValueOrDefault(ClientConf),
-            SessionConf = session.Conf,
-            CurrentCatalog = session.Conf.GetValueOrDefault(CatalogConf),
-            Dialect = session.Conf.GetValueOrDefault(DialectConf) is { } dialect ? SqlDialect.FromName(dialect.Trim()) : null,
+            Client = conf.GetValueOrDefault(ClientConf),
+            SessionConf = conf,
+            CurrentCatalog = conf.GetValueOrDefault(CatalogConf),
+            Dialect = conf.GetValueOrDefault(DialectConf) is { } dialect ? SqlDialect.FromName(dialect.Trim()) : null,
             CurrentSchema = session.CurrentDatabase,
         };
     }
 
     /// <summary>Decides where <paramref name="statement"/> runs. Never fails for the statement's sake: the router falls back.</summary>
-    public async ValueTask<RoutingDecision> RouteAsync(string statement, Hs2Session session, CancellationToken cancellationToken)
+    public async ValueTask<RoutingDecision> RouteAsync(string statement, Hs2Session session, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? overlay = null)
     {
         var snapshot = _snapshot;
-        var context = ContextOf(session);
+        var context = ContextOf(session, overlay);
         var analysis = StatementAnalyzer.Analyze(statement, context.Dialect ?? snapshot.Router.DefaultDialect);
         // Unqualified names resolve in the session's database; a default one (Hive's default, DuckDB's main, PostgreSQL's
         // public) means each catalog's own default schema.

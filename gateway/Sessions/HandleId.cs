@@ -55,11 +55,15 @@ public readonly record struct HandleId(Guid Id, byte[] Secret)
     public override int GetHashCode() => Id.GetHashCode();
 }
 
-/// <summary>A client error the handler answers with a status (never a closed connection).</summary>
-public sealed class GatewayException(string message, string sqlState = "HY000", int errorCode = 0, bool invalidHandle = false) : Exception(message)
+/// <summary>
+/// A client error the handler answers with a status (never a closed connection). The client sees the message and the
+/// SQLSTATE; an inner exception is the cause for the log (StatusMapper logs it), never for the client.
+/// </summary>
+public sealed class GatewayException(string message, string sqlState = "HY000", int errorCode = 0, bool invalidHandle = false, Exception? inner = null)
+    : Exception(message, inner)
 {
     public GatewayException() : this("Gateway error.") { }
-    public GatewayException(string message, Exception inner) : this(message) => _ = inner;
+    public GatewayException(string message, Exception inner) : this(message, "HY000", 0, false, inner) { }
 
     public string SqlState { get; } = sqlState;
     public int ErrorCode { get; } = errorCode;

@@ -394,6 +394,12 @@ public sealed partial class Hs2Session : IAsyncDisposable
         foreach (var s in giveBack) await s.Pool.ReturnAsync(s, CancellationToken.None).ConfigureAwait(false);
     }
 
+    /// <summary>Logs an unexpected failure of one of the session's operations, under the reference its client was given.</summary>
+    public void LogFault(string reference, Exception exception) => LogOperationFault(_logger, Handle.Id, Info.User, reference, exception);
+
+    [LoggerMessage(EventId = 712, Level = LogLevel.Error, Message = "Session {SessionId}: an operation of {User} failed unexpectedly (reference {Reference})")]
+    private static partial void LogOperationFault(ILogger logger, Guid sessionId, string user, string reference, Exception exception);
+
     /// <summary>Logs an engine's refusal of a statement for lack of permission (the sandbox, the engine's own grants).</summary>
     public void LogRefused(string engine, string sqlState, string message) => LogStatementRefused(_logger, Handle.Id, Info.User, engine, sqlState, message);
 

@@ -89,7 +89,11 @@ public sealed partial class SessionManager : IAsyncDisposable
         var session = new Hs2Session(info, _engine, _time, Pools) { SettingsLimits = new(_limits.MaxSessionSettings, _limits.MaxSessionSettingsChars) };
         try
         {
-            foreach (var (k, v) in conf) session.SetConf(k, v ?? "");
+            foreach (var (k, v) in conf)
+            {
+                SessionSettingRules.Validate(k, v ?? "", Engines, Routing.Options.Overrides);
+                session.SetConf(k, v ?? "");
+            }
             foreach (var (k, v) in vars) session.SetVar(k, v ?? "");
             await session.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -97,7 +101,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         {
             ReleaseUserSlot(caller.User);
             await session.DisposeAsync().ConfigureAwait(false);
-            if (ex is EngineException ee) throw new GatewayException($"Cannot open the session: {ee.Message}", ee.SqlState, ee.ErrorCode);
+            if (ex is EngineException ee) throw new GatewayException($"Cannot open the session: {ee.Message}", ee.SqlState, ee.ErrorCode, inner: ee);
             throw;
         }
         _sessions[session.Handle.Id] = session;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Gateway.Engines.HiveServer2;
 using Gateway.Server.Configuration;
 using Gateway.Server.Hosting;
@@ -190,29 +189,5 @@ public sealed class SandboxInProcessTests : IAsyncLifetime
         await using var c = await g.ConnectAsync();
         var ex = await Assert.ThrowsAsync<HiveClientException>(() => c.QueryAsync($"/*+ ENGINE(scratch) */ SELECT content FROM read_text({Q(Path.Combine(_root, "outside.txt"))})"));
         Assert.Equal("42501", ex.SqlState);
-    }
-}
-
-/// <summary>Keeps every log line written through it, for tests that check what the gateway logs.</summary>
-public sealed class CapturingLoggerProvider : ILoggerProvider
-{
-    private readonly ConcurrentQueue<string> _lines = new();
-
-    public IReadOnlyCollection<string> Lines => _lines;
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner._lines.Enqueue($"{logLevel} {category}[{eventId.Id}] {formatter(state, exception)}");
     }
 }
