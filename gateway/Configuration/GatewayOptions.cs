@@ -101,6 +101,10 @@ public enum AuthMode
     None,
     /// <summary>Users and salted PBKDF2 password hashes from a file (see <c>gateway user add</c>).</summary>
     PasswordFile,
+    /// <summary>An LDAP directory (<c>Auth:Ldap</c>): simple bind, or search then bind.</summary>
+    Ldap,
+    /// <summary>Each provider of <c>Auth:Chain</c> in turn (e.g. Ldap then PasswordFile); the first that accepts the password wins.</summary>
+    Chain,
 }
 
 public sealed record AuthOptions
@@ -121,6 +125,15 @@ public sealed record AuthOptions
 
     /// <summary>The signed cookie that spares HTTP clients a credential check on every request.</summary>
     public AuthCookieOptions Cookie { get; init; } = new();
+
+    /// <summary>The directory for <see cref="AuthMode.Ldap"/> (and a chain that names it).</summary>
+    public LdapOptions Ldap { get; init; } = new();
+
+    /// <summary>For <see cref="AuthMode.Chain"/>: the providers in order, each <c>Ldap</c> or <c>PasswordFile</c>.</summary>
+    public IReadOnlyList<AuthMode> Chain { get; init; } = [];
+
+    /// <summary>Whether logins go through <paramref name="mode"/> (itself, or as a link of the chain).</summary>
+    public bool Uses(AuthMode mode) => Mode == mode || (Mode == AuthMode.Chain && Chain.Contains(mode));
 
     /// <summary>Failed logins counted per user and per client address, and refused for a while past a limit.</summary>
     public LoginThrottleOptions Throttle { get; init; } = new();
@@ -559,6 +572,13 @@ public static class GatewayOptionsValidator
         }
 
         LoginThrottleOptions.Validate(a.Throttle ?? new(), errors);
+        if (a.Mode == AuthMode.Chain)
+        {
+            if (a.Chain.Count == 0) errors.Add("Gateway:Auth:Chain must list the providers to try (Ldap, PasswordFile) when Mode is Chain.");
+            if (a.Chain.Any(m => m is not (AuthMode.Ldap or AuthMode.PasswordFile))) errors.Add("Gateway:Auth:Chain may hold only Ldap and PasswordFile.");
+            if (a.Chain.Distinct().Count() != a.Chain.Count) errors.Add("Gateway:Auth:Chain names a provider twice.");
+        }
+        if (a.Uses(AuthMode.Ldap)) LdapOptions.Validate(a.Ldap ?? new(), errors);
         if (a.MaxGroups is < 1 or > Auth.GroupLimits.Ceiling) errors.Add($"Gateway:Auth:MaxGroups must be between 1 and {Auth.GroupLimits.Ceiling}.");
         if (a.MaxGroupLength is < 1 or > Auth.GroupLimits.Ceiling) errors.Add($"Gateway:Auth:MaxGroupLength must be between 1 and {Auth.GroupLimits.Ceiling}.");
         if (a.Cookie.Lifetime <= TimeSpan.Zero || a.Cookie.Lifetime > TimeSpan.FromDays(7)) errors.Add("Gateway:Auth:Cookie:Lifetime must be between 0 and 7 days.");

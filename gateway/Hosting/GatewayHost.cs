@@ -85,7 +85,7 @@ public static class GatewayHost
         // A configured certificate is checked even when every listener opts out of TLS: a broken file is a mistake either way.
         var tls = TlsCertificateLoader.Load(options.Tls, time, errors);
         var jwtKeys = options.Auth.Jwt.Enabled ? JwtKeyProvider.Load(options.Auth.Jwt, errors) : null;
-        if (options.Auth.Mode == AuthMode.PasswordFile) CheckPasswordFile(options, errors);
+        if (options.Auth.Uses(AuthMode.PasswordFile)) CheckPasswordFile(options, errors);
         if (errors.Count > 0) throw new GatewayConfigurationException(errors);
         return new GatewaySecurity(tls, jwtKeys);
     }
@@ -132,11 +132,16 @@ public static class GatewayHost
         builder.Services.AddSingleton<RoutingMetrics>();
         builder.Services.AddSingleton<RoutingService>();
         builder.Services.AddSingleton<SessionManager>();
-        builder.Services.AddSingleton<IPasswordAuthenticator>(sp => options.Auth.Mode switch
+        builder.Services.AddSingleton<IPasswordAuthenticator>(sp =>
         {
-            AuthMode.PasswordFile => new PasswordFileAuthenticator(PasswordFileAuthenticator.ResolvePath(options), sp.GetRequiredService<TimeProvider>(),
-                options.Auth.GroupLimits, sp.GetRequiredService<ILogger<PasswordFileAuthenticator>>()),
-            _ => new NoneAuthenticator(),
+            IPasswordAuthenticator Provider(AuthMode mode) => mode switch
+            {
+                AuthMode.PasswordFile => new PasswordFileAuthenticator(PasswordFileAuthenticator.ResolvePath(options), sp.GetRequiredService<TimeProvider>(),
+                    options.Auth.GroupLimits, sp.GetRequiredService<ILogger<PasswordFileAuthenticator>>()),
+                AuthMode.Ldap => new LdapAuthenticator(options.Auth.Ldap, options.Auth.GroupLimits, sp.GetRequiredService<ILogger<LdapAuthenticator>>()),
+                _ => new NoneAuthenticator(),
+            };
+            return options.Auth.Mode == AuthMode.Chain ? new ChainAuthenticator([.. options.Auth.Chain.Select(Provider)]) : Provider(options.Auth.Mode);
         });
         builder.Services.AddSingleton(new StaticTokenAuthenticator(options.Auth.Tokens, options.Auth.GroupLimits));
         builder.Services.AddSingleton(sp => new LoginThrottle(options.Auth.Throttle, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LoginThrottle>>()));

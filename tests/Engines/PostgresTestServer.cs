@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gateway.Engines.Postgres;
 using Npgsql;
 
@@ -31,51 +30,5 @@ public static class PostgresTestServer
         await command.ExecuteNonQueryAsync();
     }
 
-    private static string Locate()
-    {
-        if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } fromScript) return fromScript;
-        var script = Path.Combine(RepositoryRoot(), "scripts", "postgres.sh");
-        var wasRunning = Run(script, "status", out _, out _) == 0;
-        var exit = Run(script, "start", out var stdout, out var stderr);
-        if (exit != 0 || string.IsNullOrWhiteSpace(stdout))
-        {
-            throw new InvalidOperationException($"{Variable} is not set and scripts/postgres.sh could not start PostgreSQL (exit {exit}):\n{stderr}");
-        }
-        if (!wasRunning)
-        {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => Run(script, "stop", out _, out _);
-        }
-        return stdout.Trim();
-    }
-
-    private static int Run(string script, string action, out string stdout, out string stderr)
-    {
-        var info = new ProcessStartInfo("bash", [script, action])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(info)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        stdout = process.StandardOutput.ReadToEnd();
-        // Installing PostgreSQL from apt can take minutes on a clean machine.
-        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
-        {
-            process.Kill(entireProcessTree: true);
-            stderr = "scripts/postgres.sh did not finish within 10 minutes.";
-            return -1;
-        }
-        stderr = errors.GetAwaiter().GetResult();
-        return process.ExitCode;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Gateway.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("Gateway.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static string Locate() => TestScripts.Locate(Variable, "postgres.sh");
 }

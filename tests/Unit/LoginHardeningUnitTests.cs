@@ -149,3 +149,43 @@ public sealed class LoginHardeningUnitTests : IDisposable
         Assert.Contains(errors, e => e.Contains("Throttle:MaxTracked", StringComparison.Ordinal));
     }
 }
+
+public sealed class LdapEscapingUnitTests
+{
+    [Theory]
+    [InlineData("alice", "alice")]
+    [InlineData("a,b", "a\\,b")]
+    [InlineData("x+y=z", "x\\+y\\=z")]
+    [InlineData("#lead", "\\#lead")]
+    [InlineData(" both ", "\\ both\\ ")]
+    [InlineData("q\"<>;\\", "q\\\"\\<\\>\\;\\\\")]
+    public void DnValuesAreEscaped(string value, string escaped) => Assert.Equal(escaped, LdapAuthenticator.EscapeDnValue(value));
+
+    [Theory]
+    [InlineData("alice", "alice")]
+    [InlineData("*", "\\2a")]
+    [InlineData("a)(uid=*", "a\\29\\28uid=\\2a")]
+    [InlineData("back\\slash", "back\\5cslash")]
+    public void FilterValuesAreEscaped(string value, string escaped) => Assert.Equal(escaped, LdapAuthenticator.EscapeFilterValue(value));
+
+    [Theory]
+    [InlineData("cn=finance,ou=groups,dc=example,dc=com", "finance")]
+    [InlineData("CN=Data Team\\, EMEA,OU=Groups,DC=corp", "Data Team, EMEA")]
+    [InlineData("plain-name", "plain-name")]
+    public void GroupNamesComeFromTheFirstRdn(string value, string name) => Assert.Equal(name, LdapAuthenticator.GroupName(value));
+
+    [Fact]
+    public void LdapSettingsAreValidated()
+    {
+        var errors = GatewayOptionsValidator.Validate(new GatewayOptions
+        {
+            Auth = new AuthOptions { Mode = AuthMode.Ldap, Ldap = new LdapOptions { Urls = ["http://x"], UserDnPattern = "uid=alice", BindDn = "cn=svc" } },
+        });
+        Assert.Contains(errors, e => e.Contains("is not ldap://host", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("not both", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("UserDnPattern must contain {0}", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("BindPassword is required", StringComparison.Ordinal));
+        var chain = GatewayOptionsValidator.Validate(new GatewayOptions { Auth = new AuthOptions { Mode = AuthMode.Chain } });
+        Assert.Contains(chain, e => e.Contains("Gateway:Auth:Chain must list", StringComparison.Ordinal));
+    }
+}
