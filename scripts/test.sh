@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need (npm clients, the DuckDB library via the build, a TLS test certificate, a
-# PostgreSQL server) and runs every test.
+# PostgreSQL server, an OpenLDAP server) and runs every test.
 # Usage: ./scripts/test.sh [extra dotnet test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,16 +23,24 @@ if [ ! -s "$tls_dir/cert.pem" ] || [ ! -s "$tls_dir/key.pem" ] || ! openssl x509
 fi
 export GATEWAY_TEST_TLS_DIR="$tls_dir"
 
+# Services a run starts are stopped when the run ends, however it ends (GATEWAY_KEEP_SERVICES=1, or the older
+# GATEWAY_PG_KEEP=1, keeps them for the next run).
+stop_on_exit=()
+cleanup() { for s in "${stop_on_exit[@]}"; do "scripts/$s" stop >/dev/null 2>&1 || true; done; }
+trap cleanup EXIT
+keep="${GATEWAY_KEEP_SERVICES:-${GATEWAY_PG_KEEP:-}}"
+
 echo "== PostgreSQL for the engine tests (.cache/postgres)"
-# Installed from apt when missing; started unless it already runs. A server this run started is stopped when
-# the run ends, however it ends (GATEWAY_PG_KEEP=1 keeps it for the next run).
-pg_was_running=0
-scripts/postgres.sh status && pg_was_running=1
+# Installed from apt when missing; started unless it already runs.
+scripts/postgres.sh status || { [ -n "$keep" ] || stop_on_exit+=(postgres.sh); }
 GATEWAY_TEST_PG="$(scripts/postgres.sh start)"
 export GATEWAY_TEST_PG
-if [ "$pg_was_running" = 0 ] && [ -z "${GATEWAY_PG_KEEP:-}" ]; then
-  trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
-fi
+
+echo "== OpenLDAP (slapd) for the LDAP tests (.cache/ldap)"
+# Installed from apt when missing; a fresh test directory (users, groups, a disabled account) each start.
+scripts/ldap.sh status || { [ -n "$keep" ] || stop_on_exit+=(ldap.sh); }
+GATEWAY_TEST_LDAP="$(scripts/ldap.sh start)"
+export GATEWAY_TEST_LDAP
 
 echo "== building"
 dotnet build Gateway.sln -c Release --nologo -v q

@@ -14,8 +14,9 @@ namespace Gateway.Server.Auth;
 /// search, and feed routing rules and share levels like any other groups.
 /// <para>Names are escaped for the DN (RFC 4514) and the filter (RFC 4515), so no user name can change either. A wrong
 /// password, an unknown user and a disabled account all read "Invalid user name or password."; a directory that does not
-/// answer within <c>Timeout</c> reads "directory unavailable" (logged), never a hung listener: every directory call runs
-/// off the caller's thread, at most <c>MaxConcurrentBinds</c> at once.</para>
+/// answer within <c>Timeout</c> (each operation) or <c>LoginTimeout</c> (the whole login) reads "directory unavailable"
+/// (logged), never a hung listener: every directory call runs off the caller's thread, at most <c>MaxConcurrentBinds</c>
+/// at once.</para>
 /// </summary>
 public sealed partial class LdapAuthenticator : IPasswordAuthenticator, IDisposable
 {
@@ -47,7 +48,11 @@ public sealed partial class LdapAuthenticator : IPasswordAuthenticator, IDisposa
     public async ValueTask<AuthResult> AuthenticateAsync(string user, string password, CancellationToken cancellationToken)
     {
         // An empty password is an anonymous ("unauthenticated") bind that most directories accept: never a login.
-        if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password) || user.Length > MaxUserLength || user.Any(char.IsControl) || password.Contains('\0', StringComparison.Ordinal))
+        if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password) || user.Length > MaxUserLength || user.Any(char.IsControl) ||
+            // Directories ignore a name's outer spaces (and its case) when matching: " alice" would bind as alice
+            // and then be a different user to the gateway's limits and rules. Outer spaces are refused; case is
+            // taken from the entry below.
+            char.IsWhiteSpace(user[0]) || char.IsWhiteSpace(user[^1]) || password.Contains('\0', StringComparison.Ordinal))
         {
             return AuthResult.Fail(InvalidCredentials);
         }
@@ -56,14 +61,28 @@ public sealed partial class LdapAuthenticator : IPasswordAuthenticator, IDisposa
             if (_logger is not null) LogUnavailable(_logger, "too many logins waiting for the directory");
             return AuthResult.Fail(Unavailable);
         }
+        // libldap's calls block: off the listener's thread. The slot is given back when the directory call ends, not
+        // when the caller stops waiting, so a directory that hangs ties up at most MaxConcurrentBinds threads.
+        var work = Task.Run(() =>
+        {
+            try
+            {
+                return Authenticate(user, password);
+            }
+            finally
+            {
+                _binds.Release();
+            }
+        }, CancellationToken.None);
         try
         {
-            // libldap's calls block: off the listener's thread, and bounded in time by the connection's own timeouts.
-            return await Task.Run(() => Authenticate(user, password), cancellationToken).ConfigureAwait(false);
+            return await work.WaitAsync(_options.LoginTimeout, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (TimeoutException)
         {
-            _binds.Release();
+            _ = work.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            if (_logger is not null) LogUnavailable(_logger, $"no answer within {_options.LoginTimeout.TotalSeconds:0.#} s");
+            return AuthResult.Fail(Unavailable);
         }
     }
 
@@ -125,11 +144,11 @@ public sealed partial class LdapAuthenticator : IPasswordAuthenticator, IDisposa
             connection.Bind(new NetworkCredential(dn, password));
             // Groups are read as the user where no service account searches (the user may read their own entry).
             healthy = false;
-            var groups = ReadGroups(service ?? connection, dn, user);
+            var (name, groups) = ReadIdentity(service ?? connection, dn, user);
             healthy = true;
             return _groupLimits.TryNormalize(groups, out var normalized, out var error)
-                ? AuthResult.Ok(user, normalized)
-                : AuthResult.Fail($"The directory groups of '{user}' are not accepted: {error}.");
+                ? AuthResult.Ok(name, normalized)
+                : AuthResult.Fail($"The directory groups of '{name}' are not accepted: {error}.");
         }
         finally
         {
@@ -156,16 +175,28 @@ public sealed partial class LdapAuthenticator : IPasswordAuthenticator, IDisposa
         return response.Entries.Count == 1 ? response.Entries[0].DistinguishedName : null;
     }
 
-    private List<string> ReadGroups(LdapConnection connection, string dn, string user)
+    /// <summary>
+    /// The user's name as the entry spells it (<c>UserNameAttribute</c>, when the entry holds the name given in another
+    /// case, so ALICE and alice are one user to the gateway) and the user's groups.
+    /// </summary>
+    private (string Name, List<string> Groups) ReadIdentity(LdapConnection connection, string dn, string user)
     {
+        var name = user;
         var groups = new List<string>();
-        if (_options.GroupsAttribute is { Length: > 0 } attribute)
+        var nameAttribute = _options.UserNameAttribute is { Length: > 0 } n ? n : null;
+        var groupsAttribute = _options.GroupsAttribute is { Length: > 0 } g ? g : null;
+        string[] attributes = [.. new[] { nameAttribute, groupsAttribute }.OfType<string>()];
+        if (attributes.Length > 0)
         {
-            var request = new SearchRequest(dn, "(objectClass=*)", SearchScope.Base, attribute) { TimeLimit = _options.Timeout };
+            var request = new SearchRequest(dn, "(objectClass=*)", SearchScope.Base, attributes) { TimeLimit = _options.Timeout };
             var response = (SearchResponse)connection.SendRequest(request, _options.Timeout);
             foreach (SearchResultEntry entry in response.Entries)
             {
-                if (entry.Attributes[attribute] is not { } values) continue;
+                if (nameAttribute is not null && entry.Attributes[nameAttribute] is { } names)
+                {
+                    name = names.GetValues(typeof(string)).Cast<string>().FirstOrDefault(v => string.Equals(v, user, StringComparison.OrdinalIgnoreCase)) ?? name;
+                }
+                if (groupsAttribute is null || entry.Attributes[groupsAttribute] is not { } values) continue;
                 foreach (var value in values.GetValues(typeof(string)).Cast<string>()) groups.Add(GroupName(value));
             }
         }
@@ -176,11 +207,11 @@ public sealed partial class LdapAuthenticator : IPasswordAuthenticator, IDisposa
             var response = (SearchResponse)connection.SendRequest(request, _options.Timeout);
             foreach (SearchResultEntry entry in response.Entries)
             {
-                var name = entry.Attributes[_options.GroupNameAttribute]?.GetValues(typeof(string)).Cast<string>().FirstOrDefault();
-                groups.Add(name ?? GroupName(entry.DistinguishedName));
+                var group = entry.Attributes[_options.GroupNameAttribute]?.GetValues(typeof(string)).Cast<string>().FirstOrDefault();
+                groups.Add(group ?? GroupName(entry.DistinguishedName));
             }
         }
-        return groups;
+        return (name, groups);
     }
 
     /// <summary>The value of a group DN's first RDN (<c>cn=finance,ou=groups,...</c> → <c>finance</c>); a plain name as is.</summary>
@@ -231,7 +262,8 @@ public sealed partial class LdapAuthenticator : IPasswordAuthenticator, IDisposa
         LdapException? last = null;
         foreach (var (host, port, ldaps) in _servers)
         {
-            var connection = new LdapConnection(new LdapDirectoryIdentifier(host, port), null, AuthType.Basic) { Timeout = _options.Timeout };
+            var connection = LdapNativeTimeouts.Create(_options.Timeout,
+                () => new LdapConnection(new LdapDirectoryIdentifier(host, port), null, AuthType.Basic) { Timeout = _options.Timeout });
             try
             {
                 var session = connection.SessionOptions;

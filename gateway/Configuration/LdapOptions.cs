@@ -32,6 +32,12 @@ public sealed record LdapOptions
 
     public string UserFilter { get; init; } = "(uid={0})";
 
+    /// <summary>
+    /// The attribute of the user's entry holding the login name; the name logged in is the entry's spelling of it (a
+    /// directory matches names regardless of case). Empty: the name as typed.
+    /// </summary>
+    public string? UserNameAttribute { get; init; } = "uid";
+
     /// <summary>An attribute of the user's entry listing group DNs (or names); its first RDN value is the group name. Empty: none.</summary>
     public string? GroupsAttribute { get; init; } = "memberOf";
 
@@ -45,6 +51,12 @@ public sealed record LdapOptions
 
     /// <summary>Connect and each operation time out after this; the login then fails as "directory unavailable".</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The whole login (connect, TLS, search, bind, groups, one retry) ends by then, whatever the directory does; the
+    /// caller is told "directory unavailable". Below the binary listener's handshake timeout, so the client hears why.
+    /// </summary>
+    public TimeSpan LoginTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Logins checked against the directory at once; more wait (up to <see cref="Timeout"/>), so a slow directory ties up no more threads.</summary>
     public int MaxConcurrentBinds { get; init; } = 16;
@@ -85,6 +97,7 @@ public sealed record LdapOptions
             errors.Add($"{key}:GroupFilter must contain {{0}} (the user's DN) or {{1}} (the user name).");
         }
         if (l.Timeout <= TimeSpan.Zero || l.Timeout > TimeSpan.FromMinutes(2)) errors.Add($"{key}:Timeout must be between 0 and 2 minutes.");
+        if (l.LoginTimeout < l.Timeout || l.LoginTimeout > TimeSpan.FromMinutes(5)) errors.Add($"{key}:LoginTimeout must be at least Timeout and at most 5 minutes.");
         if (l.MaxConcurrentBinds < 1) errors.Add($"{key}:MaxConcurrentBinds must be at least 1.");
         if (l.PoolSize < 0) errors.Add($"{key}:PoolSize must not be negative.");
         if (l.CaCertificatesDirectory is { } ca && !Directory.Exists(ca)) errors.Add($"{key}:CaCertificatesDirectory '{ca}' does not exist.");
