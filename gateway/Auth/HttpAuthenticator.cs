@@ -111,7 +111,7 @@ public sealed class HttpAuthenticator
                     ? new HttpAuthResult { UserFromRequest = true }
                     : HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, "bearer tokens are not configured on this gateway (Gateway:Auth:Tokens, Gateway:Auth:Jwt)");
             }
-            return Bearer(parameter, address);
+            return await BearerAsync(parameter, address, cancellationToken).ConfigureAwait(false);
         }
         return HttpAuthResult.Fail(HttpAuthFailure.UnsupportedScheme, $"authorization scheme '{Truncate(scheme, 32)}' is not supported: use Basic or Bearer");
     }
@@ -132,7 +132,7 @@ public sealed class HttpAuthenticator
         var user = decoded[..colon];
         var password = decoded[(colon + 1)..];
 
-        if (string.Equals(user, TokenUser, StringComparison.Ordinal) && BearerConfigured) return Bearer(password, address);
+        if (string.Equals(user, TokenUser, StringComparison.Ordinal) && BearerConfigured) return await BearerAsync(password, address, cancellationToken).ConfigureAwait(false);
 
         if (Throttled(user, address) is { } throttled) return throttled;
         var result = await _passwords.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
@@ -151,22 +151,22 @@ public sealed class HttpAuthenticator
             : null;
 
     /// <summary>A bearer token; a failed one counts against the client's address (a token names no user until it validates).</summary>
-    private HttpAuthResult Bearer(string token, System.Net.IPAddress? address)
+    private async ValueTask<HttpAuthResult> BearerAsync(string token, System.Net.IPAddress? address, CancellationToken cancellationToken)
     {
         if (Throttled(null, address) is { } throttled) return throttled;
-        var result = CheckBearer(token);
+        var result = await CheckBearerAsync(token, cancellationToken).ConfigureAwait(false);
         if (result.Succeeded) _throttle.RecordSuccess(result.User);
         else _throttle.RecordFailure(null, address, address?.ToString() ?? "?");
         return result;
     }
 
-    private HttpAuthResult CheckBearer(string token)
+    private async ValueTask<HttpAuthResult> CheckBearerAsync(string token, CancellationToken cancellationToken)
     {
         if (token.Length == 0) return HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, "empty bearer token");
         if (_tokens.Count > 0 && _tokens.Find(token) is { } match) return new HttpAuthResult { User = match.User, Groups = match.Groups };
         if (_jwt is not null && JwtValidator.LooksLikeJwt(token))
         {
-            var jwt = _jwt.Validate(token);
+            var jwt = await _jwt.ValidateAsync(token, cancellationToken).ConfigureAwait(false);
             return jwt.Succeeded
                 ? new HttpAuthResult { User = jwt.User!, Groups = jwt.Groups, CredentialExpires = jwt.Expires }
                 : HttpAuthResult.Fail(HttpAuthFailure.InvalidToken, jwt.Error!);

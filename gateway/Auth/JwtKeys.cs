@@ -4,6 +4,8 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Gateway.Server.Configuration;
 using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Gateway.Server.Auth;
 
@@ -15,27 +17,25 @@ public enum JwtKeyType
 }
 
 /// <summary>
-/// One verification key. A key verifies only the algorithm family of its own type (HMAC secrets HS*,
-/// RSA keys RS*/PS*, EC keys the ES* of their curve), so a token cannot pick an algorithm that turns
-/// a public key into an HMAC secret. Only public parameters are held; each verification imports them
-/// into a fresh object, so concurrent requests share no mutable crypto state.
+/// One verification key, as the <see cref="Microsoft.IdentityModel.Tokens.SecurityKey"/> that
+/// <c>JsonWebTokenHandler</c> verifies with, and the rule of which algorithms it may verify: only the family of its own
+/// type (HMAC secrets the HS* their length allows, RSA keys RS*/PS*, EC keys the ES* of their curve), and only its JWK <c>alg</c> when it has
+/// one. The rule is applied before a key is handed to the handler, so a token cannot pick an algorithm that turns a
+/// public key into an HMAC secret, whatever the library would have done.
 /// </summary>
 public sealed class JwtKey
 {
-    private readonly byte[]? _secret;
-    private readonly RSAParameters _rsa;
-    private readonly ECParameters _ec;
     private readonly string? _ecAlgorithm;
+    private readonly int _secretBytes;
 
-    private JwtKey(JwtKeyType type, string source, string? keyId, string? algorithm, byte[]? secret, RSAParameters rsa, ECParameters ec, string? ecAlgorithm)
+    private JwtKey(JwtKeyType type, string source, string? keyId, string? algorithm, SecurityKey key, string? ecAlgorithm, int secretBytes = 0)
     {
+        _secretBytes = secretBytes;
         Type = type;
         Source = source;
         KeyId = keyId;
         Algorithm = algorithm;
-        _secret = secret;
-        _rsa = rsa;
-        _ec = ec;
+        Key = key;
         _ecAlgorithm = ecAlgorithm;
     }
 
@@ -50,14 +50,17 @@ public sealed class JwtKey
     /// <summary>The JWK <c>alg</c>: when set, the only algorithm this key verifies.</summary>
     public string? Algorithm { get; }
 
+    /// <summary>The key for the token handler (public parameters only).</summary>
+    public SecurityKey Key { get; }
+
     public static JwtKey Hmac(byte[] secret, string source, string? keyId = null, string? algorithm = null) =>
-        new(JwtKeyType.Hmac, source, keyId, algorithm, secret, default, default, null);
+        new(JwtKeyType.Hmac, source, keyId, algorithm, new SymmetricSecurityKey(secret) { KeyId = keyId }, null, secret.Length);
 
     public static JwtKey FromRsa(RSA rsa, string source, string? keyId = null, string? algorithm = null)
     {
         ArgumentNullException.ThrowIfNull(rsa);
         if (rsa.KeySize < 2048) throw new CryptographicException($"{source}: RSA keys must have at least 2048 bits (this one has {rsa.KeySize}).");
-        return new(JwtKeyType.Rsa, source, keyId, algorithm, null, rsa.ExportParameters(false), default, null);
+        return new(JwtKeyType.Rsa, source, keyId, algorithm, new RsaSecurityKey(rsa.ExportParameters(false)) { KeyId = keyId }, null);
     }
 
     public static JwtKey FromEc(ECDsa ec, string source, string? keyId = null, string? algorithm = null)
@@ -70,7 +73,9 @@ public sealed class JwtKey
             521 => "ES512",
             _ => throw new CryptographicException($"{source}: EC keys must be on P-256, P-384 or P-521 (this one has {ec.KeySize} bits)."),
         };
-        return new(JwtKeyType.Ec, source, keyId, algorithm, null, default, ec.ExportParameters(false), alg);
+        // The handler's key owns a copy holding only the public point.
+        var publicOnly = ECDsa.Create(ec.ExportParameters(false));
+        return new(JwtKeyType.Ec, source, keyId, algorithm, new ECDsaSecurityKey(publicOnly) { KeyId = keyId }, alg);
     }
 
     public bool Supports(string alg)
@@ -78,73 +83,61 @@ public sealed class JwtKey
         if (Algorithm is not null && !string.Equals(Algorithm, alg, StringComparison.Ordinal)) return false;
         return Type switch
         {
-            JwtKeyType.Hmac => alg is "HS256" or "HS384" or "HS512",
+            // RFC 7518 §3.2: an HMAC key at least as long as the hash (the library refuses shorter ones too).
+            JwtKeyType.Hmac => alg switch { "HS256" => _secretBytes >= 32, "HS384" => _secretBytes >= 48, "HS512" => _secretBytes >= 64, _ => false },
             JwtKeyType.Rsa => alg is "RS256" or "RS384" or "RS512" or "PS256" or "PS384" or "PS512",
             JwtKeyType.Ec => string.Equals(alg, _ecAlgorithm, StringComparison.Ordinal),
             _ => false,
         };
     }
-
-    /// <summary>Checks a JWS signature; <paramref name="alg"/> must be one <see cref="Supports"/> accepts.</summary>
-    public bool Verify(string alg, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
-    {
-        if (!Supports(alg)) return false;
-        var hash = alg.AsSpan(2) switch
-        {
-            "256" => HashAlgorithmName.SHA256,
-            "384" => HashAlgorithmName.SHA384,
-            _ => HashAlgorithmName.SHA512,
-        };
-        try
-        {
-            switch (Type)
-            {
-                case JwtKeyType.Hmac:
-                    {
-                        Span<byte> mac = stackalloc byte[64];
-                        var n = CryptographicOperations.HmacData(hash, _secret, data, mac);
-                        return signature.Length == n && CryptographicOperations.FixedTimeEquals(mac[..n], signature);
-                    }
-                case JwtKeyType.Rsa:
-                    {
-                        using var rsa = RSA.Create(_rsa);
-                        return rsa.VerifyData(data, signature, hash, alg[0] == 'P' ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1);
-                    }
-                default:
-                    {
-                        // JWS carries ECDSA signatures as raw r||s (IEEE P1363), not DER.
-                        using var ec = ECDsa.Create(_ec);
-                        return ec.VerifyData(data, signature, hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-                    }
-            }
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-    }
 }
 
 /// <summary>
-/// The keys JWTs are checked against: the HMAC secret, the PEM public key and the JWKS file. The JWKS
-/// file is re-read when its timestamp changes (key rotation without a restart); a rotation that
-/// leaves it unreadable keeps the previous keys and logs a warning.
+/// The keys JWTs are checked against: the HMAC secret, the PEM public key, a JWKS file and a JWKS URL.
+/// <list type="bullet">
+/// <item>The file is re-read when its timestamp changes (key rotation without a restart); a rewrite that leaves it
+/// unusable keeps the previous keys and logs a warning.</item>
+/// <item>The URL (https only) is fetched through Microsoft.IdentityModel.Protocols' <c>ConfigurationManager</c>: again
+/// after <c>JwksRefreshInterval</c>, and early (at most once per <c>JwksMinRefreshInterval</c>) when a token names a
+/// <c>kid</c> no key has, which is how an identity provider's rotation reaches the gateway. A fetch that fails keeps
+/// the keys last fetched.</item>
+/// </list>
+/// Every key, wherever it comes from, passes the same rules (<see cref="ParseJwks"/>).
 /// </summary>
-public sealed partial class JwtKeyProvider
+public sealed partial class JwtKeyProvider : IDisposable
 {
     private readonly IReadOnlyList<JwtKey> _fixed;
     private readonly string? _jwksPath;
+    private readonly ConfigurationManager<JwksSnapshot>? _remote;
+    private readonly HttpClient? _http;
+    private readonly string? _jwksUrl;
     private readonly Lock _gate = new();
     private IReadOnlyList<JwtKey> _jwks = [];
     private DateTime _jwksStamp;
 
-    private JwtKeyProvider(IReadOnlyList<JwtKey> fixedKeys, string? jwksPath)
+    private JwtKeyProvider(IReadOnlyList<JwtKey> fixedKeys, string? jwksPath, string? jwksUrl, HttpClient? http, JwtOptions options)
     {
         _fixed = fixedKeys;
         _jwksPath = jwksPath;
+        if (jwksUrl is not null && http is not null)
+        {
+            _jwksUrl = jwksUrl;
+            _http = http;
+            _remote = new ConfigurationManager<JwksSnapshot>(jwksUrl, new JwksRetriever(), new HttpDocumentRetriever(http) { RequireHttps = true })
+            {
+                AutomaticRefreshInterval = options.JwksRefreshInterval,
+                RefreshInterval = options.JwksMinRefreshInterval,
+            };
+        }
     }
 
     public ILogger? Logger { get; set; }
+
+    /// <summary>Whether asking again can bring keys the provider does not have yet (a JWKS URL).</summary>
+    public bool CanRefresh => _remote is not null;
+
+    /// <summary>Largest JWKS document accepted from a URL.</summary>
+    public const int MaxJwksBytes = 1024 * 1024;
 
     /// <summary>Loads every configured key; problems are added to <paramref name="errors"/> (and the result is then unusable).</summary>
     public static JwtKeyProvider Load(JwtOptions options, ICollection<string> errors)
@@ -167,7 +160,31 @@ public sealed partial class JwtKeyProvider
                 jwksPath = null;
             }
         }
-        var provider = new JwtKeyProvider(keys, jwksPath);
+        HttpClient? http = null;
+        if (options.JwksUrl is { } url)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+            {
+                errors.Add($"Gateway:Auth:Jwt:JwksUrl: '{url}' is not an https URL (keys fetched in clear could be anyone's).");
+            }
+            else
+            {
+                var handler = new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) };
+                if (options.JwksCaCertificatePath is { } ca)
+                {
+                    try
+                    {
+                        handler.SslOptions = Gateway.Protocol.Hive.ClientTlsOptions.TrustingPemFile(Path.GetFullPath(ca)).ToSslOptions(uri.Host);
+                    }
+                    catch (Exception ex) when (ex is IOException or ArgumentException or CryptographicException or UnauthorizedAccessException)
+                    {
+                        errors.Add($"Gateway:Auth:Jwt:JwksCaCertificatePath: {ex.Message}");
+                    }
+                }
+                http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(15), MaxResponseContentBufferSize = MaxJwksBytes };
+            }
+        }
+        var provider = new JwtKeyProvider(keys, jwksPath, http is null ? null : options.JwksUrl, http, options);
         if (jwksPath is not null)
         {
             try
@@ -182,25 +199,43 @@ public sealed partial class JwtKeyProvider
         return provider;
     }
 
-    public IReadOnlyList<JwtKey> Keys
+    /// <summary>
+    /// The keys in force. <paramref name="refresh"/> asks the JWKS URL again (rate-limited by the configuration
+    /// manager); a URL that cannot be fetched and never was yields the other keys only, and is logged.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<JwtKey>> GetKeysAsync(bool refresh, CancellationToken cancellationToken)
     {
-        get
+        var local = LocalKeys();
+        if (_remote is null) return local;
+        if (refresh) _remote.RequestRefresh();
+        try
         {
-            if (_jwksPath is null) return _fixed;
-            lock (_gate)
+            var snapshot = await _remote.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
+            return [.. local, .. snapshot.Keys];
+        }
+        catch (InvalidOperationException ex)
+        {
+            if (Logger is not null) LogJwksUrlFailed(Logger, _jwksUrl!, ex.InnerException?.Message ?? ex.Message);
+            return local;
+        }
+    }
+
+    private IReadOnlyList<JwtKey> LocalKeys()
+    {
+        if (_jwksPath is null) return _fixed;
+        lock (_gate)
+        {
+            try
             {
-                try
-                {
-                    if (File.GetLastWriteTimeUtc(_jwksPath) != _jwksStamp) ReloadJwks();
-                }
-                catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
-                {
-                    // Keep serving with the keys we have; retry at the next change.
-                    _jwksStamp = File.Exists(_jwksPath) ? File.GetLastWriteTimeUtc(_jwksPath) : _jwksStamp;
-                    if (Logger is not null) LogJwksReloadFailed(Logger, _jwksPath, ex.Message);
-                }
-                return [.. _fixed, .. _jwks];
+                if (File.GetLastWriteTimeUtc(_jwksPath) != _jwksStamp) ReloadJwks();
             }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // Keep serving with the keys we have; retry at the next change.
+                _jwksStamp = File.Exists(_jwksPath) ? File.GetLastWriteTimeUtc(_jwksPath) : _jwksStamp;
+                if (Logger is not null) LogJwksReloadFailed(Logger, _jwksPath, ex.Message);
+            }
+            return [.. _fixed, .. _jwks];
         }
     }
 
@@ -209,6 +244,21 @@ public sealed partial class JwtKeyProvider
         var stamp = File.GetLastWriteTimeUtc(_jwksPath!);
         _jwks = ParseJwks(File.ReadAllText(_jwksPath!), _jwksPath!);
         _jwksStamp = stamp;
+    }
+
+    public void Dispose() => _http?.Dispose();
+
+    /// <summary>The keys of one fetch of the JWKS URL.</summary>
+    public sealed record JwksSnapshot(IReadOnlyList<JwtKey> Keys);
+
+    /// <summary>Turns a fetched document into keys by the same rules as the file; a document that breaks them fails the fetch (the last good keys stay).</summary>
+    private sealed class JwksRetriever : IConfigurationRetriever<JwksSnapshot>
+    {
+        public async Task<JwksSnapshot> GetConfigurationAsync(string address, IDocumentRetriever retriever, CancellationToken cancel)
+        {
+            var json = await retriever.GetDocumentAsync(address, cancel).ConfigureAwait(false);
+            return new JwksSnapshot(ParseJwks(json, address));
+        }
     }
 
     private static JwtKey? LoadPem(string path, ICollection<string> errors)
@@ -258,62 +308,78 @@ public sealed partial class JwtKeyProvider
         }
     }
 
-    /// <summary>Parses a JWKS document. Keys of unsupported types (OKP, ...) or not for signing are skipped; a malformed supported key is an error.</summary>
+    /// <summary>
+    /// Parses a JWKS document with Microsoft.IdentityModel's <see cref="JsonWebKeySet"/>, then holds each key to our
+    /// rules: keys of unsupported types (OKP, ...) or not for signing are skipped; RSA keys need 2048 bits, HMAC keys 32
+    /// bytes, EC keys a NIST curve; a malformed supported key is an error, as is a set with no usable key.
+    /// </summary>
     public static IReadOnlyList<JwtKey> ParseJwks(string json, string source)
     {
+        JsonWebKeySet set;
+        try
+        {
+            // The library reads a document without "keys" as an empty set; that is a mistake in a JWKS file.
+            using (var doc = JsonDocument.Parse(json))
+            {
+                if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("keys", out var array) || array.ValueKind != JsonValueKind.Array)
+                {
+                    throw new InvalidDataException($"'{source}' is not a JSON Web Key Set (expected an object with a \"keys\" array).");
+                }
+                if (array.EnumerateArray().Any(k => k.ValueKind != JsonValueKind.Object)) throw new InvalidDataException($"'{source}' has a key that is not an object.");
+            }
+            set = new JsonWebKeySet(json);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"'{source}' is not valid JSON: {ex.Message}");
+        }
+        catch (ArgumentException)
+        {
+            throw new InvalidDataException($"'{source}' is not a JSON Web Key Set the parser accepts.");
+        }
         var keys = new List<JwtKey>();
         try
         {
-            using var doc = JsonDocument.Parse(json);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("keys", out var array) || array.ValueKind != JsonValueKind.Array)
-            {
-                throw new InvalidDataException($"'{source}' is not a JSON Web Key Set (expected an object with a \"keys\" array).");
-            }
             var index = 0;
-            foreach (var jwk in array.EnumerateArray())
+            foreach (var jwk in set.Keys)
             {
                 var where = $"'{source}' key {index++}";
-                if (jwk.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where} is not an object.");
-                if (Str(jwk, "use") is { } use && !string.Equals(use, "sig", StringComparison.Ordinal)) continue;
-                var kid = Str(jwk, "kid");
-                var alg = Str(jwk, "alg");
+                if (jwk.Use is { Length: > 0 } use && !string.Equals(use, "sig", StringComparison.Ordinal)) continue;
+                var kid = jwk.Kid is { Length: > 0 } k0 ? k0 : null;
+                var alg = jwk.Alg is { Length: > 0 } a0 ? a0 : null;
                 if (kid is not null) where += $" (kid '{kid}')";
-                switch (Str(jwk, "kty"))
+                switch (jwk.Kty)
                 {
                     case "RSA":
                         {
-                            using var rsa = RSA.Create(new RSAParameters { Modulus = TrimLeadingZeros(Bytes(jwk, "n", where)), Exponent = Bytes(jwk, "e", where) });
+                            using var rsa = RSA.Create(new RSAParameters { Modulus = TrimLeadingZeros(Bytes(jwk.N, "n", where)), Exponent = Bytes(jwk.E, "e", where) });
                             keys.Add(JwtKey.FromRsa(rsa, $"JWKS {where}", kid, alg));
                             break;
                         }
                     case "EC":
                         {
-                            var curve = Str(jwk, "crv") switch
+                            var curve = jwk.Crv switch
                             {
                                 "P-256" => ECCurve.NamedCurves.nistP256,
                                 "P-384" => ECCurve.NamedCurves.nistP384,
                                 "P-521" => ECCurve.NamedCurves.nistP521,
                                 var other => throw new InvalidDataException($"{where}: curve '{other}' is not supported (P-256, P-384, P-521)."),
                             };
-                            using var ec = ECDsa.Create(new ECParameters { Curve = curve, Q = new ECPoint { X = Bytes(jwk, "x", where), Y = Bytes(jwk, "y", where) } });
+                            using var ec = ECDsa.Create(new ECParameters { Curve = curve, Q = new ECPoint { X = Bytes(jwk.X, "x", where), Y = Bytes(jwk.Y, "y", where) } });
                             keys.Add(JwtKey.FromEc(ec, $"JWKS {where}", kid, alg));
                             break;
                         }
                     case "oct":
                         {
-                            var k = Bytes(jwk, "k", where);
-                            if (k.Length < GatewayOptionsValidator.MinHmacKeyBytes) throw new InvalidDataException($"{where}: HMAC keys must be at least {GatewayOptionsValidator.MinHmacKeyBytes} bytes.");
-                            keys.Add(JwtKey.Hmac(k, $"JWKS {where}", kid, alg));
+                            var secret = Bytes(jwk.K, "k", where);
+                            if (secret.Length < GatewayOptionsValidator.MinHmacKeyBytes) throw new InvalidDataException($"{where}: HMAC keys must be at least {GatewayOptionsValidator.MinHmacKeyBytes} bytes.");
+                            keys.Add(JwtKey.Hmac(secret, $"JWKS {where}", kid, alg));
                             break;
                         }
                     default:
                         continue;
                 }
             }
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"'{source}' is not valid JSON: {ex.Message}");
         }
         catch (CryptographicException ex)
         {
@@ -323,12 +389,9 @@ public sealed partial class JwtKeyProvider
         return keys;
     }
 
-    private static string? Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static byte[] Bytes(JsonElement e, string name, string where)
+    private static byte[] Bytes(string? text, string name, string where)
     {
-        var text = Str(e, name) ?? throw new InvalidDataException($"{where}: member \"{name}\" is missing.");
+        if (string.IsNullOrEmpty(text)) throw new InvalidDataException($"{where}: member \"{name}\" is missing.");
         try
         {
             return Base64Url.DecodeFromChars(text);
@@ -345,6 +408,9 @@ public sealed partial class JwtKeyProvider
         while (i < b.Length - 1 && b[i] == 0) i++;
         return i == 0 ? b : b[i..];
     }
+
+    [LoggerMessage(EventId = 323, Level = LogLevel.Warning, Message = "The JWKS URL {Url} cannot be fetched ({Reason}); tokens are checked against the other keys")]
+    private static partial void LogJwksUrlFailed(ILogger logger, string url, string reason);
 
     [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "The JWKS file {Path} changed but cannot be used ({Reason}); keeping the previous keys")]
     private static partial void LogJwksReloadFailed(ILogger logger, string path, string reason);

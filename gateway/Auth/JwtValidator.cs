@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Gateway.Server.Configuration;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Gateway.Server.Auth;
 
@@ -16,13 +18,18 @@ public sealed record JwtValidationResult(bool Succeeded, string? User, DateTimeO
 }
 
 /// <summary>
-/// Validates compact-serialized JWS tokens (RFC 7515/7519). Order matters: the header is checked
-/// (no "none", no unknown critical extensions, an allowed algorithm), then the signature, and only
-/// then the claims, so a forged token learns nothing about which claims would have passed.
+/// Validates compact-serialized JWS tokens (RFC 7515/7519) with Microsoft.IdentityModel's <see cref="JsonWebTokenHandler"/>:
+/// signature, issuer, audience and lifetime. Around it, the gateway's own policy, in this order: the header first (no
+/// <c>none</c>, no unknown critical extensions, an allowed algorithm, no parameter twice), then only the keys whose type
+/// and JWK <c>alg</c> fit the token's algorithm are given to the handler (so no algorithm confusion, whatever the
+/// library would accept), then the handler, and only for a token it accepted the user and group claims (no claim
+/// twice). A forged token learns nothing about which claims would have passed.
 /// </summary>
 public sealed class JwtValidator
 {
     public const int MaxTokenLength = 16 * 1024;
+
+    private static readonly JsonWebTokenHandler s_handler = new() { MaximumTokenSizeInBytes = MaxTokenLength };
 
     private readonly JwtOptions _options;
     private readonly JwtKeyProvider _keys;
@@ -40,7 +47,7 @@ public sealed class JwtValidator
     /// <summary>Three base64url parts separated by dots: worth validating as a JWT rather than matching as a static token.</summary>
     public static bool LooksLikeJwt(string token) => token.AsSpan().Count('.') == 2;
 
-    public JwtValidationResult Validate(string token)
+    public async ValueTask<JwtValidationResult> ValidateAsync(string token, CancellationToken cancellationToken = default)
     {
         if (token.Length > MaxTokenLength) return JwtValidationResult.Fail($"token longer than {MaxTokenLength} characters");
         var parts = token.Split('.');
@@ -48,6 +55,8 @@ public sealed class JwtValidator
 
         using var header = ParseJson(parts[0]);
         if (header is null) return JwtValidationResult.Fail("malformed token header");
+        // Two "alg" (or "kid") members are read differently by different parsers: refused before anything trusts one.
+        if (DuplicateMember(header.RootElement) is { } repeated) return JwtValidationResult.Fail($"token header has the parameter '{repeated}' twice");
         var h = header.RootElement;
         if (!h.TryGetProperty("alg", out var algElement) || algElement.ValueKind != JsonValueKind.String) return JwtValidationResult.Fail("token header has no alg");
         var alg = algElement.GetString()!;
@@ -56,65 +65,166 @@ public sealed class JwtValidator
         if (_options.Algorithms.Count > 0 && !_options.Algorithms.Contains(alg, StringComparer.Ordinal)) return JwtValidationResult.Fail($"algorithm '{alg}' is not allowed");
         if (h.TryGetProperty("crit", out _)) return JwtValidationResult.Fail("token has critical header extensions this gateway does not understand");
         var kid = h.TryGetProperty("kid", out var kidElement) && kidElement.ValueKind == JsonValueKind.String ? kidElement.GetString() : null;
+        if (parts[2].Length == 0) return JwtValidationResult.Fail("token is not signed");
 
-        byte[] signature;
-        try
+        var candidates = Candidates(await _keys.GetKeysAsync(refresh: false, cancellationToken).ConfigureAwait(false), alg, kid);
+        if (kid is not null && _keys.CanRefresh && !candidates.Any(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal)))
         {
-            signature = Base64Url.DecodeFromChars(parts[2]);
+            // A kid no key has: the identity provider may have rotated; its key set is asked again (rate-limited).
+            candidates = Candidates(await _keys.GetKeysAsync(refresh: true, cancellationToken).ConfigureAwait(false), alg, kid);
         }
-        catch (FormatException)
-        {
-            return JwtValidationResult.Fail("malformed token signature");
-        }
-        if (signature.Length == 0) return JwtValidationResult.Fail("token is not signed");
-
-        var candidates = Candidates(alg, kid);
         if (candidates.Count == 0)
         {
             return JwtValidationResult.Fail(kid is null ? $"no configured key verifies {alg}" : $"no configured key with kid '{kid}' verifies {alg}");
         }
-        var signedPart = Encoding.ASCII.GetBytes(token, 0, parts[0].Length + 1 + parts[1].Length);
-        if (!candidates.Any(k => k.Verify(alg, signedPart, signature))) return JwtValidationResult.Fail("invalid signature");
+
+        var parameters = new TokenValidationParameters
+        {
+            IssuerSigningKeys = [.. candidates.Select(k => k.Key)],
+            TryAllIssuerSigningKeys = true,
+            ValidAlgorithms = [alg],
+            RequireSignedTokens = true,
+            ValidateIssuerSigningKey = false,
+            ValidIssuer = _options.Issuer,
+            ValidateIssuer = true,
+            ValidAudience = _options.Audience,
+            ValidateAudience = true,
+            RequireAudience = true,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            ClockSkew = _options.ClockSkew,
+            // The library reads DateTime.UtcNow; the gateway's clock is a TimeProvider.
+            LifetimeValidator = ValidateLifetime,
+            SaveSigninToken = false,
+        };
+        TokenValidationResult result;
+        try
+        {
+            result = await s_handler.ValidateTokenAsync(token, parameters).ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            return JwtValidationResult.Fail("malformed token");
+        }
+        if (!result.IsValid) return JwtValidationResult.Fail(Describe(result.Exception, token, parts[1]));
 
         using var payload = ParseJson(parts[1]);
         if (payload is null) return JwtValidationResult.Fail("malformed token payload");
-        return CheckClaims(payload.RootElement);
+        if (DuplicateMember(payload.RootElement) is { } twice) return JwtValidationResult.Fail($"token has the claim '{twice}' twice");
+        var expires = result.SecurityToken is JsonWebToken { ValidTo: var to } && to != DateTime.MinValue ? new DateTimeOffset(to, TimeSpan.Zero) : (DateTimeOffset?)null;
+        return CheckClaims(payload.RootElement, expires);
+    }
+
+    /// <summary>
+    /// Lifetime against the gateway's clock: <c>exp</c> required, <c>nbf</c> honoured, both with the configured skew.
+    /// Throws the library's exception types with the gateway's messages.
+    /// </summary>
+    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken securityToken, TokenValidationParameters parameters)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        var skew = parameters.ClockSkew;
+        if (expires is not { } exp) throw new SecurityTokenNoExpirationException(GatewayMessage + "token has no exp claim");
+        if (now > exp + skew) throw new SecurityTokenExpiredException(GatewayMessage + $"token expired at {Format(exp)}") { Expires = exp };
+        if (notBefore is { } nbf && now + skew < nbf) throw new SecurityTokenNotYetValidException(GatewayMessage + $"token not valid before {Format(nbf)}") { NotBefore = nbf };
+        return true;
+    }
+
+    /// <summary>Marks a message the gateway wrote (the library's own carry IDX codes and hidden PII).</summary>
+    private const string GatewayMessage = "gateway: ";
+
+    /// <summary>What the client is told about a token the handler refused: the reason, never key material.</summary>
+    private string Describe(Exception? error, string token, string payloadPart)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e.Message.StartsWith(GatewayMessage, StringComparison.Ordinal)) return e.Message[GatewayMessage.Length..];
+        }
+        return error switch
+        {
+            SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "invalid signature",
+            SecurityTokenInvalidIssuerException => ClaimOf(token, "iss") is { } iss ? $"issuer '{iss}' is not accepted" : "token has no iss claim",
+            SecurityTokenInvalidAudienceException => $"token audience does not include '{_options.Audience}'",
+            SecurityTokenNoExpirationException => "token has no exp claim",
+            SecurityTokenInvalidLifetimeException => "malformed exp or nbf claim",
+            SecurityTokenInvalidAlgorithmException => "algorithm is not allowed for this key",
+            SecurityTokenMalformedException or ArgumentException => MalformedDate(payloadPart) ?? "malformed token",
+            null => "token refused",
+            _ => $"token refused ({error.GetType().Name})",
+        };
+    }
+
+    /// <summary>Which of the lifetime claims is not a NumericDate, when that is why the library could not read the token.</summary>
+    private static string? MalformedDate(string payloadPart)
+    {
+        using var payload = ParseJson(payloadPart);
+        if (payload is null) return null;
+        foreach (var claim in (ReadOnlySpan<string>)["exp", "nbf", "iat"])
+        {
+            if (payload.RootElement.TryGetProperty(claim, out var value) && value.ValueKind != JsonValueKind.Number) return $"malformed {claim} claim";
+        }
+        return null;
+    }
+
+    /// <summary>A string claim of a token the handler parsed (its signature already checked by then, or the refusal is about it).</summary>
+    private static string? ClaimOf(string token, string claim)
+    {
+        try
+        {
+            return new JsonWebToken(token).TryGetPayloadValue<string>(claim, out var value) ? value : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
     /// Keys for this algorithm. A token with a kid uses the keys of that kid, else the keys without a kid
     /// (HmacSecret, PublicKeyPath); a token without a kid tries every key that supports the algorithm.
     /// </summary>
-    private List<JwtKey> Candidates(string alg, string? kid)
+    private static List<JwtKey> Candidates(IReadOnlyList<JwtKey> keys, string alg, string? kid)
     {
-        var usable = _keys.Keys.Where(k => k.Supports(alg)).ToList();
+        var usable = keys.Where(k => k.Supports(alg)).ToList();
         if (kid is null) return usable;
         var byKid = usable.Where(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal)).ToList();
         return byKid.Count > 0 ? byKid : [.. usable.Where(k => k.KeyId is null)];
     }
 
-    private JwtValidationResult CheckClaims(JsonElement claims)
+    private JwtValidationResult CheckClaims(JsonElement claims, DateTimeOffset? expires)
     {
         if (claims.ValueKind != JsonValueKind.Object) return JwtValidationResult.Fail("token payload is not a JSON object");
-        var now = _time.GetUtcNow();
-        var skew = _options.ClockSkew;
-
-        if (!TryNumericDate(claims, "exp", out var exp, out var expPresent) || !expPresent) return JwtValidationResult.Fail(expPresent ? "malformed exp claim" : "token has no exp claim");
-        if (now > exp + skew) return JwtValidationResult.Fail($"token expired at {Format(exp)}");
-        if (!TryNumericDate(claims, "nbf", out var nbf, out var nbfPresent)) return JwtValidationResult.Fail("malformed nbf claim");
-        if (nbfPresent && now + skew < nbf) return JwtValidationResult.Fail($"token not valid before {Format(nbf)}");
-
-        var iss = claims.TryGetProperty("iss", out var issElement) && issElement.ValueKind == JsonValueKind.String ? issElement.GetString() : null;
-        if (!string.Equals(iss, _options.Issuer, StringComparison.Ordinal)) return JwtValidationResult.Fail(iss is null ? "token has no iss claim" : $"issuer '{iss}' is not accepted");
-
-        if (!AudienceMatches(claims)) return JwtValidationResult.Fail($"token audience does not include '{_options.Audience}'");
-
         if (!claims.TryGetProperty(_options.UserClaim, out var userElement) || userElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(userElement.GetString()))
         {
             return JwtValidationResult.Fail($"token has no '{_options.UserClaim}' claim naming the user");
         }
         if (!TryGroups(claims, out var groups, out var groupError)) return JwtValidationResult.Fail(groupError);
-        return new JwtValidationResult(true, userElement.GetString(), exp, null) { Groups = groups };
+        return new JwtValidationResult(true, userElement.GetString(), expires, null) { Groups = groups };
+    }
+
+    /// <summary>The first member name an object (or any object inside it) holds twice; null when none does.</summary>
+    private static string? DuplicateMember(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                {
+                    var seen = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var member in element.EnumerateObject())
+                    {
+                        if (!seen.Add(member.Name)) return member.Name;
+                        if (DuplicateMember(member.Value) is { } inner) return member.Name + "." + inner;
+                    }
+                    return null;
+                }
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (DuplicateMember(item) is { } inner) return inner;
+                }
+                return null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>
@@ -168,26 +278,7 @@ public sealed class JwtValidator
         return current;
     }
 
-    private bool AudienceMatches(JsonElement claims)
-    {
-        if (!claims.TryGetProperty("aud", out var aud)) return false;
-        if (aud.ValueKind == JsonValueKind.String) return string.Equals(aud.GetString(), _options.Audience, StringComparison.Ordinal);
-        return aud.ValueKind == JsonValueKind.Array
-            && aud.EnumerateArray().Any(a => a.ValueKind == JsonValueKind.String && string.Equals(a.GetString(), _options.Audience, StringComparison.Ordinal));
-    }
-
-    private static bool TryNumericDate(JsonElement claims, string name, out DateTimeOffset value, out bool present)
-    {
-        value = default;
-        present = claims.TryGetProperty(name, out var element);
-        if (!present) return true;
-        // NumericDate: seconds since the epoch, possibly fractional.
-        if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var seconds) || double.IsNaN(seconds) || seconds < 0 || seconds > 253_402_300_799) return false;
-        value = DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
-        return true;
-    }
-
-    private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+    private static string Format(DateTime t) => t.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
     private static JsonDocument? ParseJson(string base64Url)
     {

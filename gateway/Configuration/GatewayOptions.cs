@@ -174,6 +174,21 @@ public sealed record JwtOptions
     /// <summary>A JSON Web Key Set file; a token's <c>kid</c> picks the key. Re-read when it changes.</summary>
     public string? JwksPath { get; init; }
 
+    /// <summary>
+    /// An https URL serving a JSON Web Key Set (an identity provider's <c>jwks_uri</c>); fetched when first needed, again
+    /// after <see cref="JwksRefreshInterval"/>, and early when a token names an unknown <c>kid</c>.
+    /// </summary>
+    public string? JwksUrl { get; init; }
+
+    /// <summary>A PEM file of the CA (or certificate) to trust for <see cref="JwksUrl"/> instead of the system's store.</summary>
+    public string? JwksCaCertificatePath { get; init; }
+
+    /// <summary>How long keys fetched from <see cref="JwksUrl"/> are used before they are fetched again (at least 5 minutes).</summary>
+    public TimeSpan JwksRefreshInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The shortest time between two fetches that tokens with an unknown <c>kid</c> may cause (at least 1 second).</summary>
+    public TimeSpan JwksMinRefreshInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Required value of the <c>iss</c> claim.</summary>
     public string? Issuer { get; init; }
 
@@ -202,7 +217,7 @@ public sealed record JwtOptions
     /// <summary>Tolerance for <c>exp</c> and <c>nbf</c> against this gateway's clock.</summary>
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(1);
 
-    public bool Enabled => HmacSecret is not null || PublicKeyPath is not null || JwksPath is not null;
+    public bool Enabled => HmacSecret is not null || PublicKeyPath is not null || JwksPath is not null || JwksUrl is not null;
 }
 
 public sealed record AuthCookieOptions
@@ -551,6 +566,11 @@ public static class GatewayOptionsValidator
             if (string.IsNullOrWhiteSpace(jwt.Audience)) errors.Add("Gateway:Auth:Jwt:Audience must be set: tokens are accepted only when issued for this gateway.");
             if (string.IsNullOrWhiteSpace(jwt.UserClaim)) errors.Add("Gateway:Auth:Jwt:UserClaim must name a claim (default 'sub').");
             if (jwt.StripGroupsPrefix && string.IsNullOrEmpty(jwt.GroupsPrefix)) errors.Add("Gateway:Auth:Jwt:StripGroupsPrefix needs Gateway:Auth:Jwt:GroupsPrefix.");
+            if (jwt.JwksUrl is not null && jwt.JwksRefreshInterval < TimeSpan.FromMinutes(5)) errors.Add("Gateway:Auth:Jwt:JwksRefreshInterval must be at least 5 minutes.");
+            if (jwt.JwksUrl is not null && (jwt.JwksMinRefreshInterval < TimeSpan.FromSeconds(1) || jwt.JwksMinRefreshInterval > jwt.JwksRefreshInterval))
+            {
+                errors.Add("Gateway:Auth:Jwt:JwksMinRefreshInterval must be at least 1 second and at most JwksRefreshInterval.");
+            }
             if (jwt.ClockSkew < TimeSpan.Zero || jwt.ClockSkew > TimeSpan.FromMinutes(10)) errors.Add("Gateway:Auth:Jwt:ClockSkew must be between 0 and 10 minutes.");
             if (jwt.HmacSecret is not null && DecodeSecret(jwt.HmacSecret) is not { Length: >= MinHmacKeyBytes })
             {
@@ -568,7 +588,7 @@ public static class GatewayOptionsValidator
         }
         else if (jwt.Issuer is not null || jwt.Audience is not null || jwt.Algorithms.Count > 0)
         {
-            errors.Add("Gateway:Auth:Jwt is configured without a key: set HmacSecret, PublicKeyPath or JwksPath.");
+            errors.Add("Gateway:Auth:Jwt is configured without a key: set HmacSecret, PublicKeyPath, JwksPath or JwksUrl.");
         }
 
         LoginThrottleOptions.Validate(a.Throttle ?? new(), errors);

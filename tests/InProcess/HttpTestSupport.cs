@@ -200,3 +200,9 @@ public sealed class HttpAuthFixture : IAsyncLifetime
     public string Es256(string sub = "jwt-user") =>
         TestJwt.Create(TestJwt.Header("ES256"), TestJwt.Claims(Clock.GetUtcNow(), sub), TestJwt.Ec(EcKey, HashAlgorithmName.SHA256));
 }
+
+/// <summary>The unit tests' synchronous spelling of <see cref="JwtValidator.ValidateAsync"/> (the validator itself only awaits a JWKS fetch).</summary>
+internal static class JwtValidatorTestExtensions
+{
+    public static JwtValidationResult Validate(this JwtValidator validator, string token) => validator.ValidateAsync(token).AsTask().GetAwaiter().GetResult();
+}

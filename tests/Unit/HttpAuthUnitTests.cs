@@ -88,7 +88,8 @@ public class JwtUnitTests : IDisposable
     private readonly RSA _rsa = RSA.Create(2048);
     private readonly ECDsa _p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
     private readonly ECDsa _p521 = ECDsa.Create(ECCurve.NamedCurves.nistP521);
-    private readonly byte[] _secret = RandomNumberGenerator.GetBytes(48);
+    // 64 bytes: RFC 7518 wants an HMAC key at least as long as the hash, and HS512 is among the algorithms tested.
+    private readonly byte[] _secret = RandomNumberGenerator.GetBytes(64);
 
     public void Dispose()
     {
