@@ -4,7 +4,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Gateway.Server.Configuration;
 using Microsoft.Extensions.Logging;
-using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Gateway.Server.Auth;
@@ -97,10 +96,10 @@ public sealed class JwtKey
 /// <list type="bullet">
 /// <item>The file is re-read when its timestamp changes (key rotation without a restart); a rewrite that leaves it
 /// unusable keeps the previous keys and logs a warning.</item>
-/// <item>The URL (https only) is fetched through Microsoft.IdentityModel.Protocols' <c>ConfigurationManager</c>: again
-/// after <c>JwksRefreshInterval</c>, and early (at most once per <c>JwksMinRefreshInterval</c>) when a token names a
-/// <c>kid</c> no key has, which is how an identity provider's rotation reaches the gateway. A fetch that fails keeps
-/// the keys last fetched.</item>
+/// <item>The URL (https only) is fetched when first needed, again once its keys are <c>JwksRefreshInterval</c> old, and
+/// early when a token names a <c>kid</c> no key has (how an identity provider's rotation reaches the gateway), never
+/// more often than once per <c>JwksMinRefreshInterval</c>, whatever tokens arrive. One fetch at a time; the callers
+/// that asked meanwhile use its result. A fetch that fails keeps the keys last fetched.</item>
 /// </list>
 /// Every key, wherever it comes from, passes the same rules (<see cref="ParseJwks"/>).
 /// </summary>
@@ -108,39 +107,43 @@ public sealed partial class JwtKeyProvider : IDisposable
 {
     private readonly IReadOnlyList<JwtKey> _fixed;
     private readonly string? _jwksPath;
-    private readonly ConfigurationManager<JwksSnapshot>? _remote;
     private readonly HttpClient? _http;
-    private readonly string? _jwksUrl;
+    private readonly Uri? _jwksUrl;
+    private readonly TimeSpan _refreshInterval;
+    private readonly TimeSpan _minRefreshInterval;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _fetchGate = new(1, 1);
     private readonly Lock _gate = new();
     private IReadOnlyList<JwtKey> _jwks = [];
     private DateTime _jwksStamp;
+    private IReadOnlyList<JwtKey>? _remoteKeys;
+    private DateTimeOffset _remoteFetched;
+    private DateTimeOffset _lastAttempt = DateTimeOffset.MinValue;
 
-    private JwtKeyProvider(IReadOnlyList<JwtKey> fixedKeys, string? jwksPath, string? jwksUrl, HttpClient? http, JwtOptions options)
+    // Microsoft.IdentityModel.Protocols' ConfigurationManager was tried: since 8.x its refresh runs in the background,
+    // so the first tokens of a key the provider just added fail until that fetch lands. Here the caller that asked for
+    // the refresh waits for it (bounded by the client's timeout).
+    private JwtKeyProvider(IReadOnlyList<JwtKey> fixedKeys, string? jwksPath, Uri? jwksUrl, HttpClient? http, JwtOptions options, TimeProvider time)
     {
         _fixed = fixedKeys;
         _jwksPath = jwksPath;
-        if (jwksUrl is not null && http is not null)
-        {
-            _jwksUrl = jwksUrl;
-            _http = http;
-            _remote = new ConfigurationManager<JwksSnapshot>(jwksUrl, new JwksRetriever(), new HttpDocumentRetriever(http) { RequireHttps = true })
-            {
-                AutomaticRefreshInterval = options.JwksRefreshInterval,
-                RefreshInterval = options.JwksMinRefreshInterval,
-            };
-        }
+        _jwksUrl = jwksUrl;
+        _http = http;
+        _refreshInterval = options.JwksRefreshInterval;
+        _minRefreshInterval = options.JwksMinRefreshInterval;
+        _time = time;
     }
 
     public ILogger? Logger { get; set; }
 
     /// <summary>Whether asking again can bring keys the provider does not have yet (a JWKS URL).</summary>
-    public bool CanRefresh => _remote is not null;
+    public bool CanRefresh => _jwksUrl is not null;
 
     /// <summary>Largest JWKS document accepted from a URL.</summary>
     public const int MaxJwksBytes = 1024 * 1024;
 
     /// <summary>Loads every configured key; problems are added to <paramref name="errors"/> (and the result is then unusable).</summary>
-    public static JwtKeyProvider Load(JwtOptions options, ICollection<string> errors)
+    public static JwtKeyProvider Load(JwtOptions options, ICollection<string> errors, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(errors);
@@ -161,6 +164,7 @@ public sealed partial class JwtKeyProvider : IDisposable
             }
         }
         HttpClient? http = null;
+        Uri? jwksUrl = null;
         if (options.JwksUrl is { } url)
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
@@ -181,10 +185,11 @@ public sealed partial class JwtKeyProvider : IDisposable
                         errors.Add($"Gateway:Auth:Jwt:JwksCaCertificatePath: {ex.Message}");
                     }
                 }
-                http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(15), MaxResponseContentBufferSize = MaxJwksBytes };
+                http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10), MaxResponseContentBufferSize = MaxJwksBytes };
+                jwksUrl = uri;
             }
         }
-        var provider = new JwtKeyProvider(keys, jwksPath, http is null ? null : options.JwksUrl, http, options);
+        var provider = new JwtKeyProvider(keys, jwksPath, jwksUrl, http, options, time ?? TimeProvider.System);
         if (jwksPath is not null)
         {
             try
@@ -206,17 +211,40 @@ public sealed partial class JwtKeyProvider : IDisposable
     public async ValueTask<IReadOnlyList<JwtKey>> GetKeysAsync(bool refresh, CancellationToken cancellationToken)
     {
         var local = LocalKeys();
-        if (_remote is null) return local;
-        if (refresh) _remote.RequestRefresh();
+        if (_jwksUrl is null) return local;
+        var remote = await RemoteKeysAsync(refresh, cancellationToken).ConfigureAwait(false);
+        return remote.Count == 0 ? local : [.. local, .. remote];
+    }
+
+    private async ValueTask<IReadOnlyList<JwtKey>> RemoteKeysAsync(bool refresh, CancellationToken cancellationToken)
+    {
+        var asked = _time.GetUtcNow();
+        var due = _remoteKeys is null || asked - _remoteFetched >= _refreshInterval || refresh;
+        if (!due || asked - _lastAttempt < _minRefreshInterval) return _remoteKeys ?? [];
+        await _fetchGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var snapshot = await _remote.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
-            return [.. local, .. snapshot.Keys];
+            // A fetch that started after this caller asked answers it too.
+            if (_lastAttempt >= asked || _time.GetUtcNow() - _lastAttempt < _minRefreshInterval) return _remoteKeys ?? [];
+            _lastAttempt = _time.GetUtcNow();
+            try
+            {
+                using var response = await _http!.GetAsync(_jwksUrl, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode) throw new HttpRequestException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+                var json = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                _remoteKeys = ParseJwks(json, _jwksUrl!.ToString());
+                _remoteFetched = _time.GetUtcNow();
+            }
+            catch (Exception ex) when (ex is HttpRequestException or InvalidDataException or TaskCanceledException or IOException)
+            {
+                if (cancellationToken.IsCancellationRequested) throw;
+                if (Logger is not null) LogJwksUrlFailed(Logger, _jwksUrl!.ToString(), ex.Message);
+            }
+            return _remoteKeys ?? [];
         }
-        catch (InvalidOperationException ex)
+        finally
         {
-            if (Logger is not null) LogJwksUrlFailed(Logger, _jwksUrl!, ex.InnerException?.Message ?? ex.Message);
-            return local;
+            _fetchGate.Release();
         }
     }
 
@@ -246,19 +274,10 @@ public sealed partial class JwtKeyProvider : IDisposable
         _jwksStamp = stamp;
     }
 
-    public void Dispose() => _http?.Dispose();
-
-    /// <summary>The keys of one fetch of the JWKS URL.</summary>
-    public sealed record JwksSnapshot(IReadOnlyList<JwtKey> Keys);
-
-    /// <summary>Turns a fetched document into keys by the same rules as the file; a document that breaks them fails the fetch (the last good keys stay).</summary>
-    private sealed class JwksRetriever : IConfigurationRetriever<JwksSnapshot>
+    public void Dispose()
     {
-        public async Task<JwksSnapshot> GetConfigurationAsync(string address, IDocumentRetriever retriever, CancellationToken cancel)
-        {
-            var json = await retriever.GetDocumentAsync(address, cancel).ConfigureAwait(false);
-            return new JwksSnapshot(ParseJwks(json, address));
-        }
+        _http?.Dispose();
+        _fetchGate.Dispose();
     }
 
     private static JwtKey? LoadPem(string path, ICollection<string> errors)
@@ -409,7 +428,7 @@ public sealed partial class JwtKeyProvider : IDisposable
         return i == 0 ? b : b[i..];
     }
 
-    [LoggerMessage(EventId = 323, Level = LogLevel.Warning, Message = "The JWKS URL {Url} cannot be fetched ({Reason}); tokens are checked against the other keys")]
+    [LoggerMessage(EventId = 323, Level = LogLevel.Warning, Message = "The JWKS URL {Url} cannot be fetched ({Reason}); keeping the keys fetched before, if any")]
     private static partial void LogJwksUrlFailed(ILogger logger, string url, string reason);
 
     [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "The JWKS file {Path} changed but cannot be used ({Reason}); keeping the previous keys")]

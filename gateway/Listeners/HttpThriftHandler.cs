@@ -185,6 +185,9 @@ public sealed partial class HttpThriftHandler
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
+            // The client is gone mid-body: nothing left to answer, and a reader that failed is not Kestrel's to
+            // drain (it logged that as an error, found by the listener fuzz).
+            context.Abort();
             return false;
         }
     }
@@ -280,8 +283,11 @@ public sealed partial class HttpThriftHandler
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or BadHttpRequestException or InvalidOperationException)
         {
-            // Slow, endless or gone: the connection closes now.
+            // Slow, endless or gone.
         }
+        // The answer is out and the connection is closing: cut it here rather than leave Kestrel to drain a body
+        // whose reader failed (it logged that as an error, found by the listener fuzz).
+        context.Abort();
     }
 
     private static async Task RefuseAsync(HttpContext context, int status, string reason)
