@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (npm clients, the DuckDB library via the build, a TLS test certificate, a
+# Installs what the tests need (npm clients, a TLS test certificate, a
 # PostgreSQL server, an OpenLDAP server) and runs every test.
 # Usage: ./scripts/test.sh [extra dotnet test args]
 set -euo pipefail

@@ -2,16 +2,6 @@ using Gateway.Protocol.Columnar;
 
 namespace Gateway.Engines;
 
-public enum EngineKind
-{
-    DuckDb,
-    Postgres,
-    HiveServer2,
-    Trino,
-    Spark,
-    Flink,
-}
-
 /// <summary>An engine the gateway can run statements on.</summary>
 public interface IEngine : IAsyncDisposable
 {

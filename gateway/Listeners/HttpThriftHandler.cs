@@ -261,7 +261,7 @@ public sealed partial class HttpThriftHandler
 
     /// <summary>
     /// A lingering close: after the answer, read and discard (never keep) what the client is still
-    /// sending, up to <paramref name="budget"/> bytes and two seconds. Closing at once would reset the
+    /// sending, up to twice <paramref name="budget"/> bytes and two seconds. Closing at once would reset the
     /// connection under a client that is still writing, and it would see a broken pipe, not the 413.
     /// </summary>
     private static async Task DrainAsync(HttpContext context, long budget)
@@ -273,7 +273,9 @@ public sealed partial class HttpThriftHandler
         {
             await context.Response.CompleteAsync().ConfigureAwait(false);
             var reader = context.Request.BodyReader;
-            for (long drained = 0; drained <= budget;)
+            // Up to Kestrel's own limit for this request (twice the budget), so a client that sends the whole of a body
+            // it declared reads the answer rather than a reset.
+            for (long drained = 0; drained <= 2L * budget;)
             {
                 var result = await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
                 drained += result.Buffer.Length;

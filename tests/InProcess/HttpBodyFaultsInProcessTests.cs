@@ -46,7 +46,14 @@ public sealed class HttpBodyFaultsInProcessTests
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         if (reset) s.LingerState = new LingerOption(true, 0);
         await s.ConnectAsync(IPAddress.Loopback, g.HttpPort);
-        await s.SendAsync(req, SocketFlags.None);
+        try
+        {
+            await s.SendAsync(req, SocketFlags.None);
+        }
+        catch (SocketException)
+        {
+            // The server may cut a connection whose body it will not read; what matters is what it logged.
+        }
         await Task.Delay(300);
         s.Close();
         await Task.Delay(500);

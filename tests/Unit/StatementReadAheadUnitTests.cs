@@ -55,6 +55,8 @@ public sealed class StatementReadAheadUnitTests
         await FetchAsync(op, 100);
         await FetchAsync(op, 100);
         await engine.WaitForReadsAsync(3);
+        // A read is counted when it starts and its batch when it is made: wait for the batch too.
+        await WaitUntilAsync(() => engine.LiveBatches == 2);
         Assert.Equal(2, engine.LiveBatches);
 
         await op.DisposeAsync();
