@@ -125,7 +125,7 @@ public sealed class HiveArrowResult
         {
             foreach (var b in batches)
             {
-                var bytes = Lz4 ? Lz4Frame.Decompress(b.Batch.Span, MaxDecompressedBatchBytes) : b.Batch.Span;
+                var bytes = Lz4 ? Lz4Frame.Decompress(b.Batch, MaxDecompressedBatchBytes) : b.Batch.Span;
                 var before = read.Count;
                 ArrowIpcReader.ReadRecordBatches(Schema, bytes, read);
                 long rows = 0;

@@ -133,7 +133,7 @@ public static class Lz4Frame
         BinaryPrimitives.WriteUInt32LittleEndian(trailer, 0); // EndMark
         if (options.ContentChecksum)
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(trailer[4..], XxHash32.Hash(source));
+            BinaryPrimitives.WriteUInt32LittleEndian(trailer[4..], System.IO.Hashing.XxHash32.HashToUInt32(source));
             destination.Advance(8);
         }
         else
@@ -143,15 +143,94 @@ public static class Lz4Frame
     }
 
     /// <summary>
-    /// Decodes one whole frame (nothing may follow it). Every length is checked against the input left,
-    /// the frame's maximum block size and <paramref name="maxOutputBytes"/> before anything is written;
-    /// the header, block and content checksums are verified when present. Corrupt or unsupported input
-    /// (dictionary ids, skippable frames) throws <see cref="InvalidDataException"/>.
+    /// Decodes one whole frame (nothing may follow it) with K4os.Compression.LZ4.Streams, which decodes faster than
+    /// the decoder this project had (Lz4FrameBenchmarks, benchmarks/results/lz4-20261207.md). Before the library sees
+    /// a byte, the frame's structure is checked here: magic, version, reserved bits, header checksum, no dictionary,
+    /// a declared content size within <paramref name="maxOutputBytes"/>, every block no larger than the frame's
+    /// maximum and within the input, the end mark, the content checksum's place and nothing after it. The library
+    /// then decodes (verifying block and content checksums) into a writer that refuses to pass the limit. Corrupt or
+    /// unsupported input (dictionary ids, skippable frames) throws <see cref="InvalidDataException"/>, whatever the
+    /// library would have thrown.
     /// </summary>
-    public static byte[] Decompress(ReadOnlySpan<byte> frame, int maxOutputBytes)
+    public static byte[] Decompress(ReadOnlyMemory<byte> frame, int maxOutputBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxOutputBytes);
+        var (contentSize, blockMax) = CheckStructure(frame.Span, maxOutputBytes);
+        try
+        {
+            using var reader = K4os.Compression.LZ4.Streams.LZ4Frame.Decode(frame);
+            return contentSize >= 0 ? ReadExactly(reader, (int)contentSize) : ReadUpTo(reader, maxOutputBytes, blockMax);
+        }
+        catch (InvalidDataException ex) when (!ex.Message.StartsWith(FailurePrefix, StringComparison.Ordinal))
+        {
+            Fail(ex.Message.TrimEnd('.') + ".");
+            return null;
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IndexOutOfRangeException or NotSupportedException or InvalidOperationException)
+        {
+            Fail($"the decoder refused it ({ex.Message.TrimEnd('.')}).");
+            return null;
+        }
+    }
 
+    /// <summary>
+    /// A declared content size: decoded straight into the one array returned. Reading on past it (one byte) makes the
+    /// library reach the end mark and check the content checksum, and shows whether the frame holds more than declared.
+    /// </summary>
+    private static byte[] ReadExactly(K4os.Compression.LZ4.Streams.Abstractions.ILZ4FrameReader reader, int size)
+    {
+        var result = GC.AllocateUninitializedArray<byte>(size);
+        var written = 0;
+        while (written < size)
+        {
+            var n = reader.ReadManyBytes(result.AsSpan(written));
+            if (n <= 0) break;
+            written += n;
+        }
+        if (written != size) Fail($"decoded {written} bytes but the header declares {size}.");
+        Span<byte> probe = stackalloc byte[1];
+        if (reader.ReadManyBytes(probe) > 0) Fail($"the output passes the content size of {size} bytes declared in the header.");
+        return result;
+    }
+
+    /// <summary>No declared size: pooled memory growing by at most a block at a time, never past <paramref name="limit"/>.</summary>
+    private static byte[] ReadUpTo(K4os.Compression.LZ4.Streams.Abstractions.ILZ4FrameReader reader, int limit, int blockMax)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, Math.Min(limit, blockMax)));
+        var written = 0;
+        try
+        {
+            Span<byte> probe = stackalloc byte[1];
+            while (true)
+            {
+                if (written >= limit)
+                {
+                    if (reader.ReadManyBytes(probe) > 0) Fail($"the output passes the limit of {limit} bytes.");
+                    break;
+                }
+                if (written == buffer.Length)
+                {
+                    var next = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)buffer.Length * 2, (long)written + blockMax), limit));
+                    buffer.AsSpan(0, written).CopyTo(next);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = next;
+                }
+                var room = Math.Min(buffer.Length, limit) - written;
+                var n = reader.ReadManyBytes(buffer.AsSpan(written, room));
+                if (n <= 0) break;
+                written += n;
+            }
+            return buffer.AsSpan(0, written).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The frame's layout, walked without decoding: (declared content size or -1, maximum block size).</summary>
+    private static (long ContentSize, int BlockMax) CheckStructure(ReadOnlySpan<byte> frame, int maxOutputBytes)
+    {
         if (frame.Length < 7) Fail($"the input is {frame.Length} bytes, shorter than the smallest frame header (7 bytes).");
         var magic = BinaryPrimitives.ReadUInt32LittleEndian(frame);
         if (magic != Magic)
@@ -183,104 +262,26 @@ public static class Lz4Frame
             contentSize = (long)declared;
         }
 
-        var independent = (flags & FlagIndependentBlocks) != 0;
         var blockChecksums = (flags & FlagBlockChecksum) != 0;
         var position = 4 + descriptorLength + 1;
-
-        // With a declared size the result is allocated once; otherwise it grows in a pooled buffer.
-        var pooled = contentSize < 0;
-        var limit = pooled ? maxOutputBytes : (int)contentSize;
-        var buffer = pooled ? ArrayPool<byte>.Shared.Rent(Math.Min(limit, blockMax)) : GC.AllocateUninitializedArray<byte>(limit);
-        var written = 0;
-        try
+        for (var blockIndex = 0; ; blockIndex++)
         {
-            for (var blockIndex = 0; ; blockIndex++)
-            {
-                if (frame.Length - position < 4) Fail($"truncated before the end mark (block {blockIndex} has no size).");
-                var blockWord = BinaryPrimitives.ReadUInt32LittleEndian(frame[position..]);
-                position += 4;
-                if (blockWord == 0) break; // EndMark
-
-                var stored = (blockWord & UncompressedBlockBit) != 0;
-                var blockLength = (int)(blockWord & ~UncompressedBlockBit);
-                if (blockLength > blockMax) Fail($"block {blockIndex} is {blockLength} bytes, more than the frame's maximum block size {blockMax}.");
-                if (frame.Length - position < blockLength + (blockChecksums ? 4 : 0)) Fail($"block {blockIndex} is truncated ({blockLength} bytes declared, {frame.Length - position} left).");
-                var blockData = frame.Slice(position, blockLength);
-                position += blockLength;
-                if (blockChecksums)
-                {
-                    var declared = BinaryPrimitives.ReadUInt32LittleEndian(frame[position..]);
-                    position += 4;
-                    var actual = XxHash32.Hash(blockData);
-                    if (declared != actual) Fail($"block {blockIndex} checksum 0x{declared:X8} does not match its data (0x{actual:X8}).");
-                }
-
-                // The most this block may add: a whole maximum-size block, unless the limit comes first.
-                var room = Math.Min(blockMax, limit - written);
-                if (pooled && buffer.Length - written < room) buffer = Grow(buffer, written, written + room);
-
-                if (stored)
-                {
-                    if (blockLength > room) FailTooLong(blockIndex, pooled, limit);
-                    blockData.CopyTo(buffer.AsSpan(written));
-                    written += blockLength;
-                    continue;
-                }
-
-                var error = Lz4Block.Decompress(blockData, buffer.AsSpan(0, written + room), written, independent ? written : 0, out var produced);
-                switch (error)
-                {
-                    case Lz4BlockError.None:
-                        written += produced;
-                        break;
-                    case Lz4BlockError.OutputFull when room < blockMax:
-                        FailTooLong(blockIndex, pooled, limit);
-                        break;
-                    case Lz4BlockError.OutputFull:
-                        Fail($"block {blockIndex} decodes to more than the frame's maximum block size {blockMax}.");
-                        break;
-                    case Lz4BlockError.Truncated:
-                        Fail($"block {blockIndex} ends in the middle of a sequence.");
-                        break;
-                    case Lz4BlockError.ZeroOffset:
-                        Fail($"block {blockIndex} has a match with offset 0.");
-                        break;
-                    case Lz4BlockError.OffsetBeforeWindow:
-                        Fail($"block {blockIndex} has a match offset reaching before the start of the {(independent ? "block's" : "frame's")} output.");
-                        break;
-                    default:
-                        Fail($"block {blockIndex} has an impossible sequence length.");
-                        break;
-                }
-            }
-
-            var content = buffer.AsSpan(0, written);
-            if ((flags & FlagContentChecksum) != 0)
-            {
-                if (frame.Length - position < 4) Fail("the content checksum is truncated.");
-                var declared = BinaryPrimitives.ReadUInt32LittleEndian(frame[position..]);
-                position += 4;
-                var actual = XxHash32.Hash(content);
-                if (declared != actual) Fail($"content checksum 0x{declared:X8} does not match the decoded data (0x{actual:X8}).");
-            }
-            if (contentSize >= 0 && written != contentSize) Fail($"decoded {written} bytes but the header declares {contentSize}.");
-            if (position != frame.Length) Fail($"{frame.Length - position} unexpected bytes after the end of the frame.");
-
-            return pooled ? content.ToArray() : buffer;
+            if (frame.Length - position < 4) Fail($"truncated before the end mark (block {blockIndex} has no size).");
+            var blockWord = BinaryPrimitives.ReadUInt32LittleEndian(frame[position..]);
+            position += 4;
+            if (blockWord == 0) break; // EndMark
+            var blockLength = (int)(blockWord & ~UncompressedBlockBit);
+            if (blockLength > blockMax) Fail($"block {blockIndex} is {blockLength} bytes, more than the frame's maximum block size {blockMax}.");
+            if (frame.Length - position < blockLength + (blockChecksums ? 4 : 0)) Fail($"block {blockIndex} is truncated ({blockLength} bytes declared, {frame.Length - position} left).");
+            position += blockLength + (blockChecksums ? 4 : 0);
         }
-        finally
+        if ((flags & FlagContentChecksum) != 0)
         {
-            if (pooled) ArrayPool<byte>.Shared.Return(buffer);
+            if (frame.Length - position < 4) Fail("the content checksum is truncated.");
+            position += 4;
         }
-    }
-
-    private static byte[] Grow(byte[] buffer, int written, int needed)
-    {
-        var size = (int)Math.Min(Math.Max((long)buffer.Length * 2, needed), Array.MaxLength);
-        var next = ArrayPool<byte>.Shared.Rent(size);
-        buffer.AsSpan(0, written).CopyTo(next);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return next;
+        if (position != frame.Length) Fail($"{frame.Length - position} unexpected bytes after the end of the frame.");
+        return (contentSize, blockMax);
     }
 
     // The smallest size class holding the whole input, 4 MiB beyond that (the format's largest block).
@@ -297,14 +298,10 @@ public static class Lz4Frame
     private static int BlockSize(int code) => 1 << (8 + (2 * code));
 
     // The second byte of the xxHash32 of the descriptor (FLG through the optional fields).
-    private static byte HeaderChecksum(ReadOnlySpan<byte> descriptor) => (byte)(XxHash32.Hash(descriptor) >> 8);
+    private static byte HeaderChecksum(ReadOnlySpan<byte> descriptor) => (byte)(System.IO.Hashing.XxHash32.HashToUInt32(descriptor) >> 8);
 
     [DoesNotReturn]
-    private static void FailTooLong(int blockIndex, bool pooled, int limit) =>
-        Fail(pooled
-            ? string.Create(CultureInfo.InvariantCulture, $"block {blockIndex} takes the output past the limit of {limit} bytes.")
-            : string.Create(CultureInfo.InvariantCulture, $"block {blockIndex} takes the output past the content size of {limit} bytes declared in the header."));
+    private static void Fail(string problem) => throw new InvalidDataException(FailurePrefix + problem);
 
-    [DoesNotReturn]
-    private static void Fail(string problem) => throw new InvalidDataException("Invalid LZ4 frame: " + problem);
+    private const string FailurePrefix = "Invalid LZ4 frame: ";
 }

@@ -59,13 +59,13 @@ public class Lz4FrameUnitTests
         Assert.Equal(0x40 | 0x20 | 0x08 | 0x04, frame[4]); // version 01, independent blocks, content size, content checksum
         Assert.Equal(4 << 4, frame[5]);                    // 64 KiB blocks for a small input
         Assert.Equal((ulong)input.Length, BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan(6)));
-        Assert.Equal((byte)(XxHash32.Hash(frame.AsSpan(4, 10)) >> 8), frame[14]);
-        Assert.Equal(XxHash32.Hash(input), BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(frame.Length - 4)));
+        Assert.Equal((byte)(System.IO.Hashing.XxHash32.HashToUInt32(frame.AsSpan(4, 10)) >> 8), frame[14]);
+        Assert.Equal(System.IO.Hashing.XxHash32.HashToUInt32(input), BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(frame.Length - 4)));
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(frame.Length - 8)));
 
         var bare = Lz4Frame.Compress(input, new Lz4FrameOptions { ContentSize = false, ContentChecksum = false });
         Assert.Equal(0x40 | 0x20, bare[4]);
-        Assert.Equal((byte)(XxHash32.Hash(bare.AsSpan(4, 2)) >> 8), bare[6]);
+        Assert.Equal((byte)(System.IO.Hashing.XxHash32.HashToUInt32(bare.AsSpan(4, 2)) >> 8), bare[6]);
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(bare.AsSpan(bare.Length - 4)));
     }
 
@@ -118,7 +118,8 @@ public class Lz4FrameUnitTests
         Assert.Equal(input, Lz4Frame.Decompress(frame, Unlimited));
 
         // The decoder on its own: "a", then 20 more by a match of offset 1; "xy" then offset 2, length 9.
-        Assert.Equal(new string('a', 21), Ascii(Lz4Frame.Decompress(Frame(Block(0x1F, (byte)'a', 1, 0, 1, 0x00), stored: false), Unlimited)));
+        // A block whose last sequence holds no literal breaks the format's end rule: refused, not guessed at.
+        Rejects(Frame(Block(0x1F, (byte)'a', 1, 0, 1, 0x00), stored: false));
         Assert.Equal("xyxyxyxyxyx" + "tail!", Ascii(Lz4Frame.Decompress(Frame(Block([0x25, (byte)'x', (byte)'y', 2, 0, 0x50, .. "tail!"u8.ToArray()]), stored: false), Unlimited)));
     }
 
@@ -145,7 +146,7 @@ public class Lz4FrameUnitTests
 
         var array = new ArrayBufferWriter<byte>(1);
         Lz4Frame.Compress(input, array);
-        Assert.Equal(input, Lz4Frame.Decompress(array.WrittenSpan, input.Length));
+        Assert.Equal(input, Lz4Frame.Decompress(array.WrittenMemory, input.Length));
     }
 
     [Fact]
@@ -212,29 +213,36 @@ public class Lz4FrameUnitTests
         var frame = Lz4Frame.Compress(input);
         for (var length = 0; length < frame.Length; length++)
         {
-            Assert.Throws<InvalidDataException>(() => Lz4Frame.Decompress(frame.AsSpan(0, length), Unlimited));
+            Assert.Throws<InvalidDataException>(() => Lz4Frame.Decompress(frame.AsMemory(0, length), Unlimited));
         }
         Assert.Contains("block 0 is truncated", Rejects(frame[..30]).Message, StringComparison.Ordinal);
         Assert.Contains("end mark", Rejects(frame[..^8]).Message, StringComparison.Ordinal);
 
         // A compressed block that stops inside a sequence (its length field says so, honestly).
-        Assert.Contains("middle of a sequence", Rejects(Frame(Block(0x30, 1, 2), stored: false)).Message, StringComparison.Ordinal);
-        Assert.Contains("middle of a sequence", Rejects(Frame(Block(0x10, 1, 5), stored: false)).Message, StringComparison.Ordinal);
+        // (What is wrong inside a block is the decoding library's to say; that it is refused is ours to check.)
+        Rejects(Frame(Block(0x30, 1, 2), stored: false));
+        Rejects(Frame(Block(0x10, 1, 5), stored: false));
     }
 
     [Fact]
     public void RejectsMatchesOutsideTheOutput()
     {
         // 2 literals, then a match 3 back: before the start of the output.
-        Assert.Contains("before the start", Rejects(Frame(Block(0x20, 1, 2, 3, 0, 0x00), stored: false)).Message, StringComparison.Ordinal);
-        Assert.Contains("offset 0", Rejects(Frame(Block(0x20, 1, 2, 0, 0, 0x00), stored: false)).Message, StringComparison.Ordinal);
+        Rejects(Frame(Block(0x20, 1, 2, 3, 0, 0x00), stored: false));
+        // And offset 0.
+        Rejects(Frame(Block(0x20, 1, 2, 0, 0, 0x00), stored: false));
 
         // Independent blocks: the second block may not refer into the first...
         byte[] first = [0x50, .. "hello"u8.ToArray()];
         byte[] second = [0x00, 5, 0, 0x00];
-        Assert.Contains("block's", Rejects(Frame([first, second], flags: 0x60)).Message, StringComparison.Ordinal);
-        // ...but linked blocks may.
-        Assert.Equal("hellohell!", Ascii(Lz4Frame.Decompress(Frame([first, [0x00, 5, 0, 0x10, (byte)'!']], flags: 0x40), Unlimited)));
+        Rejects(Frame([first, second], flags: 0x60));
+        // ...but linked blocks may: a frame of 64 KiB blocks, each referring into the ones before, as a real encoder
+        // (K4os, chained) writes it. (A hand-made linked block this small would break the format's end rules.)
+        var text = Lz4TestData.Repeating(300_000, "linked blocks refer back; ");
+        var linked = new System.Buffers.ArrayBufferWriter<byte>();
+        K4os.Compression.LZ4.Streams.LZ4Frame.Encode(text.AsSpan(), linked, new K4os.Compression.LZ4.Streams.LZ4EncoderSettings { ChainBlocks = true, BlockSize = 64 * 1024 });
+        Assert.Equal(0, linked.WrittenSpan[4] & 0x20); // not independent
+        Assert.Equal(text, Lz4Frame.Decompress(linked.WrittenMemory, text.Length));
     }
 
     [Fact]
@@ -249,7 +257,7 @@ public class Lz4FrameUnitTests
         var good = Frame([[.. payload]], flags: 0x60 | 0x10, storedBlocks: true, blockChecksums: true);
         Assert.Equal(payload, Lz4Frame.Decompress(good, Unlimited));
         good[^5] ^= 1; // last byte of the block checksum (before the end mark)
-        Assert.Contains("block 0 checksum", Rejects(good).Message, StringComparison.Ordinal);
+        Assert.Contains("block checksum", Rejects(good).Message, StringComparison.Ordinal);
 
         var changedData = Lz4Frame.Compress(input, new Lz4FrameOptions { ContentSize = false });
         changedData[^20] ^= 0x01; // somewhere in the last block's data: the content checksum catches what decodes
@@ -271,7 +279,7 @@ public class Lz4FrameUnitTests
         var lengthBytes = new List<byte>();
         for (var rest = 70_000 - 4 - 15; rest >= 0; rest -= 255) lengthBytes.Add((byte)Math.Min(rest, 255));
         if (lengthBytes[^1] == 255) lengthBytes.Add(0);
-        Assert.Contains("decodes to more than", Rejects(Frame(Block([0x1F, 7, 1, 0, .. lengthBytes]), stored: false)).Message, StringComparison.Ordinal);
+        Rejects(Frame(Block([0x1F, 7, 1, 0, .. lengthBytes]), stored: false));
 
         // Declared content size disagreeing with the blocks.
         Assert.Contains("declares", Rejects(Frame(Block(0x30, 1, 2, 3), stored: false, contentSize: 4)).Message, StringComparison.Ordinal);
@@ -289,8 +297,8 @@ public class Lz4FrameUnitTests
         // ...without one, as the blocks decode.
         var unsized = Lz4Frame.Compress(input, new Lz4FrameOptions { ContentSize = false });
         Assert.Equal(input, Lz4Frame.Decompress(unsized, input.Length));
-        Assert.Contains("past the limit", Rejects(unsized, input.Length - 1).Message, StringComparison.Ordinal);
-        Assert.Contains("past the limit", Rejects(Lz4Frame.Compress(Lz4TestData.Random(1000, 9), new Lz4FrameOptions { ContentSize = false }), 999).Message, StringComparison.Ordinal);
+        Assert.Contains("passes the limit", Rejects(unsized, input.Length - 1).Message, StringComparison.Ordinal);
+        Assert.Contains("passes the limit", Rejects(Lz4Frame.Compress(Lz4TestData.Random(1000, 9), new Lz4FrameOptions { ContentSize = false }), 999).Message, StringComparison.Ordinal);
 
         // A tiny frame claiming 2 GiB is refused without allocating it.
         Assert.Contains("more than the limit", Rejects(Frame(Block(0x10, 1), stored: false, contentSize: int.MaxValue), 1 << 20).Message, StringComparison.Ordinal);
@@ -411,12 +419,12 @@ public class Lz4FrameUnitTests
     {
         var frame = new List<byte>(BitConverter.GetBytes(0x184D2204u)) { flags, 0x40 };
         frame.AddRange(extra ?? []);
-        frame.Add((byte)(XxHash32.Hash(frame.ToArray().AsSpan(4)) >> 8));
+        frame.Add((byte)(System.IO.Hashing.XxHash32.HashToUInt32(frame.ToArray().AsSpan(4)) >> 8));
         foreach (var block in blocks)
         {
             frame.AddRange(BitConverter.GetBytes((uint)block.Length | (storedBlocks ? 0x80000000u : 0)));
             frame.AddRange(block);
-            if (blockChecksums) frame.AddRange(BitConverter.GetBytes(XxHash32.Hash(block)));
+            if (blockChecksums) frame.AddRange(BitConverter.GetBytes(System.IO.Hashing.XxHash32.HashToUInt32(block)));
         }
         frame.AddRange(BitConverter.GetBytes(0u));
         return [.. frame];
@@ -427,7 +435,7 @@ public class Lz4FrameUnitTests
     private static byte[] WithDescriptor(byte[] frame, byte flags, byte descriptor)
     {
         byte[] result = [.. frame.AsSpan(0, 4), flags, descriptor, .. frame.AsSpan(15)];
-        result = [.. result[..6], (byte)(XxHash32.Hash(result.AsSpan(4, 2)) >> 8), .. result[6..]];
+        result = [.. result[..6], (byte)(System.IO.Hashing.XxHash32.HashToUInt32(result.AsSpan(4, 2)) >> 8), .. result[6..]];
         return result;
     }
 }
