@@ -72,6 +72,12 @@ public sealed class RegisteredEngine
     /// <summary>
     /// A slot to run one statement, waiting in line (up to QueueTimeout) when the engine is at capacity. Fails with
     /// SQLSTATE 53400 when the queue is full or the wait times out; dispose the slot when the statement's result is released.
+    /// <para>Not System.Threading.RateLimiting's ConcurrencyLimiter, though today's FIFO queue with a bound and a timeout
+    /// would fit it: routing reads running and queued together under one lock for every statement (<see cref="Load"/>),
+    /// which the limiter's statistics do not give atomically, and fair shares between users (per-user and per-group caps,
+    /// waiting work served round-robin across users, the error naming the cap that blocked) replace this queue next.
+    /// The limiter serves only oldest-first or newest-first, and a partitioned limiter caps partitions without one queue
+    /// across them.</para>
     /// </summary>
     public async ValueTask<IDisposable> AdmitAsync(CancellationToken cancellationToken)
     {
