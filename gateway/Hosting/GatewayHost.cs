@@ -84,7 +84,7 @@ public static class GatewayHost
         var errors = new List<string>();
         // A configured certificate is checked even when every listener opts out of TLS: a broken file is a mistake either way.
         var tls = TlsCertificateLoader.Load(options.Tls, time, errors);
-        var jwtKeys = options.Auth.Jwt.Enabled ? JwtKeyProvider.Load(options.Auth.Jwt, errors) : null;
+        var jwtKeys = options.Auth.Jwt.Enabled ? JwtKeyProvider.Load(options.Auth.Jwt, errors, time) : null;
         if (options.Auth.Uses(AuthMode.PasswordFile)) CheckPasswordFile(options, errors);
         if (errors.Count > 0) throw new GatewayConfigurationException(errors);
         return new GatewaySecurity(tls, jwtKeys);
@@ -217,6 +217,7 @@ public static class GatewayHost
             // After the sessions gave their engine sessions back, before the engines close.
             app.Services.GetRequiredService<EngineSessionPools>().DisposeAsync().AsTask().GetAwaiter().GetResult();
             engines.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            security.JwtKeys?.Dispose(); // the JWKS URL's HTTP client
         });
         return app;
     }

@@ -45,62 +45,6 @@ public sealed class ListenerFuzzTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
-    /// <summary>A TCP proxy that records every byte a client sends to the gateway, in the chunks it sent them.</summary>
-    private sealed class RecordingProxy : IDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly MemoryStream _sent = new();
-
-        public RecordingProxy(int target)
-        {
-            _listener.Start();
-            _ = Task.Run(async () =>
-            {
-                using var client = await _listener.AcceptTcpClientAsync();
-                using var server = new TcpClient();
-                await server.ConnectAsync(IPAddress.Loopback, target);
-                var up = Pump(client.GetStream(), server.GetStream(), record: true);
-                var down = Pump(server.GetStream(), client.GetStream(), record: false);
-                await Task.WhenAny(up, down);
-            });
-        }
-
-        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
-        public byte[] Sent
-        {
-            get
-            {
-                lock (_sent) return _sent.ToArray();
-            }
-        }
-
-        private async Task Pump(NetworkStream from, NetworkStream to, bool record)
-        {
-            var buffer = new byte[64 * 1024];
-            try
-            {
-                int n;
-                while ((n = await from.ReadAsync(buffer)) > 0)
-                {
-                    if (record)
-                    {
-                        lock (_sent) _sent.Write(buffer, 0, n);
-                    }
-                    await to.WriteAsync(buffer.AsMemory(0, n));
-                }
-            }
-            catch (IOException)
-            {
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        }
-
-        public void Dispose() => _listener.Stop();
-    }
-
     /// <summary>A whole binary session of the project's client: SASL PLAIN, then the calls every HS2 client makes.</summary>
     private async Task<byte[]> RecordBinarySessionAsync()
     {
@@ -119,8 +63,7 @@ public sealed class ListenerFuzzTests : IAsyncLifetime
             await c.Client.GetTablesAsync(new TGetTablesReq { SessionHandle = c.Session, SchemaName = "%", TableName = "%" });
             await c.Client.GetTypeInfoAsync(new TGetTypeInfoReq { SessionHandle = c.Session });
         }
-        await Task.Delay(100);
-        return proxy.Sent;
+        return (await proxy.FinishAsync()).Up;
     }
 
     /// <summary>One mutation of a recorded stream; the kinds real faults and probes produce.</summary>

@@ -72,66 +72,11 @@ public sealed class ThriftOracleUnitTests
         return messages;
     }
 
-    /// <summary>A proxy recording both directions of one connection.</summary>
-    private sealed class TwoWayRecorder : IDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly MemoryStream _up = new();
-        private readonly MemoryStream _down = new();
-        private readonly Task _pumping;
-
-        public TwoWayRecorder(int target)
-        {
-            _listener.Start();
-            _pumping = Task.Run(async () =>
-            {
-                using var client = await _listener.AcceptTcpClientAsync();
-                using var server = new TcpClient();
-                await server.ConnectAsync(IPAddress.Loopback, target);
-                await Task.WhenAll(Pump(client.GetStream(), server.GetStream(), _up, server), Pump(server.GetStream(), client.GetStream(), _down, client));
-            });
-        }
-
-        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
-        public async Task<(byte[] Up, byte[] Down)> FinishAsync()
-        {
-            await _pumping.WaitAsync(TimeSpan.FromSeconds(30));
-            lock (_up)
-            {
-                lock (_down) return (_up.ToArray(), _down.ToArray());
-            }
-        }
-
-        private static async Task Pump(NetworkStream from, NetworkStream to, MemoryStream record, TcpClient toClient)
-        {
-            var buffer = new byte[64 * 1024];
-            try
-            {
-                int n;
-                while ((n = await from.ReadAsync(buffer)) > 0)
-                {
-                    lock (record) record.Write(buffer, 0, n);
-                    await to.WriteAsync(buffer.AsMemory(0, n));
-                }
-            }
-            catch (IOException)
-            {
-            }
-            finally
-            {
-                toClient.Client.Shutdown(SocketShutdown.Send);
-            }
-        }
-
-        public void Dispose() => _listener.Stop();
-    }
-
     [Fact]
     public async Task ApacheThriftReadsAndRewritesEveryMessageOfARealSessionByteForByte()
     {
         await using var gateway = await GatewayInstance.StartAsync(new Dictionary<string, string?> { ["Gateway:DuckDb:DemoData"] = "false" });
-        using var recorder = new TwoWayRecorder(gateway.Port);
+        using var recorder = new RecordingProxy(gateway.Port);
         await using (var c = await HiveConnection.OpenAsync(new HiveConnectionOptions { Port = recorder.Port, User = "oracle", Password = "x" }))
         {
             const string everyType = "SELECT CAST(1 AS TINYINT) AS ti, CAST(2 AS SMALLINT) AS si, 3 AS i, CAST(4 AS BIGINT) AS bi, CAST(1.5 AS FLOAT) AS f, "
