@@ -54,6 +54,13 @@ public sealed partial class PasswordFileAuthenticator(string path, TimeProvider 
     public ValueTask<AuthResult> AuthenticateAsync(string user, string password, CancellationToken cancellationToken)
     {
         var (users, decoy) = Load();
+        // A control character never belongs to a password: PBKDF2's HMAC pads short keys with zeros, so "pw\0" would
+        // verify as "pw", and SASL PLAIN cannot carry a NUL at all. Refused on every transport, after the same work.
+        if (password.Any(char.IsControl))
+        {
+            decoy.Verify(password);
+            return ValueTask.FromResult(AuthResult.Fail("Invalid user name or password."));
+        }
         if (!users.TryGetValue(user, out var entry))
         {
             // The same PBKDF2 work as for the users of the file, so timing does not reveal which names exist

@@ -52,7 +52,7 @@ public sealed partial class LdapAuthenticator : IPasswordAuthenticator, IDisposa
             // Directories ignore a name's outer spaces (and its case) when matching: " alice" would bind as alice
             // and then be a different user to the gateway's limits and rules. Outer spaces are refused; case is
             // taken from the entry below.
-            char.IsWhiteSpace(user[0]) || char.IsWhiteSpace(user[^1]) || password.Contains('\0', StringComparison.Ordinal))
+            char.IsWhiteSpace(user[0]) || char.IsWhiteSpace(user[^1]) || password.Any(char.IsControl))
         {
             return AuthResult.Fail(InvalidCredentials);
         }

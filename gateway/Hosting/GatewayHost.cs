@@ -110,6 +110,9 @@ public static class GatewayHost
         builder.Configuration.AddEnvironmentVariables();
         configure?.Invoke(builder.Configuration);
         builder.Logging.ClearProviders();
+        // Kestrel's lifetime lines name every endpoint http://, the binary Thrift port too; the gateway logs each listener
+        // as what it is ("gateway listening: HiveServer2 binary on ..., HiveServer2 HTTP on http://...").
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

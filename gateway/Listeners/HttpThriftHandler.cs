@@ -183,6 +183,15 @@ public sealed partial class HttpThriftHandler
             else await RefuseAsync(context, StatusCodes.Status400BadRequest, "incomplete request body").ConfigureAwait(false);
             return false;
         }
+        catch (IOException ex) when (ex is not Microsoft.AspNetCore.Connections.ConnectionResetException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The body itself is broken while the client is still there (Kestrel's "Bad chunk size data" for a chunk size
+            // that overflows): a 400 and the end of the connection, never the empty 200 a handler that just returned
+            // would give.
+            context.Response.Headers.Connection = "close";
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "malformed request body").ConfigureAwait(false);
+            return false;
+        }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
             // The client is gone mid-body: nothing left to answer, and a reader that failed is not Kestrel's to

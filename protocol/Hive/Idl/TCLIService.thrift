@@ -2,7 +2,7 @@
 // Spark/Databricks extensions real clients send (field ids >= 0x501 = 1281). Written for our own
 // generator (protocol/Hive/Generator), which reads only the subset used here: enums, typedefs,
 // string/int consts, structs, unions, one service. Field ids, types and names follow the public
-// protocol; see /work/shared/reference/hs2-protocol.md.
+// protocol; see ../shared/reference/hs2-protocol.md (beside the repository).
 //
 // Requiredness: `required` fields are checked on read; `optional` ones become nullable properties;
 // fields with neither are always written and never checked (used where real clients disagree with
