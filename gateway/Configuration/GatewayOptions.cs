@@ -249,6 +249,12 @@ public sealed record LimitOptions
     public int MaxSessions { get; init; } = 10_000;
     public int MaxSessionsPerUser { get; init; } = 500;
     public int MaxOperationsPerSession { get; init; } = 200;
+
+    /// <summary>
+    /// Refusals (failed logins, bad requests, protocol errors, timeouts) are logged once per cause per interval, the
+    /// rest counted in one line when it ends (event 399). Zero logs every refusal.
+    /// </summary>
+    public TimeSpan RefusalLogInterval { get; init; } = TimeSpan.FromMinutes(1);
     /// <summary>Settings one session may hold (OpenSession configuration, SET, SetClientInfo; confs and variables together).</summary>
     public int MaxSessionSettings { get; init; } = 1000;
 
@@ -500,6 +506,7 @@ public static class GatewayOptionsValidator
         if (l.MaxRowsPerFetch < 1) errors.Add("Gateway:Limits:MaxRowsPerFetch must be positive.");
         if (l.MaxQueryTimeout < TimeSpan.FromSeconds(1) || l.MaxQueryTimeout > TimeSpan.FromDays(30)) errors.Add("Gateway:Limits:MaxQueryTimeout must be between 1 s and 30 days.");
         if (l.MaxSessionSettings < 1) errors.Add("Gateway:Limits:MaxSessionSettings must be positive.");
+        if (l.RefusalLogInterval < TimeSpan.Zero || l.RefusalLogInterval > TimeSpan.FromHours(1)) errors.Add("Gateway:Limits:RefusalLogInterval must be between 0 (log every refusal) and 1 hour.");
         if (l.MaxSessionSettingsChars < 1) errors.Add("Gateway:Limits:MaxSessionSettingsChars must be positive.");
         if (l.SessionIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:SessionIdleTimeout must be positive.");
         if (l.OperationIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:OperationIdleTimeout must be positive.");

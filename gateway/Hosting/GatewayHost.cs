@@ -160,6 +160,7 @@ public static class GatewayHost
                 options.Auth.Cookie.Enabled ? AuthCookie.Create(options.Auth.Cookie, time, options.Auth.GroupLimits) : null,
                 sp.GetRequiredService<LoginThrottle>());
         });
+        builder.Services.AddSingleton(sp => new RefusalLog(sp.GetRequiredService<ILogger<RefusalLog>>(), sp.GetRequiredService<TimeProvider>(), options.Limits.RefusalLogInterval));
         builder.Services.AddSingleton<HttpThriftHandler>();
         var endpoints = new GatewayEndpoints(options);
         builder.Services.AddSingleton(endpoints);

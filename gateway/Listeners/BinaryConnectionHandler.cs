@@ -28,11 +28,13 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
     private readonly GatewayOptions _options;
     private readonly ThriftLimits _limits;
     private readonly ILogger _logger;
+    private readonly RefusalLog? _refusals;
     private readonly LoginThrottle _throttle;
 
     public BinaryConnectionHandler(SessionManager sessions, IPasswordAuthenticator authenticator, GatewayOptions options, ILogger<BinaryConnectionHandler> logger,
-        LoginThrottle? throttle = null)
+        LoginThrottle? throttle = null, RefusalLog? refusals = null)
     {
+        _refusals = refusals;
         _throttle = throttle ?? LoginThrottle.Disabled;
         _sessions = sessions;
         _authenticator = authenticator;
@@ -80,17 +82,17 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                     await ServeAsync(input, output, new CallerContext("anonymous", id, remote, "binary" + tls), framed: false, userFromRequest: true, deadline, handshakeDone: false, ct).ConfigureAwait(false);
                     break;
                 default:
-                    LogBadFirstByte(_logger, remote, mode);
+                    if (_refusals?.ShouldLog(301, "first byte") != false) LogBadFirstByte(_logger, remote, mode);
                     break;
             }
         }
         catch (Exception ex) when (ex is ThriftProtocolException or SaslProtocolException or InvalidDataException)
         {
-            LogProtocolError(_logger, remote, ex.Message);
+            if (_refusals?.ShouldLog(300, "protocol error") != false) LogProtocolError(_logger, remote, ex.Message);
         }
         catch (OperationCanceledException) when (deadline.Expired)
         {
-            LogTimedOut(_logger, remote, deadline.Phase, deadline.Limit.TotalSeconds);
+            if (_refusals?.ShouldLog(305, deadline.Phase) != false) LogTimedOut(_logger, remote, deadline.Phase, deadline.Limit.TotalSeconds);
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or OperationCanceledException or ConnectionAbortedException)
         {
@@ -135,7 +137,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
             {
                 SaslFrame.Write(output, SaslStatus.Bad, failure);
                 await output.FlushAsync(ct).ConfigureAwait(false);
-                LogAuthFailed(_logger, remote, "", failure);
+                if (_refusals?.ShouldLog(302, "SASL handshake") != false) LogAuthFailed(_logger, remote, "", failure);
                 return null;
             }
             if (credentials is { } c)
@@ -144,7 +146,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                 {
                     SaslFrame.Write(output, SaslStatus.Bad, refusal);
                     await output.FlushAsync(ct).ConfigureAwait(false);
-                    LogAuthFailed(_logger, remote, c.User, refusal);
+                    if (_refusals?.ShouldLog(302, "throttled") != false) LogAuthFailed(_logger, remote, c.User, refusal);
                     return null;
                 }
                 var auth = await _authenticator.AuthenticateAsync(c.User, c.Password, ct).ConfigureAwait(false);
@@ -154,7 +156,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                 {
                     SaslFrame.Write(output, SaslStatus.Bad, auth.Error!);
                     await output.FlushAsync(ct).ConfigureAwait(false);
-                    LogAuthFailed(_logger, remote, c.User, auth.Error!);
+                    if (_refusals?.ShouldLog(302, "credentials") != false) LogAuthFailed(_logger, remote, c.User, auth.Error!);
                     return null;
                 }
                 SaslFrame.Write(output, SaslStatus.Complete, ReadOnlySpan<byte>.Empty);
@@ -259,7 +261,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
             pending = !buffer.IsEmpty;
             if (result.IsCompleted)
             {
-                if (!buffer.IsEmpty) LogProtocolError(_logger, caller.ClientAddress, $"connection closed inside a message ({buffer.Length} bytes pending)");
+                if (!buffer.IsEmpty && _refusals?.ShouldLog(300, "closed inside a message") != false) LogProtocolError(_logger, caller.ClientAddress, $"connection closed inside a message ({buffer.Length} bytes pending)");
                 return;
             }
         }

@@ -30,9 +30,11 @@ public sealed partial class HttpThriftHandler
     private readonly GatewayOptions _options;
     private readonly ThriftLimits _limits;
     private readonly ILogger _logger;
+    private readonly RefusalLog? _refusals;
 
-    public HttpThriftHandler(SessionManager sessions, HttpAuthenticator auth, GatewayOptions options, ILogger<HttpThriftHandler> logger)
+    public HttpThriftHandler(SessionManager sessions, HttpAuthenticator auth, GatewayOptions options, ILogger<HttpThriftHandler> logger, RefusalLog? refusals = null)
     {
+        _refusals = refusals;
         _sessions = sessions;
         _auth = auth;
         _options = options;
@@ -65,7 +67,7 @@ public sealed partial class HttpThriftHandler
         var auth = await _auth.AuthenticateAsync(request.Headers.Authorization.ToString(), request.Headers.Cookie, context.Connection.RemoteIpAddress, ct).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
-            LogAuthFailed(_logger, remote, auth.Failure, auth.Reason!);
+            if (_refusals?.ShouldLog(310, auth.Failure.ToString()) != false) LogAuthFailed(_logger, remote, auth.Failure, auth.Reason!);
             await ChallengeAsync(context, auth).ConfigureAwait(false);
             return;
         }
@@ -84,7 +86,7 @@ public sealed partial class HttpThriftHandler
 
         if (FramingProblem(body.WrittenMemory) is { } problem)
         {
-            LogBadRequest(_logger, remote, problem);
+            if (_refusals?.ShouldLog(311, "framing") != false) LogBadRequest(_logger, remote, problem);
             await RefuseAsync(context, StatusCodes.Status400BadRequest, problem).ConfigureAwait(false);
             return;
         }
@@ -100,7 +102,7 @@ public sealed partial class HttpThriftHandler
         }
         catch (ThriftProtocolException ex)
         {
-            LogBadRequest(_logger, remote, ex.Message);
+            if (_refusals?.ShouldLog(311, "malformed call") != false) LogBadRequest(_logger, remote, ex.Message);
             await RefuseAsync(context, StatusCodes.Status400BadRequest, "malformed Thrift call: " + ex.Message).ConfigureAwait(false);
             return;
         }
