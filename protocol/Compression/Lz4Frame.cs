@@ -148,7 +148,8 @@ public static class Lz4Frame
     /// a byte, the frame's structure is checked here: magic, version, reserved bits, header checksum, no dictionary,
     /// a declared content size within <paramref name="maxOutputBytes"/>, every block no larger than the frame's
     /// maximum and within the input, the end mark, the content checksum's place and nothing after it. The library
-    /// then decodes (verifying block and content checksums) into a writer that refuses to pass the limit. Corrupt or
+    /// then decodes (verifying block and content checksums) straight into the result: the one array of the declared
+    /// size, or pooled memory that never grows past the limit (one byte more fails the frame). Corrupt or
     /// unsupported input (dictionary ids, skippable frames) throws <see cref="InvalidDataException"/>, whatever the
     /// library would have thrown.
     /// </summary>

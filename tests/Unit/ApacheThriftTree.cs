@@ -46,21 +46,26 @@ public static class ApacheThriftTree
                     await p.ReadStructEndAsync();
                     return new Struct(fields);
                 }
-            case TType.List:
+            case TType.List or TType.Set:
                 {
-                    var list = await p.ReadListBeginAsync();
-                    var items = new List<Node>(Math.Min(list.Count, 1 << 16));
-                    for (var i = 0; i < list.Count; i++) items.Add(await ReadAsync(p, list.ElementType));
-                    await p.ReadListEndAsync();
-                    return new Sequence(TType.List, list.ElementType, items);
-                }
-            case TType.Set:
-                {
-                    var set = await p.ReadSetBeginAsync();
-                    var items = new List<Node>(Math.Min(set.Count, 1 << 16));
-                    for (var i = 0; i < set.Count; i++) items.Add(await ReadAsync(p, set.ElementType));
-                    await p.ReadSetEndAsync();
-                    return new Sequence(TType.Set, set.ElementType, items);
+                    // Lists and sets share the binary encoding (element type, count, elements); each is read as itself.
+                    TType element;
+                    int count;
+                    if (type == TType.List)
+                    {
+                        var list = await p.ReadListBeginAsync();
+                        (element, count) = (list.ElementType, list.Count);
+                    }
+                    else
+                    {
+                        var set = await p.ReadSetBeginAsync();
+                        (element, count) = (set.ElementType, set.Count);
+                    }
+                    var items = new List<Node>(Math.Min(count, 1 << 16));
+                    for (var i = 0; i < count; i++) items.Add(await ReadAsync(p, element));
+                    if (type == TType.List) await p.ReadListEndAsync();
+                    else await p.ReadSetEndAsync();
+                    return new Sequence(type, element, items);
                 }
             case TType.Map:
                 {
@@ -98,15 +103,12 @@ public static class ApacheThriftTree
                 await p.WriteFieldStopAsync();
                 await p.WriteStructEndAsync();
                 break;
-            case Sequence { Type: TType.List } l:
-                await p.WriteListBeginAsync(new TList(l.Element, l.Items.Count));
-                foreach (var item in l.Items) await WriteAsync(p, item);
-                await p.WriteListEndAsync();
-                break;
-            case Sequence set:
-                await p.WriteSetBeginAsync(new TSet(set.Element, set.Items.Count));
-                foreach (var item in set.Items) await WriteAsync(p, item);
-                await p.WriteSetEndAsync();
+            case Sequence q:
+                if (q.Type == TType.List) await p.WriteListBeginAsync(new TList(q.Element, q.Items.Count));
+                else await p.WriteSetBeginAsync(new TSet(q.Element, q.Items.Count));
+                foreach (var item in q.Items) await WriteAsync(p, item);
+                if (q.Type == TType.List) await p.WriteListEndAsync();
+                else await p.WriteSetEndAsync();
                 break;
             case MapNode m:
                 await p.WriteMapBeginAsync(new TMap(m.Key, m.Value, m.Items.Count));
