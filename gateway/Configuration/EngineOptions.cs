@@ -75,10 +75,29 @@ public sealed record EngineHealthOptions
     public int HealthyAfter { get; init; } = 1;
 }
 
-/// <summary>Admission: at most MaxConcurrent statements run; up to MaxQueue more wait up to QueueTimeout; beyond, the engine is saturated.</summary>
+/// <summary>
+/// Admission (gateway/Engines/FairAdmission.cs): at most MaxConcurrent statements hold the engine, one user at most
+/// MaxPerUser of them and one group at most its cap; up to MaxQueue more wait up to QueueTimeout, served round-robin
+/// across users; beyond, the statement is refused (53400) with what blocked it.
+/// </summary>
 public sealed record EngineCapacityOptions
 {
     public int MaxConcurrent { get; init; } = 32;
     public int MaxQueue { get; init; } = 256;
     public TimeSpan QueueTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Slots one user may hold at once; unset is half of MaxConcurrent (at least 1). MaxConcurrent turns the cap off.</summary>
+    public int? MaxPerUser { get; init; }
+
+    /// <summary>Statements of one user that may wait; unset is half of MaxQueue (at least 1 when MaxQueue is).</summary>
+    public int? MaxQueuedPerUser { get; init; }
+
+    /// <summary>Slots the statements of one group may hold at once; unset: no cap (a group such as "users" may hold everyone).</summary>
+    public int? MaxPerGroup { get; init; }
+
+    /// <summary>Caps of named groups (group → slots), ahead of MaxPerGroup.</summary>
+    public IReadOnlyDictionary<string, int>? Groups { get; init; }
+
+    /// <summary>While the engine is full, at most one line per interval says who holds its slots (event 510).</summary>
+    public TimeSpan SaturationLogInterval { get; init; } = TimeSpan.FromMinutes(1);
 }

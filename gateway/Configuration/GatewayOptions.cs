@@ -350,9 +350,8 @@ public static class GatewayOptionsValidator
             {
                 errors.Add($"{key}: 'duckdb' is the embedded engine; its Kind must be DuckDb.");
             }
-            if (e.Capacity.MaxConcurrent < 1) errors.Add($"{key}:Capacity:MaxConcurrent must be at least 1.");
-            if (e.Capacity.MaxQueue < 0) errors.Add($"{key}:Capacity:MaxQueue must not be negative.");
-            if (e.Capacity.QueueTimeout < TimeSpan.Zero) errors.Add($"{key}:Capacity:QueueTimeout must not be negative.");
+            if (e.Capacity is null) errors.Add($"{key}:Capacity is empty; remove it or set its keys.");
+            else EngineCapacityOptionsValidator.Validate(e.Capacity, key, errors);
             if (e.Routing is { } profile)
             {
                 var prefix = $"Engines '{e.Name}' Routing";

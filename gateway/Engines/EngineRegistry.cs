@@ -1,15 +1,13 @@
 using Gateway.Engines;
 using Gateway.Server.Configuration;
-using Gateway.Server.Sessions;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Server.Engines;
 
 /// <summary>An engine as the gateway runs it: its options, live load and admission gate.</summary>
 public sealed class RegisteredEngine
 {
-    private readonly Lock _gate = new();
-    private readonly Queue<TaskCompletionSource<bool>> _waiters = new();
-    private int _running;
+    private readonly FairAdmission _admission;
 
     public RegisteredEngine(EngineOptions options, IEngine engine, TimeProvider time)
     {
@@ -17,8 +15,8 @@ public sealed class RegisteredEngine
         ArgumentNullException.ThrowIfNull(engine);
         Options = options;
         Engine = engine;
-        Time = time;
         Health = new EngineHealth(options.Health);
+        _admission = new FairAdmission(options.Name, options.Capacity, time);
     }
 
     public string Name => Options.Name;
@@ -26,23 +24,25 @@ public sealed class RegisteredEngine
     public EngineOptions Options { get; }
     public IEngine Engine { get; }
 
-    private TimeProvider Time { get; }
-
-    public int Running
+    /// <summary>Where the saturation line goes (event 510); set once the host's logging exists.</summary>
+    public ILogger? Logger
     {
-        get { lock (_gate) return _running; }
+        get => _admission.Logger;
+        set => _admission.Logger = value;
     }
 
-    public int Queued
-    {
-        get { lock (_gate) return _waiters.Count; }
-    }
+    public int Running => _admission.Load.Running;
+
+    public int Queued => _admission.Load.Queued;
 
     /// <summary>Running and queued statements, read together under one lock (routing reads both per statement).</summary>
-    public (int Running, int Queued) Load
-    {
-        get { lock (_gate) return (_running, _waiters.Count); }
-    }
+    public (int Running, int Queued) Load => _admission.Load;
+
+    /// <summary>Slots held per user now.</summary>
+    public IReadOnlyDictionary<string, int> RunningByUser => _admission.RunningByUser;
+
+    /// <summary>The per-user cap in force (Capacity:MaxPerUser, or half of MaxConcurrent).</summary>
+    public int MaxPerUser => _admission.MaxPerUser;
 
     // ---- health (EngineHealthMonitor probes; Health has the state machine) ----
 
@@ -64,79 +64,16 @@ public sealed class RegisteredEngine
     internal EngineHealth Health { get; }
 
     /// <summary>Full: running at capacity and the queue is full too.</summary>
-    public bool Saturated
-    {
-        get { lock (_gate) return _running >= Options.Capacity.MaxConcurrent && _waiters.Count >= Options.Capacity.MaxQueue; }
-    }
+    public bool Saturated => _admission.Saturated;
 
     /// <summary>
-    /// A slot to run one statement, waiting in line (up to QueueTimeout) when the engine is at capacity. Fails with
-    /// SQLSTATE 53400 when the queue is full or the wait times out; dispose the slot when the statement's result is released.
-    /// <para>Not System.Threading.RateLimiting's ConcurrencyLimiter, though today's FIFO queue with a bound and a timeout
-    /// would fit it: routing reads running and queued together under one lock for every statement (<see cref="Load"/>),
-    /// which the limiter's statistics do not give atomically, and fair shares between users (per-user and per-group caps,
-    /// waiting work served round-robin across users, the error naming the cap that blocked) replace this queue next.
-    /// The limiter serves only oldest-first or newest-first, and a partitioned limiter caps partitions without one queue
-    /// across them.</para>
+    /// A slot to run one statement of <paramref name="claim"/>'s user, shared fairly (<see cref="FairAdmission"/>):
+    /// waiting in line up to QueueTimeout when the engine or the user's or a group's cap is full, and failing with
+    /// SQLSTATE 53400, naming what blocked, when the line is full or the wait times out. Dispose the slot when the
+    /// statement's result is released.
     /// </summary>
-    public async ValueTask<IDisposable> AdmitAsync(CancellationToken cancellationToken)
-    {
-        TaskCompletionSource<bool> waiter;
-        lock (_gate)
-        {
-            if (_running < Options.Capacity.MaxConcurrent && _waiters.Count == 0)
-            {
-                _running++;
-                return new Slot(this);
-            }
-            if (_waiters.Count >= Options.Capacity.MaxQueue)
-            {
-                throw new GatewayException($"Engine '{Name}' is saturated: {_running} statements running and {_waiters.Count} queued.", "53400");
-            }
-            waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Enqueue(waiter);
-        }
-        try
-        {
-            await waiter.Task.WaitAsync(Options.Capacity.QueueTimeout, Time, cancellationToken).ConfigureAwait(false);
-            return new Slot(this);
-        }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-        {
-            bool granted;
-            lock (_gate)
-            {
-                // Granted just as we gave up: pass the slot on.
-                granted = !waiter.TrySetCanceled(CancellationToken.None);
-            }
-            if (granted) Release();
-            if (e is TimeoutException) throw new GatewayException($"Engine '{Name}' stayed at capacity for {Options.Capacity.QueueTimeout.TotalSeconds:0.#} s; the statement was not started.", "53400");
-            throw;
-        }
-    }
-
-    private void Release()
-    {
-        lock (_gate)
-        {
-            while (_waiters.TryDequeue(out var next))
-            {
-                // The slot passes straight to the next waiter still waiting.
-                if (next.TrySetResult(true)) return;
-            }
-            _running--;
-        }
-    }
-
-    private sealed class Slot(RegisteredEngine owner) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0) owner.Release();
-        }
-    }
+    public ValueTask<IDisposable> AdmitAsync(AdmissionClaim claim, CancellationToken cancellationToken) =>
+        _admission.AdmitAsync(claim, cancellationToken);
 }
 
 /// <summary>The engines of this gateway, by name; the default one serves whatever routing does not send elsewhere.</summary>

@@ -211,6 +211,8 @@ public static class GatewayHost
         });
 
         var app = builder.Build();
+        var admissionLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Server.Engines.Admission");
+        foreach (var e in engines.All) e.Logger = admissionLogger;
         // Routing (rules, costs, engine profiles) follows configuration reloads; a change that is not valid is refused and logged.
         app.Services.GetRequiredService<RoutingService>().Watch(app.Configuration);
         if (options.Http.Enabled) app.Run(app.Services.GetRequiredService<HttpThriftHandler>().InvokeAsync);

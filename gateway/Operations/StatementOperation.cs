@@ -123,7 +123,7 @@ public sealed class StatementOperation : Operation
             var stale = false;
             try
             {
-                var slot = await engine.AdmitAsync(ct).ConfigureAwait(false);
+                var slot = await engine.AdmitAsync(AdmissionClaim.For(Session.Info), ct).ConfigureAwait(false);
                 lock (_leaseGate) _slot = slot;
                 var lease = await Session.AcquireEngineSessionAsync(engine.Engine, ct).ConfigureAwait(false);
                 lock (_leaseGate) _lease = lease;

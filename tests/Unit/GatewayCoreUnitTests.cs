@@ -215,57 +215,6 @@ public class OperationPinUnitTests
     }
 }
 
-public class EngineAdmissionUnitTests
-{
-    private static Gateway.Server.Engines.RegisteredEngine Engine(int concurrent, int queue, TimeProvider time, double timeoutSeconds = 30) =>
-        new(new Gateway.Server.Configuration.EngineOptions
-        {
-            Name = "e",
-            Capacity = new Gateway.Server.Configuration.EngineCapacityOptions { MaxConcurrent = concurrent, MaxQueue = queue, QueueTimeout = TimeSpan.FromSeconds(timeoutSeconds) },
-        }, new Gateway.Engines.DuckDb.DuckDbEngine(Gateway.Engines.DuckDb.DuckDbEngineOptions.InMemory()), time);
-
-    [Fact]
-    public async Task SlotsPassToWaitersInOrderAndTheQueueIsBounded()
-    {
-        var clock = new Gateway.Tests.InProcess.ManualTimeProvider();
-        var e = Engine(concurrent: 1, queue: 2, clock);
-        await using var _ = e.Engine;
-        var first = await e.AdmitAsync(CancellationToken.None);
-        var second = e.AdmitAsync(CancellationToken.None).AsTask();
-        var third = e.AdmitAsync(CancellationToken.None).AsTask();
-        Assert.Equal((1, 2), (e.Running, e.Queued));
-        Assert.True(e.Saturated);
-        var refused = await Assert.ThrowsAsync<Gateway.Server.Sessions.GatewayException>(async () => await e.AdmitAsync(CancellationToken.None));
-        Assert.Equal("53400", refused.SqlState);
-
-        first.Dispose();
-        var s2 = await second.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.False(third.IsCompleted);
-        s2.Dispose();
-        s2.Dispose();
-        (await third.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
-        Assert.Equal((0, 0), (e.Running, e.Queued));
-    }
-
-    [Fact]
-    public async Task WaitingEndsAtTheQueueTimeoutOrOnCancel()
-    {
-        var e = Engine(concurrent: 1, queue: 5, TimeProvider.System, timeoutSeconds: 0.3);
-        await using var _ = e.Engine;
-        using var held = await e.AdmitAsync(CancellationToken.None);
-        var timedOut = e.AdmitAsync(CancellationToken.None).AsTask();
-        using var cts = new CancellationTokenSource();
-        var canceled = e.AdmitAsync(cts.Token).AsTask();
-        cts.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled);
-        var e2 = await Assert.ThrowsAsync<Gateway.Server.Sessions.GatewayException>(() => timedOut);
-        Assert.Equal("53400", e2.SqlState);
-        held.Dispose();
-        Assert.Equal(0, e.Running);
-        (await e.AdmitAsync(CancellationToken.None)).Dispose();
-    }
-}
-
 public class EngineConfigurationUnitTests
 {
     [Fact]
