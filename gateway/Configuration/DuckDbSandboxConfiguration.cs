@@ -75,6 +75,8 @@ public static class DuckDbSandboxConfiguration
         if (o.Auth.Jwt.PublicKeyPath is { } pem) secrets.Add(("the JWT key (Gateway:Auth:Jwt:PublicKeyPath)", pem));
         if (o.Auth.Jwt.JwksPath is { } jwks) secrets.Add(("the JWKS file (Gateway:Auth:Jwt:JwksPath)", jwks));
         foreach (var file in configFiles) secrets.Add(("the configuration file", file));
+        // Other users' unread results.
+        secrets.Add(("the spool of unread results (Gateway:Limits:Spool:Folder)", Path.Combine(o.Limits.Spool?.Folder ?? Path.Combine(o.DataFolder, "spool"), "result.arrows")));
         foreach (var (key, sandbox) in sandboxes)
         {
             foreach (var directory in sandbox.AllowedDirectories)

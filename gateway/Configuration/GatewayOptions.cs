@@ -267,9 +267,26 @@ public sealed record LimitOptions
     /// <summary>Rows per FetchResults at most, whatever the client asks.</summary>
     public int MaxRowsPerFetch { get; init; } = 100_000;
     public TimeSpan SessionIdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// An HTTP session (which no connection ends: clients that go away leave it behind) with no call and no running
+    /// operation for this long is closed; at most SessionIdleTimeout.
+    /// </summary>
+    public TimeSpan HttpSessionIdleTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>An operation nobody has touched for this long is closed (its session stays).</summary>
-    public TimeSpan OperationIdleTimeout { get; init; } = TimeSpan.FromMinutes(15);
-    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan OperationIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A result that still holds its engine (rows streaming) and that no fetch has touched for this long gives the engine
+    /// back: its rest is spooled (<see cref="Spool"/>), or past the spool's budgets the statement is canceled. Zero never.
+    /// </summary>
+    public TimeSpan UnreadResultTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
+    public SpoolOptions Spool { get; init; } = new();
+
+    /// <summary>How often idle sessions, abandoned operations, unread results and idle engine sessions are looked for.</summary>
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>
     /// GetOperationStatus on a running statement waits up to this long for it to finish (HiveServer2's
     /// long polling), so polling clients learn of completion at once instead of on their next poll.
@@ -281,6 +298,19 @@ public sealed record LimitOptions
     /// unused, for the whole process (<see cref="Gateway.Protocol.Columnar.BufferPool"/>); 0 keeps none.
     /// </summary>
     public long BufferPoolBytes { get; init; } = Gateway.Protocol.Columnar.BufferPool.DefaultRetainedBytesLimit;
+}
+
+/// <summary>Where unread results go when they give their engine back (Limits:UnreadResultTimeout), and how much of it.</summary>
+public sealed record SpoolOptions
+{
+    /// <summary>The spool folder; unset is <c>spool</c> in the data folder. SQL cannot reach it; files are owner-only.</summary>
+    public string? Folder { get; init; }
+
+    /// <summary>One result's spool at most; a larger rest is canceled instead (57014 on the next fetch).</summary>
+    public long MaxBytesPerResult { get; init; } = 1L << 30;
+
+    /// <summary>Every spooled result together at most.</summary>
+    public long MaxBytes { get; init; } = 4L << 30;
 }
 
 public sealed record DuckDbOptions
@@ -509,6 +539,13 @@ public static class GatewayOptionsValidator
         if (l.MaxSessionSettingsChars < 1) errors.Add("Gateway:Limits:MaxSessionSettingsChars must be positive.");
         if (l.SessionIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:SessionIdleTimeout must be positive.");
         if (l.OperationIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:OperationIdleTimeout must be positive.");
+        if (l.HttpSessionIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:HttpSessionIdleTimeout must be positive.");
+        if (l.UnreadResultTimeout < TimeSpan.Zero) errors.Add("Gateway:Limits:UnreadResultTimeout must not be negative (0: results are never reclaimed).");
+        if (l.Spool is null) errors.Add("Gateway:Limits:Spool is empty; remove it or set its keys.");
+        else if (l.Spool.MaxBytesPerResult < 1 << 20 || l.Spool.MaxBytes < l.Spool.MaxBytesPerResult)
+        {
+            errors.Add("Gateway:Limits:Spool:MaxBytesPerResult must be at least 1 MiB and MaxBytes at least MaxBytesPerResult.");
+        }
         if (l.SweepInterval <= TimeSpan.Zero) errors.Add("Gateway:Limits:SweepInterval must be positive.");
         if (l.BufferPoolBytes < 0) errors.Add("Gateway:Limits:BufferPoolBytes must be 0 or more.");
         if (l.StatusLongPoll < TimeSpan.Zero || l.StatusLongPoll > TimeSpan.FromMinutes(1)) errors.Add("Gateway:Limits:StatusLongPoll must be between 0 and 1 minute.");

@@ -4,6 +4,7 @@ using Gateway.Server.Auth;
 using Gateway.Server.Configuration;
 using Gateway.Server.Engines;
 using Gateway.Server.Listeners;
+using Gateway.Server.Operations;
 using Gateway.Server.Routing;
 using Gateway.Server.Sessions;
 using Microsoft.AspNetCore.Builder;
@@ -134,6 +135,10 @@ public static class GatewayHost
         builder.Services.AddSingleton(catalogs);
         builder.Services.AddSingleton<RoutingMetrics>();
         builder.Services.AddSingleton<RoutingService>();
+        var spool = new SpoolStore(Path.GetFullPath(options.Limits.Spool.Folder ?? Path.Combine(options.DataFolder, "spool")),
+            options.Limits.Spool.MaxBytesPerResult, options.Limits.Spool.MaxBytes);
+        spool.Prepare();
+        builder.Services.AddSingleton(spool);
         builder.Services.AddSingleton<SessionManager>();
         builder.Services.AddSingleton<IPasswordAuthenticator>(sp =>
         {

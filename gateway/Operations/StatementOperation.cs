@@ -45,6 +45,9 @@ public sealed class StatementOperation : Operation
     private int _pendingCursor;
     private volatile bool _timedOut;
     private volatile bool _canceled;
+    // When the client last fetched (or the result became ready); a result unread past Limits:UnreadResultTimeout is spooled.
+    private long _lastReadTicks;
+    private int _reclaiming;
 
     /// <param name="rowLimit">At most this many rows reach the client (Spark's resultRowLimit); the engine stops there.</param>
     /// <param name="engine">Where the statement runs (admission, engine session); <paramref name="routing"/> says why, for the operation log.</param>
@@ -184,6 +187,7 @@ public sealed class StatementOperation : Operation
         try
         {
             if (_exhausted) await ReleaseEngineAsync().ConfigureAwait(false);
+            Interlocked.Exchange(ref _lastReadTicks, Time.GetUtcNow().UtcTicks);
             if (TryMove(OperationState.Finished))
             {
                 Log(_hasRows
@@ -282,6 +286,7 @@ public sealed class StatementOperation : Operation
         try
         {
             Touch();
+            Interlocked.Exchange(ref _lastReadTicks, Time.GetUtcNow().UtcTicks);
             ThrowIfNotFetchable();
             if (!_hasRows) return FetchResult.Whole(EmptyBatch(), true, false, 0);
             if (orientation == FetchOrientation.First)
@@ -443,6 +448,103 @@ public sealed class StatementOperation : Operation
         return new EngineRead(batch, exhausted);
     }
 
+    /// <summary>
+    /// Since when the result holds an engine slot unread: a finished statement whose rows still stream from the engine
+    /// and that no fetch has touched since; null when it holds no engine (done, spooled, failed) or is being reclaimed.
+    /// </summary>
+    public DateTimeOffset? UnreadSince
+    {
+        get
+        {
+            if (State != OperationState.Finished || Volatile.Read(ref _reclaiming) != 0) return null;
+            lock (_leaseGate)
+            {
+                if (_slot is null) return null;
+            }
+            return new DateTimeOffset(Interlocked.Read(ref _lastReadTicks), TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>
+    /// Gives the engine back from a result nobody reads: the rest of it goes to <paramref name="store"/> and later fetches
+    /// read it from there, in whatever format the client asks. Past the spool's budgets the statement is canceled
+    /// instead, and the next fetch says why (SQLSTATE 57014). Returns what happened, for the log; null when there was
+    /// nothing to reclaim (the client fetched meanwhile, or the result ended).
+    /// </summary>
+    public async Task<string?> ReclaimAsync(SpoolStore store, TimeSpan unreadFor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (Interlocked.Exchange(ref _reclaiming, 1) != 0) return null;
+        try
+        {
+            await _fetchGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var engine = _engine;
+                if (State != OperationState.Finished || _exhausted || _result is not { } source || _result is ResultSpool) return null;
+                var idle = Time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastReadTicks), TimeSpan.Zero);
+                if (idle < unreadFor) return null;
+                if (_ahead is { } ahead)
+                {
+                    // The batch read ahead for the next fetch stays that fetch's; the spool takes what follows it.
+                    await ((Task)ahead).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (!ahead.IsCompletedSuccessfully || ahead.Result.Exhausted) return null;
+                }
+                var aheadRows = _ahead is { IsCompletedSuccessfully: true } a ? a.Result.Batch?.RowCount ?? 0 : 0;
+                long? left = _rowLimit is { } limit ? Math.Max(0, limit - _engineRows - aheadRows) : null;
+                var watch = Stopwatch.StartNew();
+                ResultSpool spool;
+                try
+                {
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cts.Token);
+                    using (linked.Token.Register(InterruptEngine))
+                    {
+                        spool = await ResultSpool.WriteAsync(store, source, _schema, left, Math.Max(_prefetchRows, 1), linked.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (SpoolFullException full)
+                {
+                    await ReleaseEngineAsync().ConfigureAwait(false);
+                    var why = $"The result was not read for {Seconds(idle)} and {full.Message}; the statement was canceled to give engine " +
+                        $"'{engine.Name}' back. Run it again and read it as it arrives.";
+                    if (TryEnd(OperationState.Error, why, "57014", why)) return $"canceled: {full.Message}";
+                    return null;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !_cts.IsCancellationRequested)
+                {
+                    if (ex is IOException io)
+                    {
+                        await ReleaseEngineAsync().ConfigureAwait(false);
+                        var why = $"The result was not read for {Seconds(idle)} and could not be spooled ({io.Message}); the statement was " +
+                            $"canceled to give engine '{engine.Name}' back.";
+                        TryEnd(OperationState.Error, why, "57014", why);
+                        return $"canceled: the spool failed ({io.Message})";
+                    }
+                    // The engine failed while the rest was read: the client gets that failure on its next fetch, as it would have.
+                    await ReleaseEngineAsync().ConfigureAwait(false);
+                    OnFailure(ex);
+                    return $"failed while spooling: {ex.Message}";
+                }
+                // The engine's part ends here; the spool stands in for its result.
+                Interlocked.Exchange(ref _result, spool);
+                await ReleaseEngineAsync(keepResult: true, engineResult: source).ConfigureAwait(false);
+                Log($"The result was not read for {Seconds(idle)}: its remaining {spool.Rows} rows ({spool.Bytes >> 10} KiB) were spooled in " +
+                    $"{watch.ElapsedMilliseconds} ms and engine '{engine.Name}' given back.");
+                return $"spooled {spool.Rows} rows ({spool.Bytes >> 10} KiB) in {watch.ElapsedMilliseconds} ms";
+            }
+            finally
+            {
+                _fetchGate.Release();
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _reclaiming, 0);
+        }
+    }
+
+    private static string Seconds(TimeSpan t) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.TotalSeconds:0} s");
+
     private void ThrowIfNotFetchable()
     {
         switch (State)
@@ -458,9 +560,10 @@ public sealed class StatementOperation : Operation
 
     private ColumnBatch EmptyBatch() => new BatchBuilder(_schema).Build();
 
-    private async ValueTask ReleaseEngineAsync()
+    /// <param name="keepResult">The result stays (a spool that replaced the engine's); <paramref name="engineResult"/> is the engine's to dispose.</param>
+    private async ValueTask ReleaseEngineAsync(bool keepResult = false, IQueryResult? engineResult = null)
     {
-        var result = Interlocked.Exchange(ref _result, null);
+        var result = keepResult ? engineResult : Interlocked.Exchange(ref _result, null);
         if (result is not null)
         {
             try { await result.DisposeAsync().ConfigureAwait(false); }

@@ -26,8 +26,15 @@ public sealed partial class SessionManager : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public SessionManager(GatewayOptions options, EngineRegistry engines, EngineSessionPools pools, Routing.RoutingService routing, TimeProvider time, ILogger<SessionManager> logger)
+    private readonly SpoolStore _spool;
+    private readonly ConcurrentDictionary<Operation, Task> _reclaims = new();
+    // Spooling is disk and engine work: a couple at a time, whatever the sweep finds.
+    private readonly SemaphoreSlim _spoolers = new(Math.Max(1, Environment.ProcessorCount / 2));
+
+    public SessionManager(GatewayOptions options, EngineRegistry engines, EngineSessionPools pools, Routing.RoutingService routing, SpoolStore spool, TimeProvider time, ILogger<SessionManager> logger)
     {
+        ArgumentNullException.ThrowIfNull(spool);
+        _spool = spool;
         ArgumentNullException.ThrowIfNull(engines);
         ArgumentNullException.ThrowIfNull(pools);
         ArgumentNullException.ThrowIfNull(routing);
@@ -192,7 +199,9 @@ public sealed partial class SessionManager : IAsyncDisposable
         foreach (var s in _sessions.Values.ToList())
         {
             var active = s.Operations.Values.Any(o => o.State is OperationState.Running or OperationState.Pending);
-            if (!active && now - s.LastAccess > _limits.SessionIdleTimeout)
+            // An HTTP session outlives its client (no connection ends it), so it has its own, shorter timeout.
+            var timeout = s.Info.ConnectionId is null ? TimeSpan.FromTicks(Math.Min(_limits.HttpSessionIdleTimeout.Ticks, _limits.SessionIdleTimeout.Ticks)) : _limits.SessionIdleTimeout;
+            if (!active && now - s.LastAccess > timeout)
             {
                 await CloseSessionAsync(s, "idle timeout").ConfigureAwait(false);
                 sessions++;
@@ -206,8 +215,53 @@ public sealed partial class SessionManager : IAsyncDisposable
                 await CloseOperationAsync(op).ConfigureAwait(false);
                 operations++;
             }
+            else if (_limits.UnreadResultTimeout > TimeSpan.Zero && op is StatementOperation { UnreadSince: { } since } statement
+                && now - since >= _limits.UnreadResultTimeout && !_reclaims.ContainsKey(op))
+            {
+                Reclaim(statement);
+            }
         }
         return (sessions, operations);
+    }
+
+    /// <summary>Results being reclaimed now (spooling, or canceling past the spool's budgets).</summary>
+    public int Reclaiming => _reclaims.Count;
+
+    // In the background: spooling a large rest takes a while, and the sweep goes on meanwhile.
+    private void Reclaim(StatementOperation op)
+    {
+        var run = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_reclaims.TryAdd(op, run.Task)) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _spoolers.WaitAsync().ConfigureAwait(false);
+                try
+                {
+                    var engine = op.Engine.Name;
+                    var outcome = await op.ReclaimAsync(_spool, _limits.UnreadResultTimeout, CancellationToken.None).ConfigureAwait(false);
+                    if (outcome is not null) LogResultReclaimed(_logger, op.Handle.Id, op.Session.User, engine, outcome);
+                }
+                finally
+                {
+                    _spoolers.Release();
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                // Closed meanwhile: closing freed everything.
+            }
+            catch (Exception ex)
+            {
+                LogReclaimFailed(_logger, op.Handle.Id, ex);
+            }
+            finally
+            {
+                _reclaims.TryRemove(op, out _);
+                run.SetResult();
+            }
+        });
     }
 
     private void ReleaseUserSlot(string user)
@@ -224,6 +278,8 @@ public sealed partial class SessionManager : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var s in _sessions.Values.ToList()) await CloseSessionAsync(s, "shutdown").ConfigureAwait(false);
+        // Closing canceled every reclaim still running; they end before the engines close.
+        await Task.WhenAll(_reclaims.Values).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Session {SessionId} opened by {User} over {Transport} (protocol {Protocol})")]
@@ -231,6 +287,12 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Session {SessionId} of {User} closed: {Reason}")]
     private static partial void LogSessionClosed(ILogger logger, Guid sessionId, string user, string reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Operation {OperationId} of {User} left its result unread on engine {Engine}: {Outcome}")]
+    private static partial void LogResultReclaimed(ILogger logger, Guid operationId, string user, string engine, string outcome);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Reclaiming the unread result of operation {OperationId} failed")]
+    private static partial void LogReclaimFailed(ILogger logger, Guid operationId, Exception exception);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Operation {OperationId} abandoned in state {State}: closed")]
     private static partial void LogOperationAbandoned(ILogger logger, Guid operationId, OperationState state);
