@@ -246,6 +246,16 @@ public sealed record LimitOptions
     /// <summary>Largest Thrift message or SASL frame accepted from a client.</summary>
     public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
     public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>
+    /// Connections one client address may hold open on each listener (a tenth of MaxConnections by default), so one
+    /// address cannot fill the port; beyond, a clear refusal (SASL error, HTTP 503 with Retry-After). 0: no cap.
+    /// Clients behind one proxy or NAT share their address.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; init; } = 1_000;
+
+    /// <summary>Sessions one client address may hold open (both transports); 0: no cap.</summary>
+    public int MaxSessionsPerAddress { get; init; } = 1_000;
     public int MaxSessions { get; init; } = 10_000;
     public int MaxSessionsPerUser { get; init; } = 500;
     public int MaxOperationsPerSession { get; init; } = 200;
@@ -539,6 +549,8 @@ public static class GatewayOptionsValidator
         if (l.MaxSessionSettingsChars < 1) errors.Add("Gateway:Limits:MaxSessionSettingsChars must be positive.");
         if (l.SessionIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:SessionIdleTimeout must be positive.");
         if (l.OperationIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:OperationIdleTimeout must be positive.");
+        if (l.MaxConnectionsPerAddress < 0) errors.Add("Gateway:Limits:MaxConnectionsPerAddress must not be negative (0: no cap).");
+        if (l.MaxSessionsPerAddress < 0) errors.Add("Gateway:Limits:MaxSessionsPerAddress must not be negative (0: no cap).");
         if (l.HttpSessionIdleTimeout <= TimeSpan.Zero) errors.Add("Gateway:Limits:HttpSessionIdleTimeout must be positive.");
         if (l.UnreadResultTimeout < TimeSpan.Zero) errors.Add("Gateway:Limits:UnreadResultTimeout must not be negative (0: results are never reclaimed).");
         if (l.Spool is null) errors.Add("Gateway:Limits:Spool is empty; remove it or set its keys.");

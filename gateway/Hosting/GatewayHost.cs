@@ -211,6 +211,14 @@ public static class GatewayHost
                     // HTTP/2 needs ALPN, so cleartext stays HTTP/1.1 (keep-alive).
                     listen.Protocols = endpoints.HttpTls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     if (endpoints.HttpTls) listen.UseHttps(HttpsOptions(security.Tls!));
+                    // After TLS, so that the refusal is an HTTP answer (503, Retry-After) the client can read, not a closed socket.
+                    var perAddress = new ConnectionsPerAddress(options.Limits.MaxConnectionsPerAddress);
+                    listen.Use(next => async connection =>
+                    {
+                        using var counted = perAddress.TryEnter((connection.RemoteEndPoint as IPEndPoint)?.Address);
+                        if (counted is null) connection.Items[HttpThriftHandler.OverAddressCapItem] = true;
+                        await next(connection).ConfigureAwait(false);
+                    });
                 });
             }
         });

@@ -31,9 +31,12 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
     private readonly RefusalLog? _refusals;
     private readonly LoginThrottle _throttle;
 
+    private readonly ConnectionsPerAddress _perAddress;
+
     public BinaryConnectionHandler(SessionManager sessions, IPasswordAuthenticator authenticator, GatewayOptions options, ILogger<BinaryConnectionHandler> logger,
         LoginThrottle? throttle = null, RefusalLog? refusals = null)
     {
+        _perAddress = new ConnectionsPerAddress(options.Limits.MaxConnectionsPerAddress);
         _refusals = refusals;
         _throttle = throttle ?? LoginThrottle.Disabled;
         _sessions = sessions;
@@ -52,8 +55,16 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         var remote = connection.RemoteEndPoint?.ToString();
         var tls = connection.Features.Get<ITlsHandshakeFeature>() is not null ? "+tls" : "";
         using var deadline = new ReadDeadline(ct);
+        var address = (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address;
+        IDisposable? counted = null;
         try
         {
+            counted = _perAddress.TryEnter(address);
+            if (counted is null)
+            {
+                await RefuseBusyAsync(input, output, remote, address!, ct).ConfigureAwait(false);
+                return;
+            }
             // One deadline for the whole handshake (first byte, SASL exchange or the first no-SASL message), not one a read.
             var first = await input.ReadAsync(deadline.Arm("completed handshake", _options.Binary.HandshakeTimeout)).ConfigureAwait(false);
             if (first.Buffer.IsEmpty)
@@ -66,8 +77,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
             switch (mode)
             {
                 case (byte)SaslStatus.Start:
-                    var auth = await NegotiateSaslAsync(input, output, remote, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address,
-                        deadline.Token, ct).ConfigureAwait(false);
+                    var auth = await NegotiateSaslAsync(input, output, remote, address, deadline.Token, ct).ConfigureAwait(false);
                     deadline.Disarm();
                     if (auth is null) return;
                     var caller = new CallerContext(auth.User, id, remote, "binary+sasl" + tls) { Groups = auth.Groups };
@@ -76,7 +86,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
                 case 0x80 or 0x00:
                     if (_options.Auth.Mode != AuthMode.None)
                     {
-                        await RefuseUnauthenticatedAsync(input, output, ct).ConfigureAwait(false);
+                        await RefuseBareThriftAsync(input, output, "This gateway requires authentication: connect with SASL PLAIN (user and password), not auth=noSasl.", ct).ConfigureAwait(false);
                         return;
                     }
                     await ServeAsync(input, output, new CallerContext("anonymous", id, remote, "binary" + tls), framed: false, userFromRequest: true, deadline, handshakeDone: false, ct).ConfigureAwait(false);
@@ -100,6 +110,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
         }
         finally
         {
+            counted?.Dispose();
             await _sessions.CloseConnectionSessionsAsync(id).ConfigureAwait(false);
             await input.CompleteAsync().ConfigureAwait(false);
             await output.CompleteAsync().ConfigureAwait(false);
@@ -168,7 +179,50 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
     }
 
     /// <summary>A no-SASL client on a gateway that requires passwords gets a Thrift exception it can show, then the door.</summary>
-    private async Task RefuseUnauthenticatedAsync(PipeReader input, PipeWriter output, CancellationToken ct)
+    /// <summary>
+    /// A connection over its address's cap: told why in the form its client reads (a SASL ERROR frame, or a Thrift
+    /// exception to its first no-SASL call) when it speaks within a second, then closed; a silent one is just closed,
+    /// so refused connections do not hold the listener's slots either.
+    /// </summary>
+    private async Task RefuseBusyAsync(PipeReader input, PipeWriter output, string? remote, System.Net.IPAddress address, CancellationToken ct)
+    {
+        if (_refusals?.ShouldLog(306, "connections per address") != false) LogTooManyConnections(_logger, remote, _perAddress.Max);
+        var message = $"Too many connections from {address} (Gateway:Limits:MaxConnectionsPerAddress = {_perAddress.Max}); close idle connections and try again.";
+        using var quick = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        quick.CancelAfter(TimeSpan.FromSeconds(1));
+        var first = await input.ReadAsync(quick.Token).ConfigureAwait(false);
+        if (first.Buffer.IsEmpty)
+        {
+            input.AdvanceTo(first.Buffer.Start);
+            return;
+        }
+        var mode = first.Buffer.FirstSpan[0];
+        input.AdvanceTo(first.Buffer.Start);
+        if (mode == (byte)SaslStatus.Start)
+        {
+            SaslFrame.Write(output, SaslStatus.Error, message);
+            await output.FlushAsync(quick.Token).ConfigureAwait(false);
+        }
+        else if (mode is 0x80 or 0x00)
+        {
+            await RefuseBareThriftAsync(input, output, message, quick.Token).ConfigureAwait(false);
+        }
+        else
+        {
+            return;
+        }
+        // Closing with the client's bytes unread would reset the connection, and the reset can drop the refusal before
+        // the client reads it: end our side, then read what is left (briefly) so the close is orderly.
+        await output.CompleteAsync().ConfigureAwait(false);
+        while (true)
+        {
+            var rest = await input.ReadAsync(quick.Token).ConfigureAwait(false);
+            input.AdvanceTo(rest.Buffer.End);
+            if (rest.IsCompleted) return;
+        }
+    }
+
+    private async Task RefuseBareThriftAsync(PipeReader input, PipeWriter output, string message, CancellationToken ct)
     {
         while (true)
         {
@@ -176,13 +230,12 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
             var buffer = result.Buffer;
             if (ThriftMessageScanner.TryMeasure(buffer, _limits, out var length))
             {
-                var message = buffer.Slice(0, length).ToArray();
+                var call = buffer.Slice(0, length).ToArray();
                 input.AdvanceTo(buffer.GetPosition(length));
-                var header = ReadHeader(message);
+                var header = ReadHeader(call);
                 var writer = new ThriftWriter(output);
                 writer.WriteMessageBegin(header.Name, TMessageType.Exception, header.SeqId);
-                new TApplicationException(TApplicationExceptionType.INTERNAL_ERROR,
-                    "This gateway requires authentication: connect with SASL PLAIN (user and password), not auth=noSasl.").Write(writer);
+                new TApplicationException(TApplicationExceptionType.INTERNAL_ERROR, message).Write(writer);
                 await output.FlushAsync(ct).ConfigureAwait(false);
                 return;
             }
@@ -269,6 +322,9 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Connection from {Remote} closed: protocol error: {Reason}")]
     private static partial void LogProtocolError(ILogger logger, string? remote, string reason);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Connection from {Remote} refused: its address has {Max} connections open (Gateway:Limits:MaxConnectionsPerAddress)")]
+    private static partial void LogTooManyConnections(ILogger logger, string? remote, int max);
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Connection from {Remote} closed: no {Phase} within {Seconds} s")]
     private static partial void LogTimedOut(ILogger logger, string? remote, string phase, double seconds);

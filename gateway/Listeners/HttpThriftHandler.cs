@@ -6,6 +6,7 @@ using Gateway.Server.Auth;
 using Gateway.Server.Configuration;
 using Gateway.Server.Hive;
 using Gateway.Server.Sessions;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -42,10 +43,18 @@ public sealed partial class HttpThriftHandler
         _limits = options.Limits.ToThriftLimits();
     }
 
+    /// <summary>Set in a connection's items when its address had Limits:MaxConnectionsPerAddress open already (see GatewayHost).</summary>
+    public const string OverAddressCapItem = "gateway.over-address-cap";
+
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
         var ct = context.RequestAborted;
+        if (context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(OverAddressCapItem) == true)
+        {
+            await RefuseBusyAsync(context).ConfigureAwait(false);
+            return;
+        }
         if (!PathMatches(request.Path))
         {
             await RefuseAsync(context, StatusCodes.Status404NotFound, $"not found: HiveServer2 answers POST {_options.Http.Path}").ConfigureAwait(false);
@@ -63,7 +72,7 @@ public sealed partial class HttpThriftHandler
             return;
         }
 
-        var remote = context.Connection.RemoteIpAddress is { } ip ? $"{ip}:{context.Connection.RemotePort}" : null;
+        var remote = context.Connection.RemoteIpAddress is { } ip ? new System.Net.IPEndPoint(ip, context.Connection.RemotePort).ToString() : null;
         var auth = await _auth.AuthenticateAsync(request.Headers.Authorization.ToString(), request.Headers.Cookie, context.Connection.RemoteIpAddress, ct).ConfigureAwait(false);
         if (!auth.Succeeded)
         {
@@ -303,6 +312,27 @@ public sealed partial class HttpThriftHandler
         context.Abort();
     }
 
+    /// <summary>503 with Retry-After, and the connection closed: its address holds its share of the listener already.</summary>
+    private async Task RefuseBusyAsync(HttpContext context)
+    {
+        var max = _options.Limits.MaxConnectionsPerAddress;
+        var remote = context.Connection.RemoteIpAddress?.ToString();
+        if (_refusals?.ShouldLog(316, "connections per address") != false) LogTooManyConnections(_logger, remote, max);
+        try
+        {
+            // Read what was sent (Kestrel bounds it) so that the close after the reply is orderly, not a reset that can lose it.
+            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or BadHttpRequestException)
+        {
+            return;
+        }
+        context.Response.Headers.RetryAfter = "5";
+        context.Response.Headers.Connection = "close";
+        await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable,
+            $"Too many connections from {remote} (Gateway:Limits:MaxConnectionsPerAddress = {max}); close idle connections and try again.").ConfigureAwait(false);
+    }
+
     private static async Task RefuseAsync(HttpContext context, int status, string reason)
     {
         var response = context.Response;
@@ -337,6 +367,9 @@ public sealed partial class HttpThriftHandler
         }
         return sb.ToString();
     }
+
+    [LoggerMessage(EventId = 316, Level = LogLevel.Warning, Message = "HTTP connection from {Remote} refused with 503: its address has {Max} connections open (Gateway:Limits:MaxConnectionsPerAddress)")]
+    private static partial void LogTooManyConnections(ILogger logger, string? remote, int max);
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "HTTP authentication failed from {Remote} ({Failure}): {Reason}")]
     private static partial void LogAuthFailed(ILogger logger, string? remote, HttpAuthFailure failure, string reason);

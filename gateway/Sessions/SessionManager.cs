@@ -20,6 +20,8 @@ public sealed partial class SessionManager : IAsyncDisposable
     private readonly ConcurrentDictionary<long, ConcurrentDictionary<Guid, Hs2Session>> _byConnection = new();
     private readonly ConcurrentDictionary<string, int> _sessionsPerUser = new(StringComparer.Ordinal);
     private readonly Lock _admission = new();
+    // Sessions per client IP address (under _admission).
+    private readonly Dictionary<string, int> _sessionsPerAddress = new(StringComparer.Ordinal);
     private int _admitted;
     private readonly LimitOptions _limits;
     private readonly IEngine _engine;
@@ -88,6 +90,16 @@ public sealed partial class SessionManager : IAsyncDisposable
             {
                 throw new GatewayException($"User '{caller.User}' already has {count} open sessions (limit {_limits.MaxSessionsPerUser}).", "53000");
             }
+            var address = AddressOf(caller.ClientAddress);
+            if (address is not null && _limits.MaxSessionsPerAddress > 0)
+            {
+                var fromAddress = _sessionsPerAddress.GetValueOrDefault(address);
+                if (fromAddress >= _limits.MaxSessionsPerAddress)
+                {
+                    throw new GatewayException($"Address {address} already has {fromAddress} open sessions (Gateway:Limits:MaxSessionsPerAddress = {_limits.MaxSessionsPerAddress}); close idle sessions.", "53000");
+                }
+                _sessionsPerAddress[address] = fromAddress + 1;
+            }
             _sessionsPerUser[caller.User] = count + 1;
             _admitted++;
         }
@@ -106,7 +118,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            ReleaseUserSlot(caller.User);
+            ReleaseUserSlot(caller.User, caller.ClientAddress);
             await session.DisposeAsync().ConfigureAwait(false);
             if (ex is EngineException ee) throw new GatewayException($"Cannot open the session: {ee.Message}", ee.SqlState, ee.ErrorCode, inner: ee);
             throw;
@@ -173,7 +185,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     {
         if (!_sessions.TryRemove(session.Handle.Id, out _)) return;
         if (session.Info.ConnectionId is { } connection && _byConnection.TryGetValue(connection, out var ofConnection)) ofConnection.TryRemove(session.Handle.Id, out _);
-        ReleaseUserSlot(session.User);
+        ReleaseUserSlot(session.User, session.Info.ClientAddress);
         foreach (var id in session.Operations.Keys) _operations.TryRemove(id, out _);
         await session.DisposeAsync().ConfigureAwait(false);
         LogSessionClosed(_logger, session.Handle.Id, session.User, reason);
@@ -264,10 +276,27 @@ public sealed partial class SessionManager : IAsyncDisposable
         });
     }
 
-    private void ReleaseUserSlot(string user)
+    /// <summary>The IP address of a client's endpoint text ("10.0.0.5:51234", "[::ffff:10.0.0.5]:51234" → "10.0.0.5"); null when there is none.</summary>
+    internal static string? AddressOf(string? clientAddress)
+    {
+        if (string.IsNullOrEmpty(clientAddress)) return null;
+        if (System.Net.IPEndPoint.TryParse(clientAddress, out var endpoint))
+        {
+            var ip = endpoint.Address.IsIPv4MappedToIPv6 ? endpoint.Address.MapToIPv4() : endpoint.Address;
+            return ip.ToString();
+        }
+        return clientAddress;
+    }
+
+    private void ReleaseUserSlot(string user, string? clientAddress)
     {
         lock (_admission)
         {
+            if (_limits.MaxSessionsPerAddress > 0 && AddressOf(clientAddress) is { } address && _sessionsPerAddress.TryGetValue(address, out var fromAddress))
+            {
+                if (fromAddress <= 1) _sessionsPerAddress.Remove(address);
+                else _sessionsPerAddress[address] = fromAddress - 1;
+            }
             _admitted--;
             var n = _sessionsPerUser.GetValueOrDefault(user) - 1;
             if (n <= 0) _sessionsPerUser.TryRemove(user, out _);
