@@ -3,7 +3,7 @@
 # (scripts/postgres.sh, .cache/postgres), raises its max_connections for concurrency 256, and runs
 #   dotnet benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll load [options]
 # which starts the gateway as a separate process and writes benchmarks/results/load-<utc>.md.
-# Usage: ./scripts/bench.sh [--small] [--scenarios fetch,latency,sessions,streaming] [... see --help]
+# Usage: ./scripts/bench.sh [--small] [--scenarios fetch,latency,sessions,streaming,fairness] [... see --help]
 # Not part of CI: it runs for about a quarter of an hour at full scale and needs the machine to itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."

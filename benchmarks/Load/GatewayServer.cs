@@ -19,17 +19,21 @@ public sealed partial class GatewayServer : IAsyncDisposable
     private GatewayServer(Process process) => _process = process;
 
     public int Port { get; private set; }
+
+    /// <summary>The HTTP listener's URI (http://127.0.0.1:port/cliservice).</summary>
+    public Uri? HttpUri { get; private set; }
     public int Pid => _process.Id;
     public ProcessMemory Memory => new(_process.Id);
 
     public static string DefaultDll(string repoRoot) => Path.Combine(repoRoot, "gateway", "bin", "Release", "net10.0", "gateway.dll");
 
-    public static async Task<GatewayServer> StartAsync(string gatewayDll, string dataFolder, CancellationToken cancellationToken)
+    /// <param name="defaultCapacity">The embedded engine keeps its default capacity (32 slots, fair share) instead of the raised one.</param>
+    public static async Task<GatewayServer> StartAsync(string gatewayDll, string dataFolder, CancellationToken cancellationToken, bool defaultCapacity = false)
     {
         if (!File.Exists(gatewayDll)) throw new FileNotFoundException($"{gatewayDll} is missing: dotnet build Gateway.sln -c Release.");
         Directory.CreateDirectory(dataFolder);
         var config = Path.Combine(dataFolder, "gateway.bench.json");
-        await File.WriteAllTextAsync(config, Config(dataFolder), cancellationToken);
+        await File.WriteAllTextAsync(config, Config(dataFolder, defaultCapacity), cancellationToken);
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
             RedirectStandardOutput = true,
@@ -61,6 +65,7 @@ public sealed partial class GatewayServer : IAsyncDisposable
             var match = BinaryPort().Match(line);
             if (!match.Success) throw new InvalidOperationException($"Unexpected line: {line}");
             server.Port = int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture);
+            if (HttpListening().Match(line) is { Success: true } http) server.HttpUri = new Uri(http.Groups["uri"].Value);
             return server;
         }
         catch (Exception e)
@@ -87,7 +92,7 @@ public sealed partial class GatewayServer : IAsyncDisposable
     }
 
     /// <summary>The driver's gateway.json: loopback, no auth, limits raised for the session and concurrency scenarios.</summary>
-    private static string Config(string dataFolder) => JsonSerializer.Serialize(new
+    private static string Config(string dataFolder, bool defaultCapacity) => JsonSerializer.Serialize(new
     {
         Gateway = new
         {
@@ -104,7 +109,7 @@ public sealed partial class GatewayServer : IAsyncDisposable
                 MaxMessageBytes = 16 * 1024 * 1024,
             },
             // Admission would queue beyond 32 running statements; the latency scenario runs up to 256 at once.
-            Engines = new[] { new { Name = "duckdb", Kind = "DuckDb", Capacity = new { MaxConcurrent = 512, MaxQueue = 1024 } } },
+            Engines = defaultCapacity ? [] : new object[] { new { Name = "duckdb", Kind = "DuckDb", Capacity = new { MaxConcurrent = 512, MaxQueue = 1024 } } },
         },
     }, new JsonSerializerOptions { WriteIndented = true });
 
@@ -130,4 +135,7 @@ public sealed partial class GatewayServer : IAsyncDisposable
 
     [GeneratedRegex(@"binary on [^\s,]+:(?<port>\d+)")]
     private static partial Regex BinaryPort();
+
+    [GeneratedRegex(@"HTTP on (?<uri>https?://[^\s,]+)")]
+    private static partial Regex HttpListening();
 }

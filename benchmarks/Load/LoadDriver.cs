@@ -128,6 +128,11 @@ public static class LoadDriver
                 Console.WriteLine($"== sessions: {options.Sessions:N0}");
                 ReportSessions(report, await SessionsScenario.RunAsync(options, gateway, ct));
             }
+            if (options.Scenarios.Contains("fairness"))
+            {
+                Console.WriteLine("== fairness: a healthy user while another holds every slot it may (second gateway, default capacity)");
+                ReportFairness(report, await FairnessScenario.RunAsync(options, options.GatewayDll ?? GatewayServer.DefaultDll(repoRoot), Path.Combine(options.WorkDirectory, "fairness"), ct));
+            }
             header += $"- Load average at end: {Report.LoadAverage()}; total time {total.Elapsed.TotalMinutes:F1} min\n";
             if (gateway.Output.Length > 0) report.Line($"\n<details><summary>Gateway output</summary>\n\n```\n{gateway.Output.Trim()}\n```\n</details>");
         }
@@ -164,6 +169,20 @@ public static class LoadDriver
             var via = g.Path == LargeFetchScenario.ArrowPath ? "Arrow" : "Thrift columns";
             report.Target($"Large fetch, {via} (fetch size {g.FetchSize:N0}) ≥ 0.5× in-process DuckDB", $"{Report.Ratio(vsDuck)} ({Report.N(g.RowsPerSecond)} vs {Report.N(inProc.RowsPerSecond)} rows/s)", vsDuck >= 0.5);
             report.Target($"Large fetch, {via} (fetch size {g.FetchSize:N0}) ≥ 2× PostgreSQL/Npgsql", $"{Report.Ratio(vsPg)} ({Report.N(g.RowsPerSecond)} vs {Report.N(pg.RowsPerSecond)} rows/s)", vsPg >= 2);
+        }
+    }
+
+    private static void ReportFairness(Report report, List<FairnessScenario.Point> points)
+    {
+        report.Heading("5. Fair share (SELECT 1 of a healthy user while another user holds every slot it may)",
+            "A second gateway with the embedded engine's default capacity: 32 slots, at most 16 per user (Capacity:MaxPerUser), 128 of one user queued. The other user starts 48 statements over binary and reads none, 32 HTTP clients that read ten rows and go away without closing, and a loop that keeps starting statements; from 127.0.0.2 it holds 1,000 silent TCP connections to each listener (Limits:MaxConnectionsPerAddress), reopened as the gateway closes them. The healthy user runs SELECT 1 one at a time on its own connection from 127.0.0.1. Latencies in milliseconds.");
+        report.Table(["Phase", "Transport", "Queries", "p50 ms", "p99 ms", "max ms", "Hog statements started / refused", "Silent connections open", "Note"],
+            points.Select(p => (IReadOnlyList<string>)[p.Phase, p.Transport, Report.N(p.Queries), Report.Ms(p.P50), Report.Ms(p.P99), Report.Ms(p.Max),
+                p.Phase == "quiet" ? "—" : $"{Report.N(p.HogStarted)} / {Report.N(p.HogRefused)}", p.Phase == "quiet" ? "—" : Report.N(p.SilentConnections), p.Error ?? ""]));
+        foreach (var p in points.Where(p => p.Phase != "quiet"))
+        {
+            report.Target($"Healthy user's SELECT 1 over {p.Transport} answers within 1 s while another user holds every slot it may (max)",
+                p.Error ?? $"{Report.Ms(p.Max)} ms max, {Report.Ms(p.P99)} ms p99 over {Report.N(p.Queries)} queries", p.Error is null && p.Max < 1.0);
         }
     }
 

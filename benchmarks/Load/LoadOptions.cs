@@ -8,7 +8,7 @@ namespace Gateway.Benchmarks.Load;
 /// </summary>
 public sealed record LoadOptions
 {
-    public HashSet<string> Scenarios { get; init; } = ["fetch", "latency", "sessions", "streaming"];
+    public HashSet<string> Scenarios { get; init; } = ["fetch", "latency", "sessions", "streaming", "fairness"];
 
     /// <summary>Rows of the large-fetch table (bigint, double, 16-char string, timestamp, decimal(18,2)).</summary>
     public long FetchRows { get; init; } = 10_000_000;
@@ -54,7 +54,7 @@ public sealed record LoadOptions
 
     public static string Usage => """
         load [options]          the end-to-end load driver (see docs/performance.md)
-          --scenarios a,b       fetch, latency, sessions, streaming (default: all)
+          --scenarios a,b       fetch, latency, sessions, streaming, fairness (default: all)
           --small               development scale: 200k fetch rows, 2 s points, 1,000 sessions, 5M streamed rows
           --rows N              large-fetch rows (default 10,000,000)
           --fetch-sizes a,b     rows per FetchResults (default 10000,100000)
@@ -117,7 +117,7 @@ public sealed record LoadOptions
                 _ => throw new ArgumentException($"Unknown option {name}.\n{Usage}"),
             };
         }
-        var unknown = o.Scenarios.Except(["fetch", "latency", "sessions", "streaming"]).ToList();
+        var unknown = o.Scenarios.Except(["fetch", "latency", "sessions", "streaming", "fairness"]).ToList();
         if (unknown.Count > 0) throw new ArgumentException($"Unknown scenario(s): {string.Join(", ", unknown)}.");
         var paths = o.FetchPaths.Except(["thrift", "arrow"]).ToList();
         if (paths.Count > 0 || o.FetchPaths.Count == 0) throw new ArgumentException($"Unknown fetch path(s): {string.Join(", ", paths)} (thrift, arrow).");
