@@ -201,7 +201,7 @@ public static class LatencyScenario
     /// SELECT 1 straight through DuckDB's C API on the calling thread: prepare (parse, bind, optimize, plan), run,
     /// first chunk, destroy; no adapter, no worker thread. What DuckDB itself costs per statement, the hard floor.
     /// </summary>
-    private sealed class RawDuckDbWorker(DuckDbEngine engine, ConnectionHandle connection) : IWorker
+    private sealed class RawDuckDbWorker(DuckDbEngine engine, DuckDB.NET.Native.DuckDBNativeConnection connection) : IWorker
     {
         public static IWorker Open()
         {

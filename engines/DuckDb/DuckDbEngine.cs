@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using DuckDB.NET.Native;
 
 namespace Gateway.Engines.DuckDb;
 
@@ -64,7 +65,7 @@ public sealed record DuckDbEngineOptions
 /// </summary>
 public sealed class DuckDbEngine : IEngine
 {
-    private readonly DatabaseHandle _database;
+    private readonly DuckDBDatabase _database;
     private readonly ConcurrentDictionary<DuckDbSession, byte> _sessions = new();
     private int _disposed;
 
@@ -124,13 +125,14 @@ public sealed class DuckDbEngine : IEngine
         return session;
     }
 
-    internal ConnectionHandle Connect()
+    internal DuckDBNativeConnection Connect()
     {
-        if (NativeMethods.duckdb_connect(_database, out var raw) != DuckDbState.Success)
+        if (NativeMethods.Startup.DuckDBConnect(_database, out var connection) != DuckDBState.Success)
         {
+            connection.Dispose();
             throw new EngineException("Could not open a DuckDB connection.", "08001");
         }
-        return new ConnectionHandle(raw);
+        return connection;
     }
 
     /// <summary>Embedded, so nothing can be unreachable: healthy while the database is open and accepts a connection.</summary>
@@ -160,7 +162,7 @@ public sealed class DuckDbEngine : IEngine
     // One connection of the engine's own for FindDatabaseAsync, on its own worker thread (started on demand, gone when idle):
     // an HS2 session's initial database is checked without opening a connection per session.
     private readonly SessionWorker _lookupWorker = new("duckdb-lookup");
-    private ConnectionHandle? _lookupConnection;
+    private DuckDBNativeConnection? _lookupConnection;
 
     /// <summary>A schema of the database (case-insensitively, as USE finds it) under its own spelling; default is main.</summary>
     public async ValueTask<string?> FindDatabaseAsync(string database, CancellationToken cancellationToken)
@@ -209,64 +211,58 @@ public sealed class DuckDbEngine : IEngine
         }
     }
 
-    private static DatabaseHandle Open(string? path, DuckDbEngineOptions options, string? tempDirectory)
+    private static DuckDBDatabase Open(string? path, DuckDbEngineOptions options, string? tempDirectory)
     {
-        if (NativeMethods.duckdb_create_config(out var config) != DuckDbState.Success)
+        if (NativeMethods.Configuration.DuckDBCreateConfig(out var config) != DuckDBState.Success)
         {
+            config.Dispose();
             throw new EngineException("Could not create a DuckDB configuration.", "HY000");
+        }
+        using var _ = config;
+        var settings = new List<KeyValuePair<string, string>>
+        {
+            // The gateway's machines reach no extension repository: never try to download one.
+            new("autoinstall_known_extensions", "false"),
+        };
+        if (options.Threads is { } threads) settings.Add(new("threads", threads.ToString(CultureInfo.InvariantCulture)));
+        if (options.MemoryLimit is { } limit) settings.Add(new("memory_limit", limit));
+        if (tempDirectory is not null) settings.Add(new("temp_directory", tempDirectory));
+        if (options.Settings is { } extra) settings.AddRange(extra);
+        foreach (var (name, value) in settings)
+        {
+            if (NativeMethods.Configuration.DuckDBSetConfig(config, name, value) != DuckDBState.Success)
+            {
+                throw new EngineException($"DuckDB rejected the setting {name} = '{value}'.", "22023");
+            }
+        }
+
+        if (NativeMethods.Startup.DuckDBOpen(path, out var database, config, out var error) != DuckDBState.Success)
+        {
+            database.Dispose();
+            throw new EngineException($"Could not open DuckDB database '{path ?? DuckDbEngineOptions.InMemoryPath}': {error}", "08001");
         }
         try
         {
-            var settings = new List<KeyValuePair<string, string>>
-            {
-                // The gateway's machines reach no extension repository: never try to download one.
-                new("autoinstall_known_extensions", "false"),
-            };
-            if (options.Threads is { } threads) settings.Add(new("threads", threads.ToString(CultureInfo.InvariantCulture)));
-            if (options.MemoryLimit is { } limit) settings.Add(new("memory_limit", limit));
-            if (tempDirectory is not null) settings.Add(new("temp_directory", tempDirectory));
-            if (options.Settings is { } extra) settings.AddRange(extra);
-            foreach (var (name, value) in settings)
-            {
-                if (NativeMethods.duckdb_set_config(config, name, value) != DuckDbState.Success)
-                {
-                    throw new EngineException($"DuckDB rejected the setting {name} = '{value}'.", "22023");
-                }
-            }
-
-            if (NativeMethods.duckdb_open_ext(path, out var database, config, out var error) != DuckDbState.Success)
-            {
-                var message = NativeMethods.TakeString(error);
-                if (database != IntPtr.Zero) NativeMethods.duckdb_close(ref database);
-                throw new EngineException($"Could not open DuckDB database '{path ?? DuckDbEngineOptions.InMemoryPath}': {message}", "08001");
-            }
-            var handle = new DatabaseHandle(database);
-            try
-            {
-                ApplySandbox(handle, options.Sandbox);
-            }
-            catch
-            {
-                handle.Dispose();
-                throw;
-            }
-            return handle;
+            ApplySandbox(database, options.Sandbox);
         }
-        finally
+        catch
         {
-            NativeMethods.duckdb_destroy_config(ref config);
+            database.Dispose();
+            throw;
         }
+        return database;
     }
 
-    private static void ApplySandbox(DatabaseHandle database, DuckDbSandboxOptions sandbox)
+    private static void ApplySandbox(DuckDBDatabase database, DuckDbSandboxOptions sandbox)
     {
         var statements = DuckDbSandbox.Statements(sandbox);
         if (statements.Count == 0) return;
-        if (NativeMethods.duckdb_connect(database, out var raw) != DuckDbState.Success)
+        if (NativeMethods.Startup.DuckDBConnect(database, out var connection) != DuckDBState.Success)
         {
+            connection.Dispose();
             throw new EngineException("Could not open a DuckDB connection to apply the sandbox.", "08001");
         }
-        using var connection = new ConnectionHandle(raw);
+        using var _ = connection;
         foreach (var sql in statements)
         {
             try

@@ -1,3 +1,4 @@
+using DuckDB.NET.Native;
 using Gateway.Protocol.Columnar;
 
 namespace Gateway.Engines.DuckDb;
@@ -68,7 +69,7 @@ internal sealed class DuckDbMetadata(DuckDbSession session) : IEngineMetadata
     }
 
     /// <summary>DuckDB prints a column's type as SQL; preparing a cast to it yields the exact logical type.</summary>
-    private static SqlType ResolveType(ConnectionHandle connection, string typeText)
+    private static SqlType ResolveType(DuckDBNativeConnection connection, string typeText)
     {
         try
         {

@@ -1,4 +1,5 @@
 using System.Text;
+using DuckDB.NET.Native;
 using Gateway.Protocol.Columnar;
 
 namespace Gateway.Engines.DuckDb;
@@ -6,9 +7,9 @@ namespace Gateway.Engines.DuckDb;
 /// <summary>Binds <see cref="QueryParameter"/>s to a prepared DuckDB statement with DuckDB's typed bind calls.</summary>
 internal static unsafe class DuckDbParameters
 {
-    public static void Bind(PreparedHandle prepared, IReadOnlyList<QueryParameter> parameters)
+    public static void Bind(DuckDBPreparedStatement prepared, IReadOnlyList<QueryParameter> parameters)
     {
-        var expected = (int)NativeMethods.duckdb_nparams(prepared);
+        var expected = (int)NativeMethods.PreparedStatements.DuckDBParams(prepared);
         var named = parameters.Count > 0 && parameters[0].Name is not null;
         if (parameters.Any(p => (p.Name is not null) != named))
         {
@@ -24,14 +25,15 @@ internal static unsafe class DuckDbParameters
             if (named)
             {
                 // A value for a name the statement does not use is ignored, as Spark does.
-                if (NativeMethods.duckdb_bind_parameter_index(prepared, out index, p.Name!) != DuckDbState.Success) continue;
+                if (NativeMethods.PreparedStatements.DuckDBBindParameterIndex(prepared, out var found, p.Name!) != DuckDBState.Success) continue;
+                index = (ulong)found;
             }
             else
             {
                 if (p.Ordinal < 1 || p.Ordinal > expected) throw new EngineException($"Parameter ordinal {p.Ordinal} is out of range 1..{expected}.", "07009");
                 index = (ulong)p.Ordinal;
             }
-            if (BindOne(prepared, index, p) != DuckDbState.Success)
+            if (BindOne(prepared, index, p) != DuckDBState.Success)
             {
                 throw new EngineException($"Could not bind parameter {Describe(p)} as {p.Type}.", "07006");
             }
@@ -40,27 +42,27 @@ internal static unsafe class DuckDbParameters
 
     private static string Describe(QueryParameter p) => p.Name is { } name ? $"':{name}'" : $"#{p.Ordinal}";
 
-    private static DuckDbState BindOne(PreparedHandle prepared, ulong index, QueryParameter p)
+    private static DuckDBState BindOne(DuckDBPreparedStatement prepared, ulong index, QueryParameter p)
     {
-        if (p.Value is null) return NativeMethods.duckdb_bind_null(prepared, index);
+        if (p.Value is null) return NativeMethods.PreparedStatements.DuckDBBindNull(prepared, (long)index);
         try
         {
             return p.Type.Kind switch
             {
-                SqlTypeKind.Boolean => NativeMethods.duckdb_bind_boolean(prepared, index, (bool)p.Value),
-                SqlTypeKind.TinyInt => NativeMethods.duckdb_bind_int8(prepared, index, checked((sbyte)(long)p.Value)),
-                SqlTypeKind.SmallInt => NativeMethods.duckdb_bind_int16(prepared, index, checked((short)(long)p.Value)),
-                SqlTypeKind.Int => NativeMethods.duckdb_bind_int32(prepared, index, checked((int)(long)p.Value)),
-                SqlTypeKind.BigInt => NativeMethods.duckdb_bind_int64(prepared, index, (long)p.Value),
-                SqlTypeKind.Float => NativeMethods.duckdb_bind_float(prepared, index, (float)(double)p.Value),
-                SqlTypeKind.Double => NativeMethods.duckdb_bind_double(prepared, index, (double)p.Value),
+                SqlTypeKind.Boolean => NativeMethods.PreparedStatements.DuckDBBindBoolean(prepared, (long)index, (bool)p.Value),
+                SqlTypeKind.TinyInt => NativeMethods.PreparedStatements.DuckDBBindInt8(prepared, (long)index, checked((sbyte)(long)p.Value)),
+                SqlTypeKind.SmallInt => NativeMethods.PreparedStatements.DuckDBBindInt16(prepared, (long)index, checked((short)(long)p.Value)),
+                SqlTypeKind.Int => NativeMethods.PreparedStatements.DuckDBBindInt32(prepared, (long)index, checked((int)(long)p.Value)),
+                SqlTypeKind.BigInt => NativeMethods.PreparedStatements.DuckDBBindInt64(prepared, (long)index, (long)p.Value),
+                SqlTypeKind.Float => NativeMethods.PreparedStatements.DuckDBBindFloat(prepared, (long)index, (float)(double)p.Value),
+                SqlTypeKind.Double => NativeMethods.PreparedStatements.DuckDBBindDouble(prepared, (long)index, (double)p.Value),
                 SqlTypeKind.Decimal => BindDecimal(prepared, index, p.Type, (Int128)p.Value),
                 SqlTypeKind.String or SqlTypeKind.Varchar or SqlTypeKind.Char => BindText(prepared, index, (string)p.Value),
                 SqlTypeKind.Binary => BindBlob(prepared, index, (byte[])p.Value),
-                SqlTypeKind.Date => NativeMethods.duckdb_bind_date(prepared, index, (int)p.Value),
-                SqlTypeKind.Time => NativeMethods.duckdb_bind_time(prepared, index, (long)p.Value),
-                SqlTypeKind.Timestamp => NativeMethods.duckdb_bind_timestamp(prepared, index, (long)p.Value),
-                SqlTypeKind.TimestampTz => NativeMethods.duckdb_bind_timestamp_tz(prepared, index, (long)p.Value),
+                SqlTypeKind.Date => NativeMethods.PreparedStatements.DuckDBBindDate(prepared, (long)index, new DuckDBDate { Days = (int)p.Value }),
+                SqlTypeKind.Time => NativeMethods.PreparedStatements.DuckDBBindTime(prepared, (long)index, new DuckDBTime { Micros = (long)p.Value }),
+                SqlTypeKind.Timestamp => NativeMethods.PreparedStatements.DuckDBBindTimestamp(prepared, (long)index, new DuckDBTimestampStruct { Micros = (long)p.Value }),
+                SqlTypeKind.TimestampTz => MissingNativeMethods.duckdb_bind_timestamp_tz(prepared, index, (long)p.Value),
                 SqlTypeKind.Interval => BindInterval(prepared, index, (IntervalValue)p.Value),
                 _ => throw new EngineException($"Parameters of type {p.Type} are not supported by DuckDB binding.", "0A000"),
             };
@@ -71,7 +73,7 @@ internal static unsafe class DuckDbParameters
         }
     }
 
-    private static DuckDbState BindDecimal(PreparedHandle prepared, ulong index, SqlType type, Int128 unscaled)
+    private static DuckDBState BindDecimal(DuckDBPreparedStatement prepared, ulong index, SqlType type, Int128 unscaled)
     {
         if (type.Precision is < 1 or > 38) throw new EngineException($"Decimal precision {type.Precision} is outside 1..38.", "22003");
         var value = new DuckDbDecimal
@@ -81,29 +83,29 @@ internal static unsafe class DuckDbParameters
             Lower = (ulong)(unscaled & ulong.MaxValue),
             Upper = (long)(unscaled >> 64),
         };
-        return NativeMethods.duckdb_bind_decimal(prepared, index, value);
+        return MissingNativeMethods.duckdb_bind_decimal(prepared, index, value);
     }
 
-    private static DuckDbState BindText(PreparedHandle prepared, ulong index, string text)
+    private static DuckDBState BindText(DuckDBPreparedStatement prepared, ulong index, string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         fixed (byte* p = bytes)
         {
             // A non-null pointer even for "": DuckDB reads length bytes.
             byte empty = 0;
-            return NativeMethods.duckdb_bind_varchar_length(prepared, index, bytes.Length == 0 ? &empty : p, (ulong)bytes.Length);
+            return MissingNativeMethods.duckdb_bind_varchar_length(prepared, index, bytes.Length == 0 ? &empty : p, (ulong)bytes.Length);
         }
     }
 
-    private static DuckDbState BindBlob(PreparedHandle prepared, ulong index, byte[] data)
+    private static DuckDBState BindBlob(DuckDBPreparedStatement prepared, ulong index, byte[] data)
     {
         fixed (byte* p = data)
         {
             byte empty = 0;
-            return NativeMethods.duckdb_bind_blob(prepared, index, data.Length == 0 ? &empty : p, (ulong)data.Length);
+            return MissingNativeMethods.duckdb_bind_blob(prepared, index, data.Length == 0 ? &empty : p, (ulong)data.Length);
         }
     }
 
-    private static DuckDbState BindInterval(PreparedHandle prepared, ulong index, IntervalValue value) =>
-        NativeMethods.duckdb_bind_interval(prepared, index, new DuckDbInterval { Months = value.Months, Days = value.Days, Micros = value.Micros });
+    private static DuckDBState BindInterval(DuckDBPreparedStatement prepared, ulong index, IntervalValue value) =>
+        MissingNativeMethods.duckdb_bind_interval(prepared, index, new DuckDbInterval { Months = value.Months, Days = value.Days, Micros = value.Micros });
 }

@@ -1,3 +1,4 @@
+using DuckDB.NET.Native;
 using Gateway.Protocol.Columnar;
 
 namespace Gateway.Engines.DuckDb;
@@ -12,10 +13,10 @@ public sealed class DuckDbQueryResult : IQueryResult
 {
     private readonly DuckDbSession _session;
     private readonly StatementState _state;
-    private readonly PreparedHandle _prepared;
+    private readonly DuckDBPreparedStatement _prepared;
     private readonly ResultHandle _result;
     private readonly ChunkConverter _converter;
-    private ChunkHandle? _chunk;
+    private DuckDBDataChunk? _chunk;
     private int _chunkSize;
     private int _chunkOffset;
     private volatile bool _finished;
@@ -28,7 +29,7 @@ public sealed class DuckDbQueryResult : IQueryResult
     private Exception? _failure;
     private int _disposed;
 
-    internal DuckDbQueryResult(DuckDbSession session, StatementState state, PreparedHandle prepared, ResultHandle result, ChunkConverter converter)
+    internal DuckDbQueryResult(DuckDbSession session, StatementState state, DuckDBPreparedStatement prepared, ResultHandle result, ChunkConverter converter)
     {
         _session = session;
         _state = state;
@@ -141,11 +142,11 @@ public sealed class DuckDbQueryResult : IQueryResult
                         _finished = true;
                         break;
                     }
-                    _chunkSize = (int)NativeMethods.duckdb_data_chunk_get_size(_chunk.DangerousGetHandle());
+                    _chunkSize = NativeQuery.ChunkSize(_chunk);
                     _chunkOffset = 0;
                 }
                 var take = Math.Min(_chunkSize - _chunkOffset, maxRows - rows);
-                _converter.Append(_chunk.DangerousGetHandle(), _chunkOffset, take);
+                _converter.Append(_chunk, _chunkOffset, take);
                 rows += take;
                 _chunkOffset += take;
                 if (_chunkOffset >= _chunkSize)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
+using DuckDB.NET.Native;
 using Gateway.Protocol.Columnar;
 
 namespace Gateway.Engines.DuckDb;
@@ -14,15 +15,15 @@ namespace Gateway.Engines.DuckDb;
 public sealed class DuckDbSession : IEngineSession
 {
     private readonly DuckDbEngine _engine;
-    private readonly ConnectionHandle _connection;
+    private readonly DuckDBNativeConnection _connection;
     private readonly string _user;
-    private ConnectionHandle? _metadataConnection;
+    private DuckDBNativeConnection? _metadataConnection;
     private DuckDbQueryResult? _active;
     private volatile StatementState? _current;
     private volatile string _currentDatabase = "main";
     private int _disposed;
 
-    internal DuckDbSession(DuckDbEngine engine, ConnectionHandle connection, string user)
+    internal DuckDbSession(DuckDbEngine engine, DuckDBNativeConnection connection, string user)
     {
         _engine = engine;
         _connection = connection;
@@ -138,7 +139,7 @@ public sealed class DuckDbSession : IEngineSession
         if (!ReferenceEquals(_current, state)) return;
         try
         {
-            NativeMethods.duckdb_interrupt(_connection);
+            NativeMethods.Startup.DuckDBInterrupt(_connection);
         }
         catch (ObjectDisposedException)
         {
@@ -151,7 +152,7 @@ public sealed class DuckDbSession : IEngineSession
     {
         try
         {
-            var p = NativeMethods.duckdb_query_progress(_connection);
+            var p = NativeMethods.Startup.DuckDBQueryProgress(_connection);
             return p.Percentage >= 0 ? Math.Clamp(p.Percentage / 100.0, 0, 1) : null;
         }
         catch (ObjectDisposedException)
@@ -177,11 +178,11 @@ public sealed class DuckDbSession : IEngineSession
             case HiveStatementKind.Unsupported: throw new EngineException(translation.Sql, "0A000");
         }
 
-        var count = (int)NativeMethods.duckdb_extract_statements(_connection, translation.Sql, out var rawExtracted);
-        using var extracted = new ExtractedHandle(rawExtracted);
+        var count = NativeMethods.ExtractStatements.DuckDBExtractStatements(_connection, translation.Sql, out var extracted);
+        using var _extracted = extracted;
         if (count == 0)
         {
-            var error = NativeMethods.PtrToString(NativeMethods.duckdb_extract_statements_error(extracted));
+            var error = NativeMethods.ExtractStatements.DuckDBExtractStatementsError(extracted);
             throw error is null ? new EngineException("There is no statement to execute.", "42000") : DuckDbErrors.Create(error);
         }
 
@@ -217,7 +218,7 @@ public sealed class DuckDbSession : IEngineSession
             changesDatabase |= ChangesSchema(last);
             result = NativeQuery.Execute(_connection, last, state, streaming: true);
             var returnType = NativeQuery.ReturnType(result);
-            if (returnType == ResultType.QueryResult)
+            if (returnType == DuckDBResultType.QueryResult)
             {
                 var (schema, types) = NativeQuery.Schema(result);
                 var query = new DuckDbQueryResult(this, state, last, result, new ChunkConverter(schema, types));
@@ -227,7 +228,7 @@ public sealed class DuckDbSession : IEngineSession
                 if (firstBatchRows > 0) query.PrefetchOnWorker(firstBatchRows);
                 return query;
             }
-            long? affected = returnType == ResultType.ChangedRows ? NativeQuery.RowsChanged(result, state) : null;
+            long? affected = returnType == DuckDBResultType.ChangedRows ? NativeQuery.RowsChanged(result, state) : null;
             result.Dispose();
             if (changesDatabase) RefreshCurrentDatabase();
             return RowsQueryResult.NoRows(affected);
@@ -242,12 +243,12 @@ public sealed class DuckDbSession : IEngineSession
         }
     }
 
-    private static bool ChangesSchema(PreparedHandle prepared) =>
-        NativeMethods.duckdb_prepared_statement_type(prepared) is StatementType.Set or StatementType.VariableSet;
+    private static bool ChangesSchema(DuckDBPreparedStatement prepared) =>
+        MissingNativeMethods.duckdb_prepared_statement_type(prepared) is StatementType.Set or StatementType.VariableSet;
 
-    private static void CheckNoParameters(PreparedHandle prepared)
+    private static void CheckNoParameters(DuckDBPreparedStatement prepared)
     {
-        if (NativeMethods.duckdb_nparams(prepared) > 0)
+        if (NativeMethods.PreparedStatements.DuckDBParams(prepared) > 0)
         {
             throw new EngineException("The statement has parameter markers but no parameter values were given.", "07002");
         }
@@ -257,12 +258,12 @@ public sealed class DuckDbSession : IEngineSession
     /// Columns of types without a native mapping (BIT, BIGNUM, GEOMETRY, ...) are cast to VARCHAR by wrapping a
     /// single SELECT; elsewhere such a column is an error naming the type.
     /// </summary>
-    private PreparedHandle ApplyCastFallback(PreparedHandle prepared, string sql, int statementCount)
+    private DuckDBPreparedStatement ApplyCastFallback(DuckDBPreparedStatement prepared, string sql, int statementCount)
     {
         var columns = NativeQuery.PreparedColumns(prepared);
         if (columns.All(c => DuckDbTypes.IsSupported(c.Type))) return prepared;
         var unsupported = columns.First(c => !DuckDbTypes.IsSupported(c.Type));
-        if (statementCount != 1 || NativeMethods.duckdb_prepared_statement_type(prepared) != StatementType.Select)
+        if (statementCount != 1 || MissingNativeMethods.duckdb_prepared_statement_type(prepared) != StatementType.Select)
         {
             throw DuckDbTypes.Unsupported(unsupported.Type);
         }
@@ -303,7 +304,7 @@ public sealed class DuckDbSession : IEngineSession
     internal Task<List<object?[]>> QueryMetadataAsync(string sql, CancellationToken cancellationToken) =>
         Worker.RunAsync(() =>
         {
-            ConnectionHandle connection;
+            DuckDBNativeConnection connection;
             if (_active is null)
             {
                 connection = _connection;
@@ -315,7 +316,7 @@ public sealed class DuckDbSession : IEngineSession
             return NativeQuery.QueryRows(connection, sql);
         }, cancellationToken);
 
-    internal Task<T> RunOnWorkerAsync<T>(Func<ConnectionHandle, T> work, CancellationToken cancellationToken) =>
+    internal Task<T> RunOnWorkerAsync<T>(Func<DuckDBNativeConnection, T> work, CancellationToken cancellationToken) =>
         Worker.RunAsync(() => work(_active is null ? _connection : _metadataConnection ??= _engine.Connect()), cancellationToken);
 
     private static readonly ResultSchema DescribeSchema = new([
@@ -442,7 +443,7 @@ public sealed class DuckDbSession : IEngineSession
     }
 
     /// <summary>A table's columns with their gateway types, comments and nullability (DESCRIBE, and checks in tests).</summary>
-    internal static List<(string Name, SqlType Type, string? Comment, bool Nullable)> DescribeColumns(ConnectionHandle connection, string catalog, string schema, string table)
+    internal static List<(string Name, SqlType Type, string? Comment, bool Nullable)> DescribeColumns(DuckDBNativeConnection connection, string catalog, string schema, string table)
     {
         var qualified = $"{HiveDialect.QuoteIdentifier(catalog)}.{HiveDialect.QuoteIdentifier(schema)}.{HiveDialect.QuoteIdentifier(table)}";
         List<(string, DuckDbLogicalType)> types;

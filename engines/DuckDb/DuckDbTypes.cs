@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using DuckDB.NET.Native;
 using Gateway.Protocol.Columnar;
 
 namespace Gateway.Engines.DuckDb;
@@ -63,61 +64,61 @@ public sealed record DuckDbLogicalType(DuckDbTypeId Id)
     };
 
     /// <summary>Reads a native logical type; does not destroy it.</summary>
-    internal static DuckDbLogicalType FromNative(IntPtr type)
+    internal static DuckDbLogicalType FromNative(DuckDBLogicalType type)
     {
-        var id = NativeMethods.duckdb_get_type_id(type);
+        var id = (DuckDbTypeId)NativeMethods.LogicalType.DuckDBGetTypeId(type);
         switch (id)
         {
             case DuckDbTypeId.Decimal:
                 return new DuckDbLogicalType(id)
                 {
-                    Width = NativeMethods.duckdb_decimal_width(type),
-                    Scale = NativeMethods.duckdb_decimal_scale(type),
-                    InternalType = NativeMethods.duckdb_decimal_internal_type(type),
+                    Width = NativeMethods.LogicalType.DuckDBDecimalWidth(type),
+                    Scale = NativeMethods.LogicalType.DuckDBDecimalScale(type),
+                    InternalType = (DuckDbTypeId)NativeMethods.LogicalType.DuckDBDecimalInternalType(type),
                 };
             case DuckDbTypeId.List:
-                return new DuckDbLogicalType(id) { Child = TakeNative(NativeMethods.duckdb_list_type_child_type(type)) };
+                return new DuckDbLogicalType(id) { Child = TakeNative(NativeMethods.LogicalType.DuckDBListTypeChildType(type)) };
             case DuckDbTypeId.Array:
                 return new DuckDbLogicalType(id)
                 {
-                    Child = TakeNative(NativeMethods.duckdb_array_type_child_type(type)),
-                    ArraySize = checked((int)NativeMethods.duckdb_array_type_array_size(type)),
+                    Child = TakeNative(NativeMethods.LogicalType.DuckDBArrayTypeChildType(type)),
+                    ArraySize = checked((int)NativeMethods.LogicalType.DuckDBArrayVectorGetSize(type)),
                 };
             case DuckDbTypeId.Map:
-                return Map(TakeNative(NativeMethods.duckdb_map_type_key_type(type)), TakeNative(NativeMethods.duckdb_map_type_value_type(type)));
+                return Map(TakeNative(NativeMethods.LogicalType.DuckDBMapTypeKeyType(type)), TakeNative(NativeMethods.LogicalType.DuckDBMapTypeValueType(type)));
             case DuckDbTypeId.Struct:
                 {
-                    var n = NativeMethods.duckdb_struct_type_child_count(type);
+                    var n = NativeMethods.LogicalType.DuckDBStructTypeChildCount(type);
                     var fields = ImmutableArray.CreateBuilder<DuckDbField>((int)n);
-                    for (ulong i = 0; i < n; i++)
+                    for (long i = 0; i < n; i++)
                     {
                         fields.Add(new DuckDbField(
-                            NativeMethods.TakeString(NativeMethods.duckdb_struct_type_child_name(type, i)) ?? "",
-                            TakeNative(NativeMethods.duckdb_struct_type_child_type(type, i))));
+                            NativeMethods.LogicalType.DuckDBStructTypeChildName(type, i) ?? "",
+                            TakeNative(NativeMethods.LogicalType.DuckDBStructTypeChildType(type, i))));
                     }
                     return new DuckDbLogicalType(id) { Fields = fields.MoveToImmutable() };
                 }
             case DuckDbTypeId.Union:
                 {
-                    var n = NativeMethods.duckdb_union_type_member_count(type);
+                    var n = MissingNativeMethods.duckdb_union_type_member_count(type);
                     var fields = ImmutableArray.CreateBuilder<DuckDbField>((int)n);
                     for (ulong i = 0; i < n; i++)
                     {
                         fields.Add(new DuckDbField(
-                            NativeMethods.TakeString(NativeMethods.duckdb_union_type_member_name(type, i)) ?? "",
-                            TakeNative(NativeMethods.duckdb_union_type_member_type(type, i))));
+                            MissingNativeMethods.duckdb_union_type_member_name(type, i) ?? "",
+                            TakeNative(MissingNativeMethods.duckdb_union_type_member_type(type, i))));
                     }
                     return new DuckDbLogicalType(id) { Fields = fields.MoveToImmutable() };
                 }
             case DuckDbTypeId.Enum:
                 {
-                    var n = NativeMethods.duckdb_enum_dictionary_size(type);
+                    var n = NativeMethods.LogicalType.DuckDBEnumDictionarySize(type);
                     var values = ImmutableArray.CreateBuilder<string>((int)n);
                     for (uint i = 0; i < n; i++)
                     {
-                        values.Add(NativeMethods.TakeString(NativeMethods.duckdb_enum_dictionary_value(type, i)) ?? "");
+                        values.Add(NativeMethods.LogicalType.DuckDBEnumDictionaryValue(type, i) ?? "");
                     }
-                    return new DuckDbLogicalType(id) { InternalType = NativeMethods.duckdb_enum_internal_type(type), EnumValues = values.MoveToImmutable() };
+                    return new DuckDbLogicalType(id) { InternalType = (DuckDbTypeId)NativeMethods.LogicalType.DuckDBEnumInternalType(type), EnumValues = values.MoveToImmutable() };
                 }
             default:
                 return new DuckDbLogicalType(id);
@@ -125,16 +126,12 @@ public sealed record DuckDbLogicalType(DuckDbTypeId Id)
     }
 
     /// <summary>Reads and destroys a native logical type the caller owns.</summary>
-    internal static DuckDbLogicalType TakeNative(IntPtr type)
+    internal static DuckDbLogicalType TakeNative(DuckDBLogicalType type)
     {
-        if (type == IntPtr.Zero) throw new EngineException("DuckDB returned no logical type.", "HY000");
-        try
+        using (type)
         {
+            if (type.IsInvalid) throw new EngineException("DuckDB returned no logical type.", "HY000");
             return FromNative(type);
-        }
-        finally
-        {
-            NativeMethods.duckdb_destroy_logical_type(ref type);
         }
     }
 }

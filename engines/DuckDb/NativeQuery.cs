@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using DuckDB.NET.Native;
 using Gateway.Protocol.Columnar;
 
 namespace Gateway.Engines.DuckDb;
@@ -55,52 +56,50 @@ internal struct IdleWait
 /// <summary>Native call sequences. Every method here runs on the session's worker thread.</summary>
 internal static unsafe class NativeQuery
 {
-    public static PreparedHandle Prepare(ConnectionHandle connection, string sql)
+    public static DuckDBPreparedStatement Prepare(DuckDBNativeConnection connection, string sql)
     {
-        var state = NativeMethods.duckdb_prepare(connection, sql, out var raw);
-        var prepared = new PreparedHandle(raw);
-        if (state != DuckDbState.Success)
+        var state = NativeMethods.PreparedStatements.DuckDBPrepare(connection, sql, out var prepared);
+        if (state != DuckDBState.Success)
         {
-            var message = NativeMethods.PtrToString(NativeMethods.duckdb_prepare_error(prepared));
+            var message = NativeMethods.PreparedStatements.DuckDBPrepareError(prepared);
             prepared.Dispose();
             DuckDbErrors.Throw(message);
         }
         return prepared;
     }
 
-    public static PreparedHandle PrepareExtracted(ConnectionHandle connection, ExtractedHandle extracted, int index)
+    public static DuckDBPreparedStatement PrepareExtracted(DuckDBNativeConnection connection, DuckDBExtractedStatements extracted, int index)
     {
-        var state = NativeMethods.duckdb_prepare_extracted_statement(connection, extracted, (ulong)index, out var raw);
-        var prepared = new PreparedHandle(raw);
-        if (state != DuckDbState.Success)
+        var state = NativeMethods.ExtractStatements.DuckDBPrepareExtractedStatement(connection, extracted, index, out var prepared);
+        if (state != DuckDBState.Success)
         {
-            var message = NativeMethods.PtrToString(NativeMethods.duckdb_prepare_error(prepared));
+            var message = NativeMethods.PreparedStatements.DuckDBPrepareError(prepared);
             prepared.Dispose();
             DuckDbErrors.Throw(message);
         }
         return prepared;
     }
 
-    public static IReadOnlyList<(string Name, DuckDbLogicalType Type)> PreparedColumns(PreparedHandle prepared)
+    public static IReadOnlyList<(string Name, DuckDbLogicalType Type)> PreparedColumns(DuckDBPreparedStatement prepared)
     {
-        var n = (int)NativeMethods.duckdb_prepared_statement_column_count(prepared);
+        var n = (int)MissingNativeMethods.duckdb_prepared_statement_column_count(prepared);
         var columns = new (string, DuckDbLogicalType)[n];
         for (var i = 0; i < n; i++)
         {
-            var name = NativeMethods.TakeString(NativeMethods.duckdb_prepared_statement_column_name(prepared, (ulong)i)) ?? $"_col{i}";
-            columns[i] = (name, DuckDbLogicalType.TakeNative(NativeMethods.duckdb_prepared_statement_column_logical_type(prepared, (ulong)i)));
+            var name = MissingNativeMethods.duckdb_prepared_statement_column_name(prepared, (ulong)i) ?? $"_col{i}";
+            columns[i] = (name, DuckDbLogicalType.TakeNative(MissingNativeMethods.duckdb_prepared_statement_column_logical_type(prepared, (ulong)i)));
         }
         return columns;
     }
 
     /// <summary>Runs a prepared statement's tasks until its result is ready, checking for interruption between tasks.</summary>
-    public static ResultHandle Execute(ConnectionHandle connection, PreparedHandle prepared, StatementState state, bool streaming)
+    public static ResultHandle Execute(DuckDBNativeConnection connection, DuckDBPreparedStatement prepared, StatementState state, bool streaming)
     {
         var ok = streaming
-            ? NativeMethods.duckdb_pending_prepared_streaming(prepared, out var raw)
-            : NativeMethods.duckdb_pending_prepared(prepared, out raw);
+            ? MissingNativeMethods.duckdb_pending_prepared_streaming(prepared, out var raw)
+            : MissingNativeMethods.duckdb_pending_prepared(prepared, out raw);
         using var pending = new PendingHandle(raw);
-        if (ok != DuckDbState.Success) throw state.Fail(NativeMethods.PtrToString(NativeMethods.duckdb_pending_error(pending)));
+        if (ok != DuckDBState.Success) throw state.Fail(MissingNativeMethods.duckdb_pending_error(pending));
 
         var idle = new IdleWait();
         while (true)
@@ -109,67 +108,71 @@ internal static unsafe class NativeQuery
             {
                 // An interrupt that arrived before DuckDB began this query was reset when it began: repeat it
                 // now, or destroying the pending result would wait for DuckDB's threads to finish the query.
-                NativeMethods.duckdb_interrupt(connection);
+                NativeMethods.Startup.DuckDBInterrupt(connection);
                 throw DuckDbErrors.Canceled();
             }
-            var s = NativeMethods.duckdb_pending_execute_task(pending);
+            var s = MissingNativeMethods.duckdb_pending_execute_task(pending);
             if (s == PendingState.ResultReady) break;
-            if (s == PendingState.Error) throw state.Fail(NativeMethods.PtrToString(NativeMethods.duckdb_pending_error(pending)));
+            if (s == PendingState.Error) throw state.Fail(MissingNativeMethods.duckdb_pending_error(pending));
             // DuckDB's own threads took this query's tasks: let them work.
             if (s == PendingState.NoTasksAvailable) idle.Wait();
         }
 
         var result = new ResultHandle();
-        if (NativeMethods.duckdb_execute_pending(pending, result.Pointer) != DuckDbState.Success)
+        if (MissingNativeMethods.duckdb_execute_pending(pending, result.Pointer) != DuckDBState.Success)
         {
-            var message = NativeMethods.PtrToString(NativeMethods.duckdb_result_error(result.Pointer));
-            var type = NativeMethods.duckdb_result_error_type(result.Pointer);
+            var message = NativeMethods.Query.DuckDBResultError(ref result.Ref);
+            var type = (DuckDbErrorType)NativeMethods.Query.DuckDBResultErrorType(ref result.Ref);
             result.Dispose();
             throw state.Fail(message, type);
         }
         return result;
     }
 
-    public static ResultType ReturnType(ResultHandle result) => NativeMethods.duckdb_result_return_type(*result.Pointer);
+    public static DuckDBResultType ReturnType(ResultHandle result) => NativeMethods.Query.DuckDBResultReturnType(result.Ref);
 
     public static (ResultSchema Schema, DuckDbLogicalType[] Types) Schema(ResultHandle result)
     {
-        var n = (int)NativeMethods.duckdb_column_count(result.Pointer);
+        var n = (int)NativeMethods.Query.DuckDBColumnCount(ref result.Ref);
         var columns = ImmutableArray.CreateBuilder<ColumnInfo>(n);
         var types = new DuckDbLogicalType[n];
         for (var i = 0; i < n; i++)
         {
-            var name = NativeMethods.PtrToString(NativeMethods.duckdb_column_name(result.Pointer, (ulong)i)) ?? $"_col{i}";
-            types[i] = DuckDbLogicalType.TakeNative(NativeMethods.duckdb_column_logical_type(result.Pointer, (ulong)i));
+            var name = NativeMethods.Query.DuckDBColumnName(ref result.Ref, i) ?? $"_col{i}";
+            types[i] = DuckDbLogicalType.TakeNative(NativeMethods.Query.DuckDBColumnLogicalType(ref result.Ref, i));
             columns.Add(new ColumnInfo(name, DuckDbTypes.ToSqlType(types[i])));
         }
         return (new ResultSchema(columns.MoveToImmutable()), types);
     }
 
     /// <summary>Fetches the next chunk; null at the end. Throws the stream's error, if any.</summary>
-    public static ChunkHandle? Fetch(ResultHandle result, StatementState state)
+    public static DuckDBDataChunk? Fetch(ResultHandle result, StatementState state)
     {
         state.ThrowIfInterrupted();
-        var chunk = NativeMethods.duckdb_fetch_chunk(*result.Pointer);
-        if (chunk != IntPtr.Zero) return new ChunkHandle(chunk);
-        var error = NativeMethods.PtrToString(NativeMethods.duckdb_result_error(result.Pointer));
-        if (error is not null) throw state.Fail(error, NativeMethods.duckdb_result_error_type(result.Pointer));
+        var chunk = NativeMethods.Query.DuckDBFetchChunk(result.Ref);
+        if (!chunk.IsInvalid) return chunk;
+        chunk.Dispose();
+        var error = NativeMethods.Query.DuckDBResultError(ref result.Ref);
+        if (error is not null) throw state.Fail(error, (DuckDbErrorType)NativeMethods.Query.DuckDBResultErrorType(ref result.Ref));
         state.ThrowIfInterrupted();
         return null;
     }
 
+    /// <summary>Rows in a chunk.</summary>
+    public static int ChunkSize(DuckDBDataChunk chunk) => (int)NativeMethods.DataChunks.DuckDBDataChunkGetSize(chunk);
+
     /// <summary>Rows changed by INSERT/UPDATE/DELETE: a streaming result carries them as one BIGINT value.</summary>
     public static long RowsChanged(ResultHandle result, StatementState state)
     {
-        var changed = (long)NativeMethods.duckdb_rows_changed(result.Pointer);
+        var changed = NativeMethods.Query.DuckDBRowsChanged(ref result.Ref);
         using var chunk = Fetch(result, state);
-        if (chunk is null || NativeMethods.duckdb_data_chunk_get_size(chunk.DangerousGetHandle()) == 0) return changed;
-        var vector = NativeMethods.duckdb_data_chunk_get_vector(chunk.DangerousGetHandle(), 0);
-        return *(long*)NativeMethods.duckdb_vector_get_data(vector);
+        if (chunk is null || ChunkSize(chunk) == 0) return changed;
+        var vector = NativeMethods.DataChunks.DuckDBDataChunkGetVector(chunk, 0);
+        return *(long*)NativeMethods.Vectors.DuckDBVectorGetData(vector);
     }
 
     /// <summary>Runs a small query to completion and returns its rows as CLR values (metadata; cold path).</summary>
-    public static List<object?[]> QueryRows(ConnectionHandle connection, string sql)
+    public static List<object?[]> QueryRows(DuckDBNativeConnection connection, string sql)
     {
         var state = new StatementState();
         using var prepared = Prepare(connection, sql);
@@ -181,9 +184,9 @@ internal static unsafe class NativeQuery
         {
             using (chunk)
             {
-                var size = (int)NativeMethods.duckdb_data_chunk_get_size(chunk.DangerousGetHandle());
+                var size = ChunkSize(chunk);
                 if (size == 0) continue;
-                converter.Append(chunk.DangerousGetHandle(), 0, size);
+                converter.Append(chunk, 0, size);
                 using var batch = converter.Build(size);
                 for (var r = 0; r < size; r++)
                 {
@@ -196,7 +199,7 @@ internal static unsafe class NativeQuery
         return rows;
     }
 
-    public static string? QueryScalarString(ConnectionHandle connection, string sql)
+    public static string? QueryScalarString(DuckDBNativeConnection connection, string sql)
     {
         var rows = QueryRows(connection, sql);
         return rows.Count > 0 ? rows[0][0]?.ToString() : null;

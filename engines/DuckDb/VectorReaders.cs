@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
+using DuckDB.NET.Native;
 using Gateway.Protocol.Columnar;
 
 namespace Gateway.Engines.DuckDb;
@@ -143,7 +144,7 @@ internal abstract unsafe class VectorReader : IDisposable
     public void Append(IntPtr vector, int offset, int count)
     {
         if (count == 0) return;
-        var mask = NativeMethods.duckdb_vector_get_validity(vector);
+        var mask = NativeMethods.Vectors.DuckDBVectorGetValidity(vector);
         Validity.Append(mask, offset, Count, count);
         AppendValues(vector, mask, offset, count);
         Count += count;
@@ -271,7 +272,7 @@ internal sealed unsafe class CopyReader<T>(SqlType type) : VectorReader(type) wh
     protected override void AppendValues(IntPtr vector, ulong* mask, int offset, int count)
     {
         _values.Ensure(Count + count, Count);
-        var data = (T*)NativeMethods.duckdb_vector_get_data(vector);
+        var data = (T*)NativeMethods.Vectors.DuckDBVectorGetData(vector);
         new ReadOnlySpan<T>(data + offset, count).CopyTo(_values.Array.AsSpan(Count));
     }
 
@@ -289,7 +290,7 @@ internal sealed unsafe class MappedReader<TSrc, TDst>(SqlType type, delegate*<TS
     protected override void AppendValues(IntPtr vector, ulong* mask, int offset, int count)
     {
         _values.Ensure(Count + count, Count);
-        var src = (TSrc*)NativeMethods.duckdb_vector_get_data(vector) + offset;
+        var src = (TSrc*)NativeMethods.Vectors.DuckDBVectorGetData(vector) + offset;
         var dst = _values.Array.AsSpan(Count, count);
         if (mask == null)
         {
@@ -314,7 +315,7 @@ internal sealed unsafe class BooleanReader() : VectorReader(SqlType.Boolean)
     protected override void AppendValues(IntPtr vector, ulong* mask, int offset, int count)
     {
         _bits.Ensure(Bitmap.ByteCount(Count + count), Bitmap.ByteCount(Count));
-        var src = (byte*)NativeMethods.duckdb_vector_get_data(vector) + offset;
+        var src = (byte*)NativeMethods.Vectors.DuckDBVectorGetData(vector) + offset;
         var bits = _bits.Array;
         for (var i = 0; i < count; i++)
         {
@@ -386,7 +387,7 @@ internal sealed unsafe class StringReader(SqlType type) : BinaryReaderBase(type)
     protected override void AppendValues(IntPtr vector, ulong* mask, int offset, int count)
     {
         BeginAppend(count);
-        var p = (byte*)NativeMethods.duckdb_vector_get_data(vector) + (long)offset * 16;
+        var p = (byte*)NativeMethods.Vectors.DuckDBVectorGetData(vector) + (long)offset * 16;
         for (var i = 0; i < count; i++, p += 16)
         {
             if (IsValid(mask, offset + i))
@@ -416,7 +417,7 @@ internal sealed unsafe class EnumReader : BinaryReaderBase
     protected override void AppendValues(IntPtr vector, ulong* mask, int offset, int count)
     {
         BeginAppend(count);
-        var data = NativeMethods.duckdb_vector_get_data(vector);
+        var data = NativeMethods.Vectors.DuckDBVectorGetData(vector);
         for (var i = 0; i < count; i++)
         {
             var row = offset + i;
@@ -441,7 +442,7 @@ internal sealed unsafe class UuidReader() : BinaryReaderBase(SqlType.String)
     protected override void AppendValues(IntPtr vector, ulong* mask, int offset, int count)
     {
         BeginAppend(count);
-        var data = (ulong*)NativeMethods.duckdb_vector_get_data(vector);
+        var data = (ulong*)NativeMethods.Vectors.DuckDBVectorGetData(vector);
         for (var i = 0; i < count; i++)
         {
             var row = offset + i;
@@ -477,7 +478,7 @@ internal sealed unsafe class TimeTzReader() : BinaryReaderBase(SqlType.String)
     protected override void AppendValues(IntPtr vector, ulong* mask, int offset, int count)
     {
         BeginAppend(count);
-        var data = (ulong*)NativeMethods.duckdb_vector_get_data(vector);
+        var data = (ulong*)NativeMethods.Vectors.DuckDBVectorGetData(vector);
         for (var i = 0; i < count; i++)
         {
             var row = offset + i;
@@ -541,7 +542,7 @@ internal sealed unsafe class ListReader(SqlType type, VectorReader child, int fi
         _offsets.Ensure(Count + count + 1, Count + 1);
         var offsets = _offsets.Array;
         if (Count == 0) offsets[0] = 0;
-        var entries = fixedSize == 0 ? (ListEntry*)NativeMethods.duckdb_vector_get_data(vector) : null;
+        var entries = fixedSize == 0 ? (DuckDBListEntry*)NativeMethods.Vectors.DuckDBVectorGetData(vector) : null;
         var childVector = IntPtr.Zero;
         long runStart = 0, runEnd = 0;
         long total = child.Count;
@@ -584,7 +585,7 @@ internal sealed unsafe class ListReader(SqlType type, VectorReader child, int fi
         if (end <= start) return;
         if (childVector == IntPtr.Zero)
         {
-            childVector = fixedSize == 0 ? NativeMethods.duckdb_list_vector_get_child(vector) : NativeMethods.duckdb_array_vector_get_child(vector);
+            childVector = fixedSize == 0 ? NativeMethods.Vectors.DuckDBListVectorGetChild(vector) : NativeMethods.Vectors.DuckDBArrayVectorGetChild(vector);
         }
         child.Append(childVector, checked((int)start), checked((int)(end - start)));
     }
@@ -612,7 +613,7 @@ internal sealed unsafe class StructReader(SqlType type, VectorReader[] children)
     {
         for (var i = 0; i < children.Length; i++)
         {
-            children[i].Append(NativeMethods.duckdb_struct_vector_get_child(vector, (ulong)i), offset, count);
+            children[i].Append(NativeMethods.Vectors.DuckDBStructVectorGetChild(vector, i), offset, count);
         }
     }
 
@@ -632,12 +633,12 @@ internal sealed unsafe class UnionReader(SqlType type, VectorReader[] members) :
 {
     protected override void AppendValues(IntPtr vector, ulong* mask, int offset, int count)
     {
-        var tags = (byte*)NativeMethods.duckdb_vector_get_data(NativeMethods.duckdb_struct_vector_get_child(vector, 0)) + offset;
+        var tags = (byte*)NativeMethods.Vectors.DuckDBVectorGetData(NativeMethods.Vectors.DuckDBStructVectorGetChild(vector, 0)) + offset;
         for (var m = 0; m < members.Length; m++)
         {
             var member = members[m];
             var start = member.Count;
-            member.Append(NativeMethods.duckdb_struct_vector_get_child(vector, (ulong)m + 1), offset, count);
+            member.Append(NativeMethods.Vectors.DuckDBStructVectorGetChild(vector, m + 1), offset, count);
             for (var i = 0; i < count; i++)
             {
                 if (!IsValid(mask, offset + i) || tags[i] != m) member.ForceNull(start + i);
@@ -666,11 +667,11 @@ internal sealed class ChunkConverter : IDisposable
 
     public ResultSchema Schema { get; }
 
-    public void Append(IntPtr chunk, int offset, int count)
+    public void Append(DuckDBDataChunk chunk, int offset, int count)
     {
         for (var c = 0; c < _readers.Length; c++)
         {
-            _readers[c].Append(NativeMethods.duckdb_data_chunk_get_vector(chunk, (ulong)c), offset, count);
+            _readers[c].Append(NativeMethods.DataChunks.DuckDBDataChunkGetVector(chunk, c), offset, count);
         }
     }
 

@@ -78,9 +78,13 @@ public class DuckDbTypesUnitTests
     [Fact]
     public void NativeStructsHaveTheHeaderLayout()
     {
-        Assert.Equal(48, Unsafe.SizeOf<DuckDbResultStruct>());
-        Assert.Equal(24, Unsafe.SizeOf<QueryProgress>());
-        Assert.Equal(16, Unsafe.SizeOf<ListEntry>());
+        // The package's structs that cross the boundary by address (ResultHandle allocates the result natively).
+        Assert.Equal(48, Unsafe.SizeOf<DuckDB.NET.Native.DuckDBResult>());
+        Assert.Equal(24, Unsafe.SizeOf<DuckDB.NET.Native.DuckDBQueryProgress>());
+        Assert.Equal(16, Unsafe.SizeOf<DuckDB.NET.Native.DuckDBListEntry>());
+        // Ours, for the binds the package lacks.
+        Assert.Equal(24, Unsafe.SizeOf<DuckDbDecimal>());
+        Assert.Equal(16, Unsafe.SizeOf<DuckDbInterval>());
         // Copied as is from DuckDB vectors: duckdb_interval and duckdb_hugeint.
         Assert.Equal(16, Unsafe.SizeOf<IntervalValue>());
         var interval = new IntervalValue(1, 2, 3);
