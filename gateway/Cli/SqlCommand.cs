@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
 using Gateway.Engines.HiveServer2;
+using Gateway.Router.Sql;
 
 namespace Gateway.Server.Cli;
 
@@ -198,35 +199,20 @@ public static class StatementSplitter
     {
         var last = -1;
         foreach (var t in Terminators(text)) last = t;
-        return last >= 0 && string.IsNullOrWhiteSpace(text[(last + 1)..]);
+        // Only whitespace and closed comments after the last ';' ("select 1; -- done" runs, "select 1; /* more" waits).
+        if (last < 0) return false;
+        return SqlLexer.Tokenize(text[(last + 1)..], SqlDialect.Spark, includeComments: true).All(t => t.Kind == SqlTokenKind.Comment && !t.IsUnterminated);
     }
 
     private static bool IsOnlyComments(string s) => Hive.SessionCommands.StripLeadingComments(s).Trim().Length == 0;
 
+    /// <summary>Offsets of the ';' that end statements: the shared lexer's tokens, so quotes, escapes and comments (ended by
+    /// \n or \r) are read as the gateway reads them.</summary>
     private static IEnumerable<int> Terminators(string s)
     {
-        char quote = '\0';
-        for (var i = 0; i < s.Length; i++)
+        foreach (var token in SqlLexer.Tokenize(s, SqlDialect.Spark))
         {
-            var c = s[i];
-            if (quote != '\0')
-            {
-                if (c == '\\' && quote != '`') i++;
-                else if (c == quote) quote = '\0';
-                continue;
-            }
-            if (c is '\'' or '"' or '`') quote = c;
-            else if (c == '-' && i + 1 < s.Length && s[i + 1] == '-')
-            {
-                var nl = s.IndexOf('\n', i);
-                i = nl < 0 ? s.Length : nl;
-            }
-            else if (c == '/' && i + 1 < s.Length && s[i + 1] == '*')
-            {
-                var e = s.IndexOf("*/", i + 2, StringComparison.Ordinal);
-                i = e < 0 ? s.Length : e + 1;
-            }
-            else if (c == ';') yield return i;
+            if (token.Kind == SqlTokenKind.Semicolon) yield return token.Start;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Gateway.Protocol.Columnar;
+using Gateway.Router.Sql;
 using Gateway.Server.Sessions;
 
 namespace Gateway.Server.Hive;
@@ -96,26 +97,6 @@ public static partial class SessionCommands
     [GeneratedRegex(@"\$\{(?:(?<ns>hivevar|hiveconf|system|env):)?(?<name>[^}:]+)\}", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex VariablePattern();
 
-    public static string StripLeadingComments(string sql)
-    {
-        var i = 0;
-        while (i < sql.Length)
-        {
-            if (char.IsWhiteSpace(sql[i])) { i++; continue; }
-            if (i + 1 < sql.Length && sql[i] == '-' && sql[i + 1] == '-')
-            {
-                var nl = sql.IndexOf('\n', i);
-                i = nl < 0 ? sql.Length : nl + 1;
-                continue;
-            }
-            if (i + 1 < sql.Length && sql[i] == '/' && sql[i + 1] == '*')
-            {
-                var end = sql.IndexOf("*/", i + 2, StringComparison.Ordinal);
-                i = end < 0 ? sql.Length : end + 2;
-                continue;
-            }
-            break;
-        }
-        return sql[i..];
-    }
+    /// <summary>The statement without the whitespace and comments before it (the shared lexer's rules, Spark dialect).</summary>
+    public static string StripLeadingComments(string sql) => sql[SqlLexer.SkipLeadingTrivia(sql, SqlDialect.Spark)..];
 }

@@ -22,6 +22,62 @@ public static class SqlLexer
 
     private static string Char(char c) => c < 128 ? AsciiStrings[c] : c.ToString();
 
+    /// <summary>
+    /// The index of the first character after the whitespace and comments that open <paramref name="sql"/> (optimizer
+    /// hints count as comments here), by the same rules as <see cref="Tokenize"/>: a line comment ends at <c>\n</c> or
+    /// <c>\r</c>, block comments nest where the dialect nests them, an unclosed one runs to the end. Allocates nothing.
+    /// </summary>
+    public static int SkipLeadingTrivia(string sql, SqlDialect dialect)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(dialect);
+        var i = 0;
+        while (i < sql.Length)
+        {
+            var c = sql[i];
+            var next = i + 1 < sql.Length ? sql[i + 1] : '\0';
+            if (char.IsWhiteSpace(c)) i++;
+            else if (c == '-' && next == '-') i = LineCommentEnd(sql, i);
+            else if (c == '/' && next == '*') i = BlockCommentEnd(sql, i, dialect, out _);
+            else break;
+        }
+        return i;
+    }
+
+    /// <summary>The end of the line comment starting at <paramref name="start"/> (its line end not included).</summary>
+    private static int LineCommentEnd(string sql, int start)
+    {
+        var end = start + 2;
+        while (end < sql.Length && sql[end] != '\n' && sql[end] != '\r') end++;
+        return end;
+    }
+
+    /// <summary>The end of the block comment starting at <paramref name="start"/> (after its <c>*/</c>, or the text's end).</summary>
+    private static int BlockCommentEnd(string sql, int start, SqlDialect dialect, out bool closed)
+    {
+        var depth = 1;
+        var j = start + 2;
+        while (j < sql.Length)
+        {
+            if (sql[j] == '*' && j + 1 < sql.Length && sql[j + 1] == '/')
+            {
+                depth--;
+                j += 2;
+                if (depth == 0) break;
+                continue;
+            }
+            if (dialect.NestedComments && sql[j] == '/' && j + 1 < sql.Length && sql[j + 1] == '*')
+            {
+                depth++;
+                j += 2;
+                continue;
+            }
+            j++;
+        }
+        closed = depth == 0;
+        return j;
+    }
+
     public static IReadOnlyList<SqlToken> Tokenize(string sql, SqlDialect dialect, bool includeComments = false)
     {
         ArgumentNullException.ThrowIfNull(dialect);
@@ -38,8 +94,7 @@ public static class SqlLexer
             }
             else if (c == '-' && next == '-')
             {
-                var end = i + 2;
-                while (end < sql.Length && sql[end] != '\n' && sql[end] != '\r') end++;
+                var end = LineCommentEnd(sql, i);
                 if (includeComments) tokens.Add(new(SqlTokenKind.Comment, i, end - i, sql[(i + 2)..end]));
                 i = end;
             }
@@ -129,26 +184,7 @@ public static class SqlLexer
     {
         var hint = start + 2 < sql.Length && sql[start + 2] == '+';
         var bodyStart = start + (hint ? 3 : 2);
-        var depth = 1;
-        var j = start + 2;
-        while (j < sql.Length)
-        {
-            if (sql[j] == '*' && j + 1 < sql.Length && sql[j + 1] == '/')
-            {
-                depth--;
-                j += 2;
-                if (depth == 0) break;
-                continue;
-            }
-            if (dialect.NestedComments && sql[j] == '/' && j + 1 < sql.Length && sql[j + 1] == '*')
-            {
-                depth++;
-                j += 2;
-                continue;
-            }
-            j++;
-        }
-        var closed = depth == 0;
+        var j = BlockCommentEnd(sql, start, dialect, out var closed);
         var bodyEnd = closed ? j - 2 : sql.Length;
         var body = bodyEnd > bodyStart ? sql[bodyStart..bodyEnd] : "";
         var flags = closed ? SqlTokenFlags.None : SqlTokenFlags.Unterminated;

@@ -168,6 +168,30 @@ public class CliUnitTests
     }
 
     [Fact]
+    public void ScriptsSplitTheWayTheGatewayLexesThem()
+    {
+        // A line comment ends at a bare \r too (old Mac line ends, some editors): the ';' after it ends a statement.
+        Assert.Equal(["select 1 -- one", "select 2"], StatementSplitter.Split("select 1 -- one\r; select 2").ToList());
+        // Spark nests block comments: the ';' inside the inner one is still a comment.
+        Assert.Equal(["select /* a /* ; */ b */ 1", "select 2"], StatementSplitter.Split("select /* a /* ; */ b */ 1; select 2").ToList());
+        // A backslash escapes a quote inside a string; raw strings have no escapes.
+        Assert.Equal(["select 'it\\'s;'", "select r'\\'", "select 3"], StatementSplitter.Split("select 'it\\'s;'; select r'\\'; select 3").ToList());
+        Assert.True(StatementSplitter.EndsStatement("select 1; -- done\r"));
+        Assert.False(StatementSplitter.EndsStatement("select 1; /* a comment that goes on\n"));
+    }
+
+    [Theory]
+    [InlineData("-- note\nSET a=1", "SET a=1")]
+    [InlineData("-- note\rSET a=1", "SET a=1")]
+    [InlineData("-- note\r\n  /* block */ SET a=1", "SET a=1")]
+    [InlineData("/* outer /* inner */ still */ SET a=1", "SET a=1")]
+    [InlineData("/*+ hint */SELECT 1", "SELECT 1")]
+    [InlineData("/* never closed SET a=1", "")]
+    [InlineData("SELECT 1 -- tail", "SELECT 1 -- tail")]
+    public void SessionCommandsSeeThroughLeadingComments(string sql, string expected) =>
+        Assert.Equal(expected, Gateway.Server.Hive.SessionCommands.StripLeadingComments(sql));
+
+    [Fact]
     public void TablesAreAligned()
     {
         var text = TableRenderer.Render(["id", "name"], [["1", "alice"], ["22", null]]);
