@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Gateway.Engines;
+using Gateway.Protocol.Sql;
 using Gateway.Router.Routing;
 using Gateway.Router.Sql;
 

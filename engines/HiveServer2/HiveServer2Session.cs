@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Gateway.Protocol.Columnar;
 using Gateway.Protocol.Hive;
+using Gateway.Protocol.Sql;
 
 namespace Gateway.Engines.HiveServer2;
 
@@ -296,25 +297,7 @@ public sealed class HiveServer2Session : IEngineSession
     /// <summary>USE db / USE SCHEMA db / USE CATALOG c, after leading whitespace and comments.</summary>
     internal static bool StartsWithUse(string sql)
     {
-        var s = sql.AsSpan();
-        while (true)
-        {
-            s = s.TrimStart();
-            if (s.StartsWith("--", StringComparison.Ordinal))
-            {
-                var end = s.IndexOf('\n');
-                s = end < 0 ? [] : s[(end + 1)..];
-            }
-            else if (s.StartsWith("/*", StringComparison.Ordinal))
-            {
-                var end = s.IndexOf("*/", StringComparison.Ordinal);
-                s = end < 0 ? [] : s[(end + 2)..];
-            }
-            else
-            {
-                break;
-            }
-        }
+        var s = sql.AsSpan(SqlLexer.SkipLeadingTrivia(sql, SqlDialect.Hive));
         return s.Length > 3 && s.StartsWith("use", StringComparison.OrdinalIgnoreCase) && (char.IsWhiteSpace(s[3]) || s[3] == '`');
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Gateway.Protocol.Sql;
 
 namespace Gateway.Engines.Postgres;
 
@@ -270,24 +271,8 @@ internal static class PostgresSql
 
     private static EngineException BadUse(string text) => new($"USE takes one schema name: {text}", "42601");
 
-    private static bool IsOnlyComments(string text)
-    {
-        var i = 0;
-        while (i < text.Length)
-        {
-            if (char.IsWhiteSpace(text[i])) { i++; continue; }
-            if (text[i] == '-' && i + 1 < text.Length && text[i + 1] == '-')
-            {
-                var end = text.IndexOf('\n', i);
-                i = end < 0 ? text.Length : end;
-                continue;
-            }
-            if (text[i] == '/' && i + 1 < text.Length && text[i + 1] == '*') { i = SkipBlockComment(text, i); continue; }
-            // A lone '(' or other punctuation: let the server report it.
-            return false;
-        }
-        return true;
-    }
+    // A lone '(' or other punctuation is not a comment: the server reports it.
+    private static bool IsOnlyComments(string text) => SqlLexer.SkipLeadingTrivia(text, SqlDialect.Postgres) == text.Length;
 
     private static int SkipQuoted(string sql, int start, char quote, bool backslashEscapes)
     {

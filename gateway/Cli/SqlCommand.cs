@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
 using Gateway.Engines.HiveServer2;
-using Gateway.Router.Sql;
+using Gateway.Protocol.Sql;
 
 namespace Gateway.Server.Cli;
 

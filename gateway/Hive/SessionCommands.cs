@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Gateway.Protocol.Columnar;
-using Gateway.Router.Sql;
+using Gateway.Protocol.Sql;
 using Gateway.Server.Sessions;
 
 namespace Gateway.Server.Hive;

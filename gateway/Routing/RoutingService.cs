@@ -1,3 +1,4 @@
+using Gateway.Protocol.Sql;
 using Gateway.Router.Routing;
 using Gateway.Router.Sql;
 using Gateway.Server.Configuration;

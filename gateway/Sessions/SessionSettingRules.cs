@@ -1,3 +1,4 @@
+using Gateway.Protocol.Sql;
 using Gateway.Router.Routing;
 using Gateway.Server.Engines;
 
@@ -28,9 +29,9 @@ public static class SessionSettingRules
         {
             throw new GatewayException($"Unknown engine '{trimmed}' in {key}; configured engines: {string.Join(", ", engines.All.Select(e => e.Name))}.", "42000");
         }
-        if (key.Equals(Routing.RoutingService.DialectConf, StringComparison.OrdinalIgnoreCase) && trimmed.Length > 0 && Gateway.Router.Sql.SqlDialect.FromName(trimmed) is null)
+        if (key.Equals(Routing.RoutingService.DialectConf, StringComparison.OrdinalIgnoreCase) && trimmed.Length > 0 && Gateway.Protocol.Sql.SqlDialect.FromName(trimmed) is null)
         {
-            throw new GatewayException($"Unknown dialect '{trimmed}' in {key} ({string.Join(", ", Gateway.Router.Sql.SqlDialect.Presets.Select(d => d.Name))}).", "42000");
+            throw new GatewayException($"Unknown dialect '{trimmed}' in {key} ({string.Join(", ", Gateway.Protocol.Sql.SqlDialect.Presets.Select(d => d.Name))}).", "42000");
         }
         if (key.Equals("kyuubi.engine.type", StringComparison.OrdinalIgnoreCase) && trimmed.Length > 0 && !EngineKindAliases.TryParse(trimmed, out _))
         {

@@ -1,4 +1,5 @@
 using Gateway.Engines;
+using Gateway.Protocol.Sql;
 
 namespace Gateway.Router.Routing;
 

@@ -1,3 +1,4 @@
+using Gateway.Protocol.Sql;
 namespace Gateway.Router.Routing;
 
 /// <summary>The <c>Gateway:Routing</c> section: an immutable snapshot, validated by <see cref="RoutingOptionsValidator"/>.</summary>

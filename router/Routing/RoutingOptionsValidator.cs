@@ -1,3 +1,4 @@
+using Gateway.Protocol.Sql;
 using Gateway.Router.Sql;
 
 namespace Gateway.Router.Routing;

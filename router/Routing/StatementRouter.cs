@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.Protocol.Sql;
 using Gateway.Router.Sql;
 
 namespace Gateway.Router.Routing;

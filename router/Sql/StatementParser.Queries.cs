@@ -1,3 +1,4 @@
+using Gateway.Protocol.Sql;
 namespace Gateway.Router.Sql;
 
 internal sealed partial class StatementParser

@@ -1,3 +1,4 @@
+using Gateway.Protocol.Sql;
 namespace Gateway.Router.Sql;
 
 // A permissive recursive-descent reader over tokens: it does not validate SQL, it follows just enough structure

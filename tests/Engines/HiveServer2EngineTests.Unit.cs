@@ -130,6 +130,8 @@ public sealed class HiveServer2EngineUnitTests
     [InlineData("  use `demo`", true)]
     [InlineData("-- switch\nUSE SCHEMA x", true)]
     [InlineData("/* a */ /* b */ Use catalog c", true)]
+    [InlineData("-- switch\rUSE x", true)]
+    [InlineData("/* never closed USE x", false)]
     [InlineData("USER", false)]
     [InlineData("SELECT 'USE x'", false)]
     [InlineData("use", false)]

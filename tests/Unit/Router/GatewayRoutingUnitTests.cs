@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Catalog;
+using Gateway.Protocol.Sql;
 using Gateway.Router.Routing;
 using Gateway.Router.Sql;
 using Gateway.Server.Configuration;

@@ -1,4 +1,5 @@
 using System.Text;
+using Gateway.Protocol.Sql;
 using Gateway.Router.Routing;
 using Gateway.Router.Sql;
 using static Gateway.Tests.Unit.Router.RoutingFixture;

@@ -1,4 +1,5 @@
 using Gateway.Engines;
+using Gateway.Protocol.Sql;
 using Gateway.Router;
 using Gateway.Router.Routing;
 using Gateway.Router.Sql;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Gateway.Router.Sql;
+namespace Gateway.Protocol.Sql;
 
 /// <summary>
 /// Tokenizes Hive/Spark, Trino, Flink and ANSI (PostgreSQL/DuckDB) SQL for analysis. Total: any input, however

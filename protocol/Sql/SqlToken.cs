@@ -1,4 +1,4 @@
-namespace Gateway.Router.Sql;
+namespace Gateway.Protocol.Sql;
 
 public enum SqlTokenKind
 {

@@ -1,6 +1,6 @@
 using Gateway.Engines;
 
-namespace Gateway.Router.Sql;
+namespace Gateway.Protocol.Sql;
 
 /// <summary>How a dialect folds the case of identifiers.</summary>
 public enum IdentifierCase
