@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Gateway.Protocol.Sql;
 
 namespace Gateway.Engines.DuckDb;
 
@@ -64,15 +65,10 @@ public static partial class HiveDialect
             {
                 i++;
             }
-            else if (c == '-' && next == '-')
+            else if ((c == '-' && next == '-') || (c == '/' && next == '*'))
             {
-                var end = sql.IndexOf('\n', i);
-                i = end < 0 ? sql.Length : end;
-            }
-            else if (c == '/' && next == '*')
-            {
-                var end = sql.IndexOf("*/", i + 2, StringComparison.Ordinal);
-                i = end < 0 ? sql.Length : end + 2;
+                // Comments as DuckDB, which runs the text, reads them: '--' ends at \n or \r, block comments nest.
+                i = SqlLexer.CommentEnd(sql, i, SqlDialect.DuckDb);
             }
             else if (c is '\'' or '"')
             {

@@ -44,6 +44,20 @@ public static class SqlLexer
         return i;
     }
 
+    /// <summary>
+    /// The end of the comment starting at <paramref name="start"/> (<c>--</c> to the line end, not included; <c>/*</c>
+    /// past its <c>*/</c>, nesting where the dialect nests, or the text's end), or -1 when no comment starts there.
+    /// </summary>
+    public static int CommentEnd(string sql, int start, SqlDialect dialect)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(dialect);
+        if (start < 0 || start + 1 >= sql.Length) return -1;
+        if (sql[start] == '-' && sql[start + 1] == '-') return LineCommentEnd(sql, start);
+        if (sql[start] == '/' && sql[start + 1] == '*') return BlockCommentEnd(sql, start, dialect, out _);
+        return -1;
+    }
+
     /// <summary>The end of the line comment starting at <paramref name="start"/> (its line end not included).</summary>
     private static int LineCommentEnd(string sql, int start)
     {

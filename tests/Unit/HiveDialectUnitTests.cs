@@ -14,6 +14,9 @@ public class HiveDialectUnitTests
     [InlineData("SELECT \"dq `x`\" FROM t", "SELECT 'dq `x`' FROM t")]
     [InlineData("SELECT 1 -- `comment`\nFROM `t`", "SELECT 1 -- `comment`\nFROM \"t\"")]
     [InlineData("SELECT /* `block` */ `c`", "SELECT /* `block` */ \"c\"")]
+    // Comments end where DuckDB, which runs the text, ends them: '--' at a bare \r too, block comments nested.
+    [InlineData("SELECT 1 -- `comment`\rFROM `t`", "SELECT 1 -- `comment`\rFROM \"t\"")]
+    [InlineData("SELECT /* a /* `b` */ `c` */ `d`", "SELECT /* a /* `b` */ `c` */ \"d\"")]
     [InlineData("SELECT `unterminated", "SELECT `unterminated")]
     [InlineData("", "")]
     public void BackticksBecomeDoubleQuotesOutsideLiteralsAndComments(string hive, string duck) =>

@@ -175,4 +175,32 @@ public class SqlLexerUnitTests
         Assert.Equal(SqlDialect.DuckDb, SqlDialect.ForEngine(Gateway.Engines.EngineKind.DuckDb));
         Assert.Equal(SqlDialect.Spark, SqlDialect.ForEngine(Gateway.Engines.EngineKind.Spark));
     }
+
+    [Theory]
+    [InlineData("  -- a\n  SELECT 1", "hive", 9)]
+    [InlineData("-- a\rSELECT 1", "hive", 5)]
+    [InlineData("/* a /* b */ c */SELECT 1", "spark", 17)]
+    [InlineData("/* a /* b */ c */SELECT 1", "hive", 13)]
+    [InlineData("/*+ BROADCAST(t) */ SELECT 1", "spark", 20)]
+    [InlineData("/* never closed", "ansi", 15)]
+    [InlineData("SELECT 1", "ansi", 0)]
+    [InlineData("", "ansi", 0)]
+    public void LeadingTriviaIsSkippedByTheTokenizersRules(string sql, string dialect, int expected)
+    {
+        var d = SqlDialect.FromName(dialect)!;
+        Assert.Equal(expected, SqlLexer.SkipLeadingTrivia(sql, d));
+        // The same place as the first token the tokenizer reads (or the end).
+        var first = SqlLexer.Tokenize(sql, d).FirstOrDefault(t => t.Kind is not (SqlTokenKind.Hint or SqlTokenKind.Comment));
+        if (!sql.StartsWith("/*+", StringComparison.Ordinal)) Assert.Equal(first == default ? sql.Length : first.Start, expected);
+    }
+
+    [Fact]
+    public void CommentEndsAreTheTokenizersToo()
+    {
+        Assert.Equal(6, SqlLexer.CommentEnd("x -- y\nz", 2, SqlDialect.Hive));
+        Assert.Equal(17, SqlLexer.CommentEnd("/* a /* b */ c */ d", 0, SqlDialect.DuckDb));
+        Assert.Equal(12, SqlLexer.CommentEnd("/* a /* b */ c */ d", 0, SqlDialect.Trino));
+        Assert.Equal(-1, SqlLexer.CommentEnd("- -", 0, SqlDialect.Ansi));
+        Assert.Equal(-1, SqlLexer.CommentEnd("-", 0, SqlDialect.Ansi));
+    }
 }
