@@ -111,21 +111,11 @@ internal static class PostgresSql
                         i = j + 1;
                         continue;
                     }
-                case '-' when i + 1 < sql.Length && sql[i + 1] == '-':
-                    {
-                        var end = sql.IndexOf('\n', i);
-                        end = end < 0 ? sql.Length : end;
-                        sb.Append(sql, i, end - i);
-                        i = end;
-                        continue;
-                    }
-                case '/' when i + 1 < sql.Length && sql[i + 1] == '*':
-                    {
-                        var end = SkipBlockComment(sql, i);
-                        sb.Append(sql, i, end - i);
-                        i = end;
-                        continue;
-                    }
+                case '-' or '/' when SqlLexer.CommentEnd(sql, i, SqlDialect.Postgres) is var end and > 0:
+                    // PostgreSQL's comments: '--' to \n or \r, /* */ nested.
+                    sb.Append(sql, i, end - i);
+                    i = end;
+                    continue;
                 case '$':
                     {
                         if (TryDollarQuote(sql, i, out var end))
@@ -289,25 +279,6 @@ internal static class PostgresSql
             i++;
         }
         // Unterminated: the rest is the literal; PostgreSQL reports the error.
-        return sql.Length;
-    }
-
-    private static int SkipBlockComment(string sql, int start)
-    {
-        var depth = 0;
-        var i = start;
-        while (i < sql.Length)
-        {
-            if (sql[i] == '/' && i + 1 < sql.Length && sql[i + 1] == '*') { depth++; i += 2; continue; }
-            if (sql[i] == '*' && i + 1 < sql.Length && sql[i + 1] == '/')
-            {
-                depth--;
-                i += 2;
-                if (depth == 0) return i;
-                continue;
-            }
-            i++;
-        }
         return sql.Length;
     }
 

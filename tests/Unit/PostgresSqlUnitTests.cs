@@ -21,6 +21,15 @@ public class PostgresSqlUnitTests
         Assert.Equal(expected, Parse(sql).Statements.Single().Sql);
 
     [Fact]
+    public void CommentsEndWherePostgreSqlEndsThem()
+    {
+        // '--' ends at a bare \r too: the ';' after it separates two statements.
+        Assert.Equal(["SELECT 1 -- one", "SELECT 2"], Parse("SELECT 1 -- one\r; SELECT 2").Statements.Select(s => s.Sql.Trim()));
+        // Block comments nest: the ';' inside the inner one is no separator.
+        Assert.Equal("SELECT /* a /* ; */ b */ 1", Parse("SELECT /* a /* ; */ b */ 1").Statements.Single().Sql);
+    }
+
+    [Fact]
     public void PositionalMarkersAreNumberedOutsideLiteralsAndComments()
     {
         var script = Parse("SELECT ?, '?', \"?\", $$?$$ /* ? */, ? -- ?", TwoPositional);
