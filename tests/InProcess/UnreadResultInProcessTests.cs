@@ -107,4 +107,30 @@ public sealed class UnreadResultInProcessTests : IAsyncLifetime
         await c.DisposeAsync();
         await WaitUntilEngineIsFree(TimeSpan.FromSeconds(2));
     }
+
+    [Fact]
+    public async Task ARealClientThatGoesQuietStillGetsEveryRowAfterTheEngineIsFreed()
+    {
+        // hive-driver reads 100 rows, goes quiet for 6 s, then reads the rest: meanwhile the gateway must spool the
+        // result and give the engine back, and the client must not notice.
+        const int rows = 30000;
+        var run = Gateway.Tests.RealClients.NodeClientsRealClientTests.RunNodeAsync("hive-driver-slow-reader.js", "127.0.0.1",
+            _gateway.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "bi-tool", "x", rows.ToString(System.Globalization.CultureInfo.InvariantCulture), "6000");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DuckDb.Running == 0 && !run.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.False(run.IsCompleted, "the client finished before its statement was seen running");
+        Assert.Equal(1, DuckDb.Running);
+        while (DuckDb.Running > 0 && !run.IsCompleted && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.False(run.IsCompleted, "the engine was not freed while the client was quiet");
+        Assert.Equal(0, DuckDb.Running);
+
+        var r = await run;
+        Assert.Equal(100, r.GetProperty("first").GetInt32());
+        Assert.Equal(rows, r.GetProperty("count").GetInt32());
+        Assert.True(r.GetProperty("ordered").GetBoolean());
+        Assert.Equal((rows + 6) / 7, r.GetProperty("nulls").GetInt32());
+        Assert.Equal((long)rows * (rows - 1) / 2, r.GetProperty("sum").GetInt64());
+        Assert.Equal(0, _gateway.Services.GetRequiredService<SpoolStore>().UsedBytes);
+    }
 }
+
