@@ -182,7 +182,8 @@ if ! is_running; then
     done
     echo "$port" > "$portfile"
     log "starting PostgreSQL on 127.0.0.1:$port"
-    logged="$(wc -l < "$logfile" 2>/dev/null || echo 0)"
+    logged=0
+    [ ! -f "$logfile" ] || logged="$(wc -l < "$logfile")"
     if as_owner "$bindir/pg_ctl" -D "$data" -l "$logfile" -o "-p $port" -w -t 60 start 9>&- </dev/null >&2; then
       started=1
     elif tail -n +"$((logged + 1))" "$logfile" 2>/dev/null | grep -q "Address already in use" && [ "$tries" -lt 200 ]; then

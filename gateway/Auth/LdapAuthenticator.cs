@@ -61,9 +61,11 @@ public sealed partial class LdapAuthenticator : IPasswordAuthenticator, IDisposa
             if (_logger is not null) LogUnavailable(_logger, "too many logins waiting for the directory");
             return AuthResult.Fail(Unavailable);
         }
-        // libldap's calls block: off the listener's thread. The slot is given back when the directory call ends, not
-        // when the caller stops waiting, so a directory that hangs ties up at most MaxConcurrentBinds threads.
-        var work = Task.Run(() =>
+        // libldap's calls block: off the listener's thread, and off the thread pool too (a dedicated thread), so a
+        // directory that hangs a TLS handshake cannot starve the pool whose timers end every other login by its
+        // deadline. The slot is given back when the directory call ends, not when the caller stops waiting, so a
+        // directory that hangs ties up at most MaxConcurrentBinds threads.
+        var work = Task.Factory.StartNew(() =>
         {
             try
             {
@@ -73,7 +75,7 @@ public sealed partial class LdapAuthenticator : IPasswordAuthenticator, IDisposa
             {
                 _binds.Release();
             }
-        }, CancellationToken.None);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             return await work.WaitAsync(_options.LoginTimeout, cancellationToken).ConfigureAwait(false);
