@@ -1,14 +1,16 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Gateway.Protocol.Columnar;
+using ApacheWriter = Apache.Arrow.Ipc.ArrowStreamWriter;
+using ArrowSchemaType = Apache.Arrow.Schema;
 
 namespace Gateway.Protocol.Arrow;
 
 /// <summary>
-/// Arrow IPC stream messages written from our batches (format/Columnar.rst "Encapsulated message
-/// format"; metadata version V5, little-endian, no dictionaries, no compression). A stream is one
-/// schema message, any number of record batch messages and the end-of-stream marker; Databricks
-/// clients take the schema message and each record batch message as separate byte arrays.
+/// Arrow IPC stream messages written from our batches by Apache.Arrow's IPC writer (format/Columnar.rst "Encapsulated
+/// message format"; metadata version V5, little-endian, no dictionaries, no compression). A stream is one schema
+/// message, any number of record batch messages and the end-of-stream marker; Databricks clients take the schema
+/// message and each record batch message as separate byte arrays, so each is written on its own.
 /// </summary>
 public static class ArrowIpc
 {
@@ -21,22 +23,15 @@ public static class ArrowIpc
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         EnsureLittleEndian();
-        var encoder = ArrowBatchEncoder.Rent();
-        try
-        {
-            ArrowMetadata.BuildSchemaMessage(encoder.Builder, schema, options);
-            WriteMessagePrefix(output, encoder.Builder.WrittenSpan);
-        }
-        finally
-        {
-            ArrowBatchEncoder.Return(encoder);
-        }
+        var sink = new BufferWriterStream { Target = output };
+        using var writer = new ApacheWriter(sink, ArrowSchemaMapping.For(schema, options), leaveOpen: true);
+        writer.WriteStart();
     }
 
     /// <summary>
-    /// A record batch message of rows <c>[offset, offset + count)</c>: prefix and metadata as for the
-    /// schema, then the body, every buffer 8-aligned and zero-padded. Buffers are copied straight from
-    /// the batch (offsets rebased, bitmaps re-aligned for slices); text fallbacks are formatted.
+    /// A record batch message of rows <c>[offset, offset + count)</c>: prefix and metadata as for the schema, then the
+    /// body, every buffer 8-aligned and zero-padded. Buffers are views of the batch's arrays (offsets rebased, bitmaps
+    /// re-aligned for slices; text fallbacks formatted), copied once into the output.
     /// </summary>
     public static void WriteRecordBatch(ColumnBatch batch, int offset, int count, ArrowWriteOptions options, IBufferWriter<byte> output)
     {
@@ -47,15 +42,26 @@ public static class ArrowIpc
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         if (offset > batch.RowCount - count) throw new ArgumentOutOfRangeException(nameof(count), $"Rows {offset}..{offset + count} are outside a batch of {batch.RowCount}.");
         EnsureLittleEndian();
-        var encoder = ArrowBatchEncoder.Rent();
+        var arrowSchema = ArrowSchemaMapping.For(batch.Schema, options);
+        var views = ArrowBatchViews.Rent();
+        var writer = BatchWriter.Rent(arrowSchema);
         try
         {
-            encoder.Plan(batch, offset, count, options);
-            encoder.WriteTo(output, count);
+            using var recordBatch = views.Build(arrowSchema, batch, offset, count, options);
+            writer.Stream.Target = output;
+            writer.Writer.WriteRecordBatch(recordBatch);
+        }
+        catch
+        {
+            // A writer that failed part way may hold a half-built message: never reuse it.
+            writer.Broken = true;
+            throw;
         }
         finally
         {
-            ArrowBatchEncoder.Return(encoder);
+            writer.Stream.Target = null;
+            BatchWriter.Return(writer);
+            ArrowBatchViews.Return(views);
         }
     }
 
@@ -84,20 +90,43 @@ public static class ArrowIpc
         return buffer.WrittenSpan.ToArray();
     }
 
-    internal static void WriteMessagePrefix(IBufferWriter<byte> output, ReadOnlySpan<byte> metadata)
-    {
-        var padded = (int)ArrowBatchEncoder.Align8(8 + metadata.Length) - 8;
-        var span = output.GetSpan(8 + padded);
-        BinaryPrimitives.WriteUInt32LittleEndian(span, Continuation);
-        BinaryPrimitives.WriteInt32LittleEndian(span[4..], padded);
-        metadata.CopyTo(span[8..]);
-        span.Slice(8 + metadata.Length, padded - metadata.Length).Clear();
-        output.Advance(8 + padded);
-    }
-
     private static void EnsureLittleEndian()
     {
         // Buffers are copied from memory as they are; Arrow data here is little-endian.
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("The Arrow writer needs a little-endian machine.");
+    }
+
+    /// <summary>
+    /// Apache.Arrow's stream writer writes the schema before the first batch. A writer per thread, kept for the schema
+    /// it has already written (to a sink that discards it), writes the batch messages of every result with that schema.
+    /// </summary>
+    private sealed class BatchWriter
+    {
+        [ThreadStatic] private static BatchWriter? t_cached;
+
+        private BatchWriter(ArrowSchemaType schema)
+        {
+            Schema = schema;
+            Stream = new BufferWriterStream();
+            Writer = new ApacheWriter(Stream, schema, leaveOpen: true);
+            Writer.WriteStart();
+        }
+
+        public ArrowSchemaType Schema { get; }
+        public BufferWriterStream Stream { get; }
+        public ApacheWriter Writer { get; }
+        public bool Broken { get; set; }
+
+        public static BatchWriter Rent(ArrowSchemaType schema)
+        {
+            var cached = t_cached;
+            t_cached = null;
+            return cached is not null && ReferenceEquals(cached.Schema, schema) ? cached : new BatchWriter(schema);
+        }
+
+        public static void Return(BatchWriter writer)
+        {
+            if (!writer.Broken) t_cached = writer;
+        }
     }
 }

@@ -37,11 +37,15 @@ public class AllocationBudgetUnitTests
     /// </summary>
     private const long ThriftDecodeBudget = 700 * 1024;
 
-    /// <summary>Measured 0 bytes: metadata and column buffers go straight into the caller's writer.</summary>
-    private const long ArrowNativeBudget = 1024;
+    /// <summary>
+    /// Measured 2,368 bytes per message whatever its row count: Apache.Arrow's IPC writer describes each record batch with
+    /// objects (arrays, array data, its flatbuffer plan); column buffers are views and go straight into the caller's
+    /// writer. Our own writer allocated 0 bytes; nothing per row or per value is allowed.
+    /// </summary>
+    private const long ArrowNativeBudget = 4 * 1024;
 
-    /// <summary>Decimal and timestamp as text (Databricks' fallbacks) format into pooled buffers: measured 64 bytes.</summary>
-    private const long ArrowTextBudget = 1024;
+    /// <summary>Decimal and timestamp as text (Databricks' fallbacks) format into pooled buffers: measured 2,576 bytes.</summary>
+    private const long ArrowTextBudget = 4 * 1024;
 
     /// <summary>
     /// Reading a 10k-row record batch message with the production reader (ArrowIpcReader): every buffer goes into an

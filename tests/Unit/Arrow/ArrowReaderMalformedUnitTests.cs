@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Gateway.Protocol.Arrow;
 using Gateway.Protocol.Columnar;
+using Google.FlatBuffers;
 
 namespace Gateway.Tests.Unit.Arrow;
 
@@ -136,20 +137,13 @@ public class ArrowReaderMalformedUnitTests
 
     // ---- hand-made messages ----
 
-    private static byte[] Framed(FlatBufferBuilder b, ReadOnlySpan<byte> body)
-    {
-        var output = new ArrayBufferWriter<byte>();
-        ArrowIpc.WriteMessagePrefix(output, b.WrittenSpan);
-        output.Write(body);
-        return output.WrittenSpan.ToArray();
-    }
+    private static byte[] Framed(FlatBufferBuilder b, ReadOnlySpan<byte> body) => ArrowMessages.Framed(b, body);
 
     /// <summary>A record batch message with the given nodes and buffers over <paramref name="body"/>.</summary>
     private static byte[] Batch(long length, (long Length, long Nulls)[] nodes, (long Offset, long Length)[] buffers, byte[] body)
     {
-        using var b = new FlatBufferBuilder();
-        ArrowMetadata.BuildRecordBatchMessage(b, length, [.. nodes.Select(n => new FieldNode(n.Length, n.Nulls))],
-            [.. buffers.Select(x => new BodyBuffer(x.Offset, x.Length))], body.Length);
+        var b = ArrowMessages.Builder();
+        ArrowMessages.RecordBatch(b, length, nodes, buffers, body.Length);
         return Framed(b, body);
     }
 
@@ -217,63 +211,54 @@ public class ArrowReaderMalformedUnitTests
     [Fact]
     public void CompressedBodiesAreRefused()
     {
-        using var b = new FlatBufferBuilder();
-        b.StartVector(16, 0, 8);
-        var nodes = b.EndVector();
-        b.StartVector(16, 0, 8);
-        var buffers = b.EndVector();
+        var b = ArrowMessages.Builder();
+        var nodes = ArrowMessages.StructVector(b, []);
+        var buffers = ArrowMessages.StructVector(b, []);
         b.StartTable(2);
-        b.AddByte(0, 0); // LZ4_FRAME
-        b.AddByte(1, 0); // BUFFER
+        b.AddByte(0, 0, 0); // LZ4_FRAME
+        b.AddByte(1, 0, 0); // BUFFER
         var compression = b.EndTable();
         b.StartTable(4);
-        b.AddLong(0, 0);
-        b.AddOffset(1, nodes);
-        b.AddOffset(2, buffers);
-        b.AddOffset(3, compression);
+        b.AddLong(0, 0, 0);
+        b.AddOffset(1, nodes, 0);
+        b.AddOffset(2, buffers, 0);
+        b.AddOffset(3, compression, 0);
         var header = b.EndTable();
         FinishMessage(b, 3, header);
         var e = Fails<NotSupportedException>(() => ArrowIpcReader.ReadRecordBatch(ArrowIpcReader.ReadSchema(ArrowIpc.SchemaBytes(ResultSchema.Empty, ArrowWriteOptions.Native)), Framed(b, [])), "compressed");
         Assert.Contains("LZ4_FRAME", e.Message, StringComparison.Ordinal);
     }
 
-    private static void FinishMessage(FlatBufferBuilder b, byte headerType, int header, short version = 4)
-    {
-        b.StartTable(4);
-        b.AddLong(3, 0);
-        b.AddOffset(2, header);
-        b.AddShort(0, version);
-        b.AddByte(1, headerType);
-        b.Finish(b.EndTable());
-    }
+    private static void FinishMessage(FlatBufferBuilder b, byte headerType, int header, short version = 4) =>
+        ArrowMessages.FinishMessage(b, headerType, header, version: version);
 
     /// <summary>A schema of one utf8 field; <paramref name="dictionary"/> marks it dictionary-encoded.</summary>
     private static byte[] SchemaMessage(short endianness = 0, bool dictionary = false, short version = 4, byte typeId = 5)
     {
-        using var b = new FlatBufferBuilder();
-        var name = b.CreateString("f");
+        var b = ArrowMessages.Builder();
+        var name = b.CreateString("f").Value;
         b.StartTable(0);
         var type = b.EndTable();
         var dict = 0;
         if (dictionary)
         {
             b.StartTable(1);
-            b.AddLong(0, 7);
+            b.AddLong(0, 7, 0);
             dict = b.EndTable();
         }
-        var children = b.CreateOffsetVector([]);
+        var children = ArrowMessages.OffsetVector(b);
         b.StartTable(6);
-        b.AddOffset(0, name);
-        b.AddBool(1, true);
-        b.AddByte(2, typeId);
-        b.AddOffset(3, type);
-        if (dict != 0) b.AddOffset(4, dict);
-        b.AddOffset(5, children);
+        b.AddOffset(0, name, 0);
+        b.AddBool(1, true, false);
+        b.AddByte(2, typeId, 0);
+        b.AddOffset(3, type, 0);
+        if (dict != 0) b.AddOffset(4, dict, 0);
+        b.AddOffset(5, children, 0);
         var field = b.EndTable();
-        var fields = b.CreateOffsetVector([field]);
+        var fields = ArrowMessages.OffsetVector(b, field);
         b.StartTable(2);
-        b.AddShort(0, endianness);
-        b.AddOffset(1, fields);
+        b.AddShort(0, endianness, 0);
+        b.AddOffset(1, fields, 0);
         var schema = b.EndTable();
         FinishMessage(b, 1, schema, version);
         return Framed(b, []);
@@ -291,9 +276,9 @@ public class ArrowReaderMalformedUnitTests
         Fails<InvalidDataException>(() => ArrowIpcReader.ReadSchema(SchemaMessage(typeId: 99)), "type id 99");
 
         // A dictionary batch message where a record batch should be.
-        using var b = new FlatBufferBuilder();
+        var b = ArrowMessages.Builder();
         b.StartTable(1);
-        b.AddLong(0, 7);
+        b.AddLong(0, 7, 0);
         var header = b.EndTable();
         FinishMessage(b, 2, header);
         Fails<NotSupportedException>(() => ArrowIpcReader.ReadRecordBatch(Text, Framed(b, [])), "dictionary batch");
