@@ -13,6 +13,9 @@ namespace Gateway.Protocol.Arrow;
 /// <see cref="ArrowStreamReader"/>. Malformed input throws <see cref="InvalidDataException"/>; valid
 /// Arrow this reader does not handle (compressed bodies, dictionaries, big-endian data, view and union
 /// types, metadata before V4) throws <see cref="NotSupportedException"/>. See README.md.
+/// Kept rather than Apache.Arrow's reader because it is faster: ArrowIpcBenchmarks, one run, 10k rows of the mix,
+/// 21–22 µs and 392 B for the whole decode against 33–36 µs and 3,712 B for Apache.Arrow's read plus one copy per
+/// buffer (benchmarks/results/arrow-reader-20261207.md); and it checks every position before reading it.
 /// </summary>
 public static class ArrowIpcReader
 {
