@@ -34,7 +34,7 @@ public sealed class AuthCookie
     public AuthCookie(byte[] key, TimeSpan lifetime, TimeProvider time, GroupLimits? groupLimits = null)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (key.Length < GatewayOptionsValidator.MinHmacKeyBytes) throw new ArgumentException("The cookie key must be at least 32 bytes.", nameof(key));
+        if (key.Length < ConfigurationRules.MinHmacKeyBytes) throw new ArgumentException("The cookie key must be at least 32 bytes.", nameof(key));
         _key = key;
         Lifetime = lifetime;
         _time = time;
@@ -42,7 +42,7 @@ public sealed class AuthCookie
     }
 
     public static AuthCookie Create(AuthCookieOptions options, TimeProvider time, GroupLimits? groupLimits = null) =>
-        new(options.Key is { } k ? GatewayOptionsValidator.DecodeBase64(k)! : RandomNumberGenerator.GetBytes(32), options.Lifetime, time, groupLimits);
+        new(options.Key is { } k ? ConfigurationRules.DecodeBase64(k)! : RandomNumberGenerator.GetBytes(32), options.Lifetime, time, groupLimits);
 
     public TimeSpan Lifetime { get; }
 

@@ -148,7 +148,7 @@ public sealed partial class JwtKeyProvider : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(errors);
         var keys = new List<JwtKey>();
-        if (options.HmacSecret is { } secret && GatewayOptionsValidator.DecodeSecret(secret) is { Length: >= GatewayOptionsValidator.MinHmacKeyBytes } bytes)
+        if (options.HmacSecret is { } secret && ConfigurationRules.DecodeSecret(secret) is { Length: >= ConfigurationRules.MinHmacKeyBytes } bytes)
         {
             keys.Add(JwtKey.Hmac(bytes, "Gateway:Auth:Jwt:HmacSecret"));
         }
@@ -391,7 +391,7 @@ public sealed partial class JwtKeyProvider : IDisposable
                     case "oct":
                         {
                             var secret = Bytes(jwk.K, "k", where);
-                            if (secret.Length < GatewayOptionsValidator.MinHmacKeyBytes) throw new InvalidDataException($"{where}: HMAC keys must be at least {GatewayOptionsValidator.MinHmacKeyBytes} bytes.");
+                            if (secret.Length < ConfigurationRules.MinHmacKeyBytes) throw new InvalidDataException($"{where}: HMAC keys must be at least {ConfigurationRules.MinHmacKeyBytes} bytes.");
                             keys.Add(JwtKey.Hmac(secret, $"JWKS {where}", kid, alg));
                             break;
                         }

@@ -61,7 +61,7 @@ public sealed class JwtValidator
         if (!h.TryGetProperty("alg", out var algElement) || algElement.ValueKind != JsonValueKind.String) return JwtValidationResult.Fail("token header has no alg");
         var alg = algElement.GetString()!;
         if (string.Equals(alg, "none", StringComparison.OrdinalIgnoreCase)) return JwtValidationResult.Fail("unsigned tokens (alg none) are not accepted");
-        if (!GatewayOptionsValidator.JwtAlgorithms.Contains(alg)) return JwtValidationResult.Fail($"algorithm '{alg}' is not supported");
+        if (!ConfigurationRules.JwtAlgorithms.Contains(alg)) return JwtValidationResult.Fail($"algorithm '{alg}' is not supported");
         if (_options.Algorithms.Count > 0 && !_options.Algorithms.Contains(alg, StringComparer.Ordinal)) return JwtValidationResult.Fail($"algorithm '{alg}' is not allowed");
         if (h.TryGetProperty("crit", out _)) return JwtValidationResult.Fail("token has critical header extensions this gateway does not understand");
         var kid = h.TryGetProperty("kid", out var kidElement) && kidElement.ValueKind == JsonValueKind.String ? kidElement.GetString() : null;

@@ -41,7 +41,7 @@ public static class GatewayHost
             throw new GatewayConfigurationException([ex.Message + detail]);
         }
         CheckEveryEngineBound(configuration, options);
-        var errors = GatewayOptionsValidator.Validate(options, ConfigurationFiles(configuration));
+        var errors = GatewayOptionsValidation.Validate(options, ConfigurationFiles(configuration));
         if (errors.Count > 0) throw new GatewayConfigurationException(errors);
         return options;
     }
@@ -135,6 +135,8 @@ public static class GatewayHost
         builder.Services.AddSingleton(catalogs);
         builder.Services.AddSingleton<RoutingMetrics>();
         builder.Services.AddSingleton<RoutingService>();
+        builder.Services.AddGatewayOptionsValidators(ConfigurationFiles(builder.Configuration));
+        builder.Services.AddSingleton<GatewayConfigurationWatcher>();
         var spool = new SpoolStore(Path.GetFullPath(options.Limits.Spool.Folder ?? Path.Combine(options.DataFolder, "spool")),
             options.Limits.Spool.MaxBytesPerResult, options.Limits.Spool.MaxBytes);
         spool.Prepare();
@@ -226,8 +228,9 @@ public static class GatewayHost
         var app = builder.Build();
         var admissionLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Server.Engines.Admission");
         foreach (var e in engines.All) e.Logger = admissionLogger;
-        // Routing (rules, costs, engine profiles) follows configuration reloads; a change that is not valid is refused and logged.
-        app.Services.GetRequiredService<RoutingService>().Watch(app.Configuration);
+        // Every reload is validated by every section's validator; routing (rules, costs, engine profiles) follows a valid one,
+        // an invalid one is refused whole and logged with every problem.
+        app.Services.GetRequiredService<GatewayConfigurationWatcher>().Start();
         if (options.Http.Enabled) app.Run(app.Services.GetRequiredService<HttpThriftHandler>().InvokeAsync);
         app.Lifetime.ApplicationStopped.Register(() =>
         {

@@ -40,7 +40,6 @@ public sealed partial class RoutingService : IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private volatile Snapshot _snapshot;
-    private IDisposable? _watch;
 
     /// <exception cref="ArgumentException">The routing configuration is invalid (the message lists every problem).</exception>
     public RoutingService(GatewayOptions options, EngineRegistry engines, CatalogRegistry catalogs, TimeProvider time, ILogger<RoutingService> logger, RoutingMetrics? metrics = null)
@@ -77,27 +76,6 @@ public sealed partial class RoutingService : IDisposable
         _snapshot = next;
         LogReloaded(_logger, next.Router.Options.Rules.Count);
         return [];
-    }
-
-    /// <summary>Reapplies the routing configuration whenever <paramref name="configuration"/> reloads (a JSON file with reloadOnChange).</summary>
-    public void Watch(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        _watch?.Dispose();
-        _watch = ChangeToken.OnChange(configuration.GetReloadToken, () =>
-        {
-            GatewayOptions? options;
-            try
-            {
-                options = configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
-            }
-            catch (InvalidOperationException ex)
-            {
-                LogReloadRefused(_logger, ex.Message + (ex.InnerException is { } inner ? $" ({inner.Message})" : ""));
-                return;
-            }
-            Apply(options);
-        });
     }
 
     private Snapshot? Build(GatewayOptions options, out IReadOnlyList<string> errors)
@@ -224,7 +202,6 @@ public sealed partial class RoutingService : IDisposable
 
     public void Dispose()
     {
-        _watch?.Dispose();
         Metrics.Dispose();
     }
 

@@ -447,10 +447,31 @@ public sealed class RoutingReloadInProcessTests
             Assert.Equal("scratch", routing.Options.Rules.Single().Engine);
 
             // A broken edit is refused; the last good rules stay.
+            var watcher = app.Services.GetRequiredService<GatewayConfigurationWatcher>();
             await File.WriteAllTextAsync(file, Json("nowhere"));
-            for (var i = 0; i < 200 && routing.LastApply is not { Applied: false }; i++) await Task.Delay(50);
-            Assert.Contains(routing.LastApply!.Errors, e => e.Contains("Engine 'nowhere' is not a configured engine", StringComparison.Ordinal));
+            for (var i = 0; i < 200 && watcher.LastReload is not { Applied: false }; i++) await Task.Delay(50);
+            Assert.Contains(watcher.LastReload!.Errors, e => e.Contains("Engine 'nowhere' is not a configured engine", StringComparison.Ordinal));
             Assert.Equal("scratch", routing.Options.Rules.Single().Engine);
+
+            // A valid routing change next to an invalid value in another section is refused whole, with every
+            // problem listed, as the same value would be at start.
+            var at = watcher.LastReload.At;
+            await File.WriteAllTextAsync(file, """
+                { "Gateway": { "Limits": { "MaxRowsPerFetch": 0, "SweepInterval": "00:00:00" },
+                               "Routing": { "Rules": [ { "Name": "all", "Match": {}, "Engine": "duckdb" } ] } } }
+                """);
+            for (var i = 0; i < 200 && watcher.LastReload.At == at; i++) await Task.Delay(50);
+            Assert.False(watcher.LastReload.Applied);
+            Assert.Contains("Gateway:Limits:MaxRowsPerFetch must be positive.", watcher.LastReload.Errors);
+            Assert.Contains("Gateway:Limits:SweepInterval must be positive.", watcher.LastReload.Errors);
+            Assert.Equal("scratch", routing.Options.Rules.Single().Engine);
+            Assert.Equal(2, watcher.LastReload.Errors.Count);
+
+            // Fixed, it applies.
+            await File.WriteAllTextAsync(file, Json("duckdb"));
+            for (var i = 0; i < 200 && routing.Options.Rules.Single().Engine != "duckdb"; i++) await Task.Delay(50);
+            Assert.Equal("duckdb", routing.Options.Rules.Single().Engine);
+            Assert.True(watcher.LastReload.Applied);
         }
         finally
         {

@@ -204,7 +204,7 @@ public sealed class EngineHealthUnitTests
         {
             Engines = [new EngineOptions { Name = "scratch", Health = new EngineHealthOptions { Interval = TimeSpan.Zero, Timeout = TimeSpan.FromSeconds(-1), UnhealthyAfter = 0, HealthyAfter = 0 } }],
         };
-        var errors = GatewayOptionsValidator.Validate(bad);
+        var errors = GatewayOptionsValidation.Validate(bad);
         Assert.Contains("Gateway:Engines:0:Health:Interval must be positive.", errors);
         Assert.Contains("Gateway:Engines:0:Health:Timeout must be positive.", errors);
         Assert.Contains("Gateway:Engines:0:Health:UnhealthyAfter must be at least 1.", errors);

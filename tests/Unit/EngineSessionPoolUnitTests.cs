@@ -370,7 +370,7 @@ public sealed class EngineSessionPoolUnitTests
     [Fact]
     public void BadSessionsOptionsAreReportedWithTheirKeys()
     {
-        var errors = GatewayOptionsValidator.Validate(new GatewayOptions
+        var errors = GatewayOptionsValidation.Validate(new GatewayOptions
         {
             Engines =
             [

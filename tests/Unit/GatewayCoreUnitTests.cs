@@ -125,15 +125,15 @@ public class OperationStateUnitTests
 public class ConfigurationUnitTests
 {
     [Fact]
-    public void DefaultsAreValid() => Assert.Empty(GatewayOptionsValidator.Validate(new GatewayOptions()));
+    public void DefaultsAreValid() => Assert.Empty(GatewayOptionsValidation.Validate(new GatewayOptions()));
 
     [Fact]
     public void NoAuthOnANetworkAddressIsRefusedUnlessAllowed()
     {
         var open = new GatewayOptions { Binary = new BinaryListenerOptions { Host = "0.0.0.0" } };
-        Assert.Contains(GatewayOptionsValidator.Validate(open), e => e.Contains("not loopback", StringComparison.Ordinal));
-        Assert.Empty(GatewayOptionsValidator.Validate(open with { Auth = new AuthOptions { AllowUnauthenticatedNetworkAccess = true } }));
-        Assert.Empty(GatewayOptionsValidator.Validate(open with { Auth = new AuthOptions { Mode = AuthMode.PasswordFile } }));
+        Assert.Contains(GatewayOptionsValidation.Validate(open), e => e.Contains("not loopback", StringComparison.Ordinal));
+        Assert.Empty(GatewayOptionsValidation.Validate(open with { Auth = new AuthOptions { AllowUnauthenticatedNetworkAccess = true } }));
+        Assert.Empty(GatewayOptionsValidation.Validate(open with { Auth = new AuthOptions { Mode = AuthMode.PasswordFile } }));
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public class ConfigurationUnitTests
     public void BadLimitsAreListed()
     {
         var bad = new GatewayOptions { Limits = new LimitOptions { MaxSessions = 0, MaxMessageBytes = 10, SessionIdleTimeout = TimeSpan.Zero }, Binary = new BinaryListenerOptions { Port = 70000 } };
-        var errors = GatewayOptionsValidator.Validate(bad);
+        var errors = GatewayOptionsValidation.Validate(bad);
         Assert.Equal(4, errors.Count);
     }
 }
@@ -256,13 +256,13 @@ public class EngineConfigurationUnitTests
                 new Gateway.Server.Configuration.EngineOptions { Name = "c", Capacity = new() { MaxConcurrent = 0 } },
             ],
         };
-        var errors = Gateway.Server.Configuration.GatewayOptionsValidator.Validate(o);
+        var errors = Gateway.Server.Configuration.GatewayOptionsValidation.Validate(o);
         Assert.Contains(errors, e => e.StartsWith("Gateway:Engines:1:Name 'A' is used by another engine", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Gateway:Engines:2:Name must be", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Gateway:Engines:3: 'duckdb' is the embedded engine", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Gateway:Engines:4:Capacity:MaxConcurrent", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Gateway:DefaultEngine 'missing' is not an engine", StringComparison.Ordinal));
-        Assert.Empty(Gateway.Server.Configuration.GatewayOptionsValidator.Validate(new Gateway.Server.Configuration.GatewayOptions { DefaultEngine = "a", Engines = [new() { Name = "a" }] }));
+        Assert.Empty(Gateway.Server.Configuration.GatewayOptionsValidation.Validate(new Gateway.Server.Configuration.GatewayOptions { DefaultEngine = "a", Engines = [new() { Name = "a" }] }));
     }
 }
 

@@ -36,7 +36,7 @@ public class GroupLimitsUnitTests
     [Fact]
     public void TheLimitsAreValidatedWithTheOptions()
     {
-        var errors = GatewayOptionsValidator.Validate(new GatewayOptions
+        var errors = GatewayOptionsValidation.Validate(new GatewayOptions
         {
             Auth = new AuthOptions
             {
@@ -50,7 +50,7 @@ public class GroupLimitsUnitTests
         Assert.Contains("Gateway:Auth:MaxGroupLength must be between 1 and 1024.", errors);
         Assert.Contains("Gateway:Auth:Tokens:0:Groups: more than 0 groups (Gateway:Auth:MaxGroups).", errors);
         Assert.Contains("Gateway:Auth:Jwt:StripGroupsPrefix needs Gateway:Auth:Jwt:GroupsPrefix.", errors);
-        Assert.Empty(GatewayOptionsValidator.Validate(new GatewayOptions
+        Assert.Empty(GatewayOptionsValidation.Validate(new GatewayOptions
         {
             Auth = new AuthOptions { Tokens = [new StaticTokenOptions { User = "svc", Token = "0123456789abcdef0123", Groups = ["a", "b"] }] },
         }));

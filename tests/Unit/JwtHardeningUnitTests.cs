@@ -154,7 +154,7 @@ public sealed class JwtHardeningUnitTests : IDisposable
         var errors = new List<string>();
         JwtKeyProvider.Load(Options() with { JwksUrl = "http://idp.example/jwks" }, errors);
         Assert.Contains(errors, e => e.Contains("not an https URL", StringComparison.Ordinal));
-        var configErrors = GatewayOptionsValidator.Validate(new GatewayOptions
+        var configErrors = GatewayOptionsValidation.Validate(new GatewayOptions
         {
             Auth = new AuthOptions { Mode = AuthMode.PasswordFile, Jwt = Options() with { JwksUrl = "https://idp.example/jwks", JwksRefreshInterval = TimeSpan.FromSeconds(5) } },
         });

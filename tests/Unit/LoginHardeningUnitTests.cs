@@ -140,7 +140,7 @@ public sealed class LoginHardeningUnitTests : IDisposable
     [Fact]
     public void ThrottleSettingsAreValidated()
     {
-        var errors = GatewayOptionsValidator.Validate(new GatewayOptions
+        var errors = GatewayOptionsValidation.Validate(new GatewayOptions
         {
             Auth = new AuthOptions { Throttle = new LoginThrottleOptions { MaxFailuresPerUser = 0, Window = TimeSpan.Zero, MaxTracked = 1 } },
         });
@@ -177,7 +177,7 @@ public sealed class LdapEscapingUnitTests
     [Fact]
     public void LdapSettingsAreValidated()
     {
-        var errors = GatewayOptionsValidator.Validate(new GatewayOptions
+        var errors = GatewayOptionsValidation.Validate(new GatewayOptions
         {
             Auth = new AuthOptions { Mode = AuthMode.Ldap, Ldap = new LdapOptions { Urls = ["http://x"], UserDnPattern = "uid=alice", BindDn = "cn=svc" } },
         });
@@ -185,7 +185,7 @@ public sealed class LdapEscapingUnitTests
         Assert.Contains(errors, e => e.Contains("not both", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("UserDnPattern must contain {0}", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("BindPassword is required", StringComparison.Ordinal));
-        var chain = GatewayOptionsValidator.Validate(new GatewayOptions { Auth = new AuthOptions { Mode = AuthMode.Chain } });
+        var chain = GatewayOptionsValidation.Validate(new GatewayOptions { Auth = new AuthOptions { Mode = AuthMode.Chain } });
         Assert.Contains(chain, e => e.Contains("Gateway:Auth:Chain must list", StringComparison.Ordinal));
     }
 }

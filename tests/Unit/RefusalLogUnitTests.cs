@@ -57,7 +57,7 @@ public sealed class RefusalLogUnitTests
     [Fact]
     public void TheIntervalIsValidated()
     {
-        var errors = Gateway.Server.Configuration.GatewayOptionsValidator.Validate(new Gateway.Server.Configuration.GatewayOptions
+        var errors = Gateway.Server.Configuration.GatewayOptionsValidation.Validate(new Gateway.Server.Configuration.GatewayOptions
         {
             Limits = new Gateway.Server.Configuration.LimitOptions { RefusalLogInterval = TimeSpan.FromSeconds(-1) },
         });

@@ -19,7 +19,7 @@ public class SecurityConfigUnitTests : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private static IReadOnlyList<string> Errors(GatewayOptions o) => GatewayOptionsValidator.Validate(o);
+    private static IReadOnlyList<string> Errors(GatewayOptions o) => GatewayOptionsValidation.Validate(o);
 
     private static GatewayOptions Load(Dictionary<string, string?> settings) =>
         GatewayHost.LoadOptions(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());

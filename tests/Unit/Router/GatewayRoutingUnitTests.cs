@@ -188,7 +188,7 @@ public sealed class RoutingConfigurationUnitTests
                 Failover = new FailoverOptions { MaxAttempts = -1 },
             },
         };
-        var errors = GatewayOptionsValidator.Validate(o);
+        var errors = GatewayOptionsValidation.Validate(o);
         Assert.Contains("Gateway:Catalogs:0: set exactly one of ConnectionString (the metastore's PostgreSQL database) or Engine (a Postgres engine whose connection to use).", errors);
         Assert.Contains("Gateway:Catalogs:1:Name 'lake' is used by another catalog.", errors);
         Assert.Contains(errors, e => e.StartsWith("Gateway:Catalogs:2: 'embedded' is the embedded DuckDB's catalog", StringComparison.Ordinal));
