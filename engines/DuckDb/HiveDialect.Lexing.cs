@@ -53,105 +53,53 @@ public static partial class HiveDialect
         return sb is null ? sql : sb.Append(sql, copied, sql.Length - copied).ToString();
     }
 
-    private static List<Token> Tokenize(string sql)
+    // Hive's and Spark's literal forms (both '...' and "..." are strings with backslash escapes, r'...' is raw) next to
+    // DuckDB's own (E'...', $tag$...$tag$, nested /* */ comments), which pass through untouched.
+    private static readonly SqlDialect Lexical = SqlDialect.Hive with
     {
-        var tokens = new List<Token>();
-        var i = 0;
-        while (i < sql.Length)
-        {
-            var c = sql[i];
-            var next = i + 1 < sql.Length ? sql[i + 1] : '\0';
-            if (char.IsWhiteSpace(c))
-            {
-                i++;
-            }
-            else if ((c == '-' && next == '-') || (c == '/' && next == '*'))
-            {
-                // Comments as DuckDB, which runs the text, reads them: '--' ends at \n or \r, block comments nest.
-                i = SqlLexer.CommentEnd(sql, i, SqlDialect.DuckDb);
-            }
-            else if (c is '\'' or '"')
-            {
-                var (end, value, closed) = ScanHiveString(sql, i);
-                tokens.Add(new(closed ? TokenKind.String : TokenKind.Verbatim, value, i, end));
-                i = end;
-            }
-            else if (c == '`')
-            {
-                var (end, name, closed) = ScanBacktick(sql, i);
-                tokens.Add(new(closed ? TokenKind.QuotedIdentifier : TokenKind.Verbatim, name, i, end));
-                i = end;
-            }
-            else if (c == '$' && DollarTagEnd(sql, i) is var tagEnd and > 0)
-            {
-                // DuckDB's $tag$...$tag$ string: no escapes of any kind.
-                var tag = sql[i..tagEnd];
-                var close = sql.IndexOf(tag, tagEnd, StringComparison.Ordinal);
-                var end = close < 0 ? sql.Length : close + tag.Length;
-                tokens.Add(new(TokenKind.Verbatim, sql[i..end], i, end));
-                i = end;
-            }
-            else if (IsWordStart(c))
-            {
-                var j = i + 1;
-                while (j < sql.Length && IsWordPart(sql[j])) j++;
-                if (j == i + 1 && j < sql.Length && sql[j] == '\'' && c is 'e' or 'E')
-                {
-                    // DuckDB's E'...' escape string: DuckDB decodes it, so it stays as written.
-                    var end = SkipBackslashQuoted(sql, j, '\'');
-                    tokens.Add(new(TokenKind.Verbatim, sql[i..end], i, end));
-                    i = end;
-                }
-                else if (j == i + 1 && j < sql.Length && sql[j] is '\'' or '"' && c is 'r' or 'R')
-                {
-                    // Spark's raw string r'...': no escapes.
-                    var close = sql.IndexOf(sql[j], j + 1);
-                    var end = close < 0 ? sql.Length : close + 1;
-                    tokens.Add(close < 0 ? new(TokenKind.Verbatim, "", i, end) : new(TokenKind.String, sql[(j + 1)..close], i, end));
-                    i = end;
-                }
-                else
-                {
-                    tokens.Add(new(TokenKind.Word, sql[i..j], i, j));
-                    i = j;
-                }
-            }
-            else
-            {
-                tokens.Add(new(c switch { '.' => TokenKind.Dot, ';' => TokenKind.Semicolon, _ => TokenKind.Other }, c.ToString(), i, i + 1));
-                i++;
-            }
-        }
-        return tokens;
-    }
+        Name = "hive-on-duckdb",
+        NestedComments = true,
+        EscapeStrings = true,
+        DollarQuotedStrings = true,
+    };
 
     /// <summary>
-    /// A Hive string literal: a backslash escapes the next character, and (as in standard SQL and recent Spark)
-    /// a doubled quote is a quote. Returns the index past it and the decoded text.
+    /// The shared lexer's tokens as the translator reads them: comments and hints are left in the gaps between tokens
+    /// (so <see cref="Emit"/> copies them as written), unterminated quotes are verbatim, and a Hive string's value is
+    /// decoded by <see cref="Unescape"/>, which keeps what DuckDB must still see.
     /// </summary>
-    private static (int End, string Value, bool Closed) ScanHiveString(string sql, int start)
+    private static List<Token> Tokenize(string sql)
     {
-        var quote = sql[start];
-        var j = start + 1;
-        while (j < sql.Length)
+        var lexed = SqlLexer.Tokenize(sql, Lexical);
+        var tokens = new List<Token>(lexed.Count);
+        foreach (var x in lexed)
         {
-            if (sql[j] == '\\')
+            var kind = x.Kind switch
             {
-                j += 2;
-                continue;
-            }
-            if (sql[j] == quote)
+                SqlTokenKind.Hint or SqlTokenKind.Comment => (TokenKind?)null,
+                SqlTokenKind.Word => TokenKind.Word,
+                _ when x.IsUnterminated => TokenKind.Verbatim,
+                SqlTokenKind.QuotedIdentifier => TokenKind.QuotedIdentifier,
+                // E'...' and $$...$$ are DuckDB's: DuckDB decodes them, so they stay as written.
+                SqlTokenKind.String => sql[x.Start] is '\'' or '"' or 'r' or 'R' ? TokenKind.String : TokenKind.Verbatim,
+                SqlTokenKind.Dot => TokenKind.Dot,
+                SqlTokenKind.Semicolon => TokenKind.Semicolon,
+                _ => TokenKind.Other,
+            };
+            if (kind is not { } k) continue;
+            var value = x.Value;
+            if (k == TokenKind.String && sql[x.Start] is '\'' or '"')
             {
-                if (j + 1 < sql.Length && sql[j + 1] == quote)
-                {
-                    j += 2;
-                    continue;
-                }
-                return (j + 1, Unescape(sql.AsSpan(start + 1, j - start - 1), quote), true);
+                var body = sql.AsSpan(x.Start + 1, x.Length - 2);
+                if (body.Contains('\\')) value = Unescape(body, sql[x.Start]);
             }
-            j++;
+            else if (k == TokenKind.Verbatim)
+            {
+                value = sql.Substring(x.Start, x.Length);
+            }
+            tokens.Add(new(k, value, x.Start, x.End));
         }
-        return (sql.Length, "", false);
+        return tokens;
     }
 
     /// <summary>
@@ -222,56 +170,6 @@ public static partial class HiveDialect
         return true;
     }
 
-    private static (int End, string Name, bool Closed) ScanBacktick(string sql, int start)
-    {
-        var name = new StringBuilder();
-        var j = start + 1;
-        while (j < sql.Length)
-        {
-            if (sql[j] == '`')
-            {
-                if (j + 1 < sql.Length && sql[j + 1] == '`')
-                {
-                    name.Append('`');
-                    j += 2;
-                    continue;
-                }
-                return (j + 1, name.ToString(), true);
-            }
-            name.Append(sql[j++]);
-        }
-        return (sql.Length, "", false);
-    }
-
-    /// <summary>Index past the opening <c>$tag$</c> of a dollar-quoted string at <paramref name="i"/>, or 0 (<c>$1</c> is a parameter).</summary>
-    private static int DollarTagEnd(string sql, int i)
-    {
-        var j = i + 1;
-        if (j < sql.Length && char.IsAsciiDigit(sql[j])) return 0;
-        while (j < sql.Length && (char.IsLetterOrDigit(sql[j]) || sql[j] == '_')) j++;
-        return j < sql.Length && sql[j] == '$' ? j + 1 : 0;
-    }
-
-    private static int SkipBackslashQuoted(string sql, int start, char quote)
-    {
-        var j = start + 1;
-        while (j < sql.Length)
-        {
-            if (sql[j] == '\\') j++;
-            else if (sql[j] == quote)
-            {
-                if (j + 1 < sql.Length && sql[j + 1] == quote) j++;
-                else return j + 1;
-            }
-            j++;
-        }
-        return sql.Length;
-    }
-
-    private static bool IsWordStart(char c) => char.IsLetter(c) || c == '_';
-
-    private static bool IsWordPart(char c) => char.IsLetterOrDigit(c) || c is '_' or '$';
-
     /// <summary>
     /// The DuckDB text of tokens [<paramref name="from"/>, <paramref name="to"/>): whitespace and comments between
     /// them as written, each token in DuckDB's spelling, and <paramref name="edits"/> applied (a token index mapped
@@ -320,6 +218,11 @@ public static partial class HiveDialect
             case TokenKind.Word or TokenKind.QuotedIdentifier when beforeDot && !afterDot && token.Value.Equals("default", StringComparison.OrdinalIgnoreCase):
                 // default.t: Hive's default database is DuckDB's main schema.
                 sb.Append("main");
+                break;
+            case TokenKind.Word when char.IsAsciiDigit(token.Value[0]) && token.Value.Any(char.IsLetter):
+                // Hive's digit-leading names (2024_sales) are identifiers only in Hive; DuckDB needs them quoted.
+                // 1_000_000 has no letter: it is DuckDB's number with separators and stays as written.
+                sb.Append(QuoteIdentifier(token.Value));
                 break;
             case TokenKind.QuotedIdentifier:
                 sb.Append(QuoteIdentifier(token.Value));

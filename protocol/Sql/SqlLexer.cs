@@ -354,9 +354,10 @@ public static class SqlLexer
         if (dialect.DollarQuotedStrings)
         {
             var tagEnd = start + 1;
-            if (tagEnd < sql.Length && (char.IsAsciiLetter(sql[tagEnd]) || sql[tagEnd] == '_'))
+            // The tag follows the rules of an unquoted identifier without '$' (PostgreSQL's documented rule); $1 is a parameter.
+            if (tagEnd < sql.Length && IsWordStart(sql[tagEnd]))
             {
-                while (tagEnd < sql.Length && (char.IsAsciiLetterOrDigit(sql[tagEnd]) || sql[tagEnd] == '_')) tagEnd++;
+                while (tagEnd < sql.Length && IsWordPart(sql[tagEnd]) && sql[tagEnd] != '$') tagEnd++;
             }
             if (tagEnd < sql.Length && sql[tagEnd] == '$')
             {

@@ -191,6 +191,10 @@ public partial class DuckDbEngineTests
         await ExecAsync(session, "CREATE OR REPLACE TABLE main.hive_default_t AS SELECT 5 AS v");
         Assert.Equal("5", await ScalarAsync(session, "SELECT v FROM default.hive_default_t"));
         Assert.Equal("5", await ScalarAsync(session, "SELECT `default`.`hive_default_t`.`v` FROM `default`.`hive_default_t`"));
+        // Hive's digit-leading names reach DuckDB quoted; DuckDB's 1_000_000 stays a number.
+        await ExecAsync(session, "CREATE TABLE default.2024_sales STORED AS ORC AS SELECT 1_000_000 AS n");
+        Assert.Equal("1000000", await ScalarAsync(session, "SELECT n FROM default.2024_sales"));
+        Assert.Equal("1000000", await ScalarAsync(session, "SELECT `2024_sales`.n FROM 2024_sales"));
 
         (schema, rows) = await QueryAsync(session, "EXPLAIN SELECT count(*) FROM demo.sales");
         Assert.Equal(["explain_key", "explain_value"], Names(schema));

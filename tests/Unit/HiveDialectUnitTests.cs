@@ -192,6 +192,7 @@ public class HiveDialectUnitTests
         "SELECT current_date, current_timestamp, current_schema()",
         "COPY t TO 'out.parquet' (FORMAT parquet)",
         "SELECT x.default FROM t x",
+        "SELECT 1_000_000 AS n",
     ];
 
     [Theory]
@@ -369,6 +370,10 @@ public class HiveDialectUnitTests
     [InlineData("create temporary view v__dbt_tmp as select * from t", "create OR REPLACE TEMP view v__dbt_tmp as select * from t")]
     [InlineData("CREATE OR REPLACE TEMPORARY VIEW v AS SELECT 1", "CREATE OR REPLACE TEMP VIEW v AS SELECT 1")]
     [InlineData("CREATE GLOBAL TEMPORARY VIEW v AS SELECT \"x\"", "CREATE OR REPLACE TEMP VIEW v AS SELECT 'x'")]
+    // A bucket count of more than one digit is one number token (the dialect layer lexes with the shared lexer).
+    [InlineData("create table t using parquet clustered by (a) into 16 buckets as select 1 as a", "create table t as select 1 as a")]
+    // Hive's digit-leading names and optimizer hints: a name, and a comment copied as written.
+    [InlineData("CREATE TABLE default.2024_sales STORED AS ORC AS SELECT /*+ REPARTITION(4) */ 1", "CREATE TABLE main.\"2024_sales\" AS SELECT /*+ REPARTITION(4) */ 1")]
     public void CreateTableDropsStorageClauses(string hive, string duck) => Assert.Equal(duck, HiveDialect.Translate(hive).Sql);
 
     [Theory]
