@@ -29,8 +29,8 @@ internal sealed record PgStatement(string Sql, PgStatementKind Kind, string Firs
 internal sealed record PgScript(IReadOnlyList<PgStatement> Statements, IReadOnlyList<QueryParameter> OrderedParameters);
 
 /// <summary>
-/// The adapter's only SQL rewriting, done by a lexer that knows PostgreSQL's literal forms ('...', E'...',
-/// $tag$...$tag$, "identifiers", -- and nested /* */ comments), so nothing inside them is touched:
+/// The adapter's only SQL rewriting, over the shared lexer's PostgreSQL dialect ('...', E'...', $tag$...$tag$,
+/// "identifiers", -- and nested /* */ comments), so nothing inside them is touched:
 /// <list type="bullet">
 /// <item>Hive's backtick identifiers become double-quoted identifiers (<c>`a``b`</c> → <c>"a`b"</c>).</item>
 /// <item>Parameter markers: positional <c>?</c> become <c>$1..$n</c>; named <c>:name</c> (names given as parameters,
@@ -67,110 +67,51 @@ internal static class PostgresSql
         var sb = new StringBuilder(sql.Length + 16);
         var words = new List<string>(4);
         var returning = false;
-        var i = 0;
-        while (i < sql.Length)
+        var tokens = SqlLexer.Tokenize(sql, SqlDialect.Postgres);
+        // Text between tokens (whitespace, comments, hints) is copied as written.
+        var copied = 0;
+        for (var k = 0; k < tokens.Count; k++)
         {
-            var c = sql[i];
-            switch (c)
+            var t = tokens[k];
+            switch (t.Kind)
             {
-                case '\'':
-                    {
-                        // E'...' takes backslash escapes; a plain '...' only doubled quotes.
-                        var escapes = i > 0 && (sql[i - 1] is 'E' or 'e') && (i < 2 || !IsIdentifierChar(sql[i - 2]));
-                        var end = SkipQuoted(sql, i, '\'', escapes);
-                        sb.Append(sql, i, end - i);
-                        i = end;
-                        continue;
-                    }
-                case '"':
-                    {
-                        var end = SkipQuoted(sql, i, '"', false);
-                        sb.Append(sql, i, end - i);
-                        i = end;
-                        continue;
-                    }
-                case '`':
-                    {
-                        // Hive identifier: doubled backticks escape one; double quotes inside are doubled for PostgreSQL.
-                        var j = i + 1;
-                        sb.Append('"');
-                        while (j < sql.Length)
-                        {
-                            if (sql[j] == '`')
-                            {
-                                if (j + 1 < sql.Length && sql[j + 1] == '`') { sb.Append('`'); j += 2; continue; }
-                                break;
-                            }
-                            if (sql[j] == '"') sb.Append('"');
-                            sb.Append(sql[j]);
-                            j++;
-                        }
-                        if (j >= sql.Length) throw new EngineException("Unterminated backtick identifier.", "42601");
-                        sb.Append('"');
-                        if (words.Count < 3) words.Add("\"");
-                        i = j + 1;
-                        continue;
-                    }
-                case '-' or '/' when SqlLexer.CommentEnd(sql, i, SqlDialect.Postgres) is var end and > 0:
-                    // PostgreSQL's comments: '--' to \n or \r, /* */ nested.
-                    sb.Append(sql, i, end - i);
-                    i = end;
+                case SqlTokenKind.QuotedIdentifier when sql[t.Start] == '`':
+                    // Hive identifier: doubled backticks escape one (the lexer undid them); double quotes are doubled.
+                    if (t.IsUnterminated) throw new EngineException("Unterminated backtick identifier.", "42601");
+                    sb.Append(sql, copied, t.Start - copied).Append(QuoteIdentifier(t.Value));
+                    copied = t.End;
+                    if (words.Count < 3) words.Add("\"");
                     continue;
-                case '$':
-                    {
-                        if (TryDollarQuote(sql, i, out var end))
-                        {
-                            sb.Append(sql, i, end - i);
-                            i = end;
-                            continue;
-                        }
-                        sb.Append(c);
-                        i++;
-                        continue;
-                    }
-                case '?' when parameters.Count > 0 && !named:
-                    sb.Append('$').Append(++positional);
-                    i++;
+                case SqlTokenKind.Parameter when t.Value == "?" && parameters.Count > 0 && !named:
+                    sb.Append(sql, copied, t.Start - copied).Append('$').Append(++positional);
+                    copied = t.End;
                     continue;
-                case ':' when named && i + 1 < sql.Length && IsIdentifierStart(sql[i + 1]) && (i == 0 || sql[i - 1] != ':'):
-                    {
-                        var j = i + 1;
-                        while (j < sql.Length && IsIdentifierChar(sql[j])) j++;
-                        var name = sql[(i + 1)..j];
-                        if (given!.Contains(name))
-                        {
-                            if (!names!.TryGetValue(name, out var index)) names[name] = index = names.Count + 1;
-                            sb.Append('$').Append(index);
-                        }
-                        else
-                        {
-                            sb.Append(sql, i, j - i);
-                        }
-                        i = j;
-                        continue;
-                    }
-                case ';':
+                case SqlTokenKind.Operator when named && t.Value == ":" && k + 1 < tokens.Count && tokens[k + 1] is { Kind: SqlTokenKind.Word } w
+                    && w.Start == t.End && given!.Contains(w.Value):
+                    // ':name' of a given name; '::' casts are one operator token and never get here.
+                    if (!names!.TryGetValue(w.Value, out var index)) names[w.Value] = index = names.Count + 1;
+                    sb.Append(sql, copied, t.Start - copied).Append('$').Append(index);
+                    copied = w.End;
+                    k++;
+                    continue;
+                case SqlTokenKind.Semicolon:
+                    sb.Append(sql, copied, t.Start - copied);
+                    copied = t.End;
                     AddStatement(statements, sb, words, returning);
                     sb.Clear();
                     words.Clear();
                     returning = false;
-                    i++;
                     continue;
+                case SqlTokenKind.Word:
+                    if (words.Count < 3) words.Add(t.Value.ToUpperInvariant());
+                    if (t.Value.Equals("RETURNING", StringComparison.OrdinalIgnoreCase)) returning = true;
+                    break;
+                case SqlTokenKind.QuotedIdentifier:
+                    if (words.Count < 3) words.Add("\"");
+                    break;
             }
-            if (IsIdentifierStart(c))
-            {
-                var j = i + 1;
-                while (j < sql.Length && IsIdentifierChar(sql[j])) j++;
-                var word = sql[i..j];
-                if (words.Count < 3) words.Add(word.ToUpperInvariant());
-                if (word.Equals("RETURNING", StringComparison.OrdinalIgnoreCase)) returning = true;
-                sb.Append(word);
-                i = j;
-                continue;
-            }
-            sb.Append(c);
-            i++;
         }
+        sb.Append(sql, copied, sql.Length - copied);
         AddStatement(statements, sb, words, returning);
 
         IReadOnlyList<QueryParameter> ordered;
@@ -263,43 +204,6 @@ internal static class PostgresSql
 
     // A lone '(' or other punctuation is not a comment: the server reports it.
     private static bool IsOnlyComments(string text) => SqlLexer.SkipLeadingTrivia(text, SqlDialect.Postgres) == text.Length;
-
-    private static int SkipQuoted(string sql, int start, char quote, bool backslashEscapes)
-    {
-        var i = start + 1;
-        while (i < sql.Length)
-        {
-            var c = sql[i];
-            if (backslashEscapes && c == '\\') { i += 2; continue; }
-            if (c == quote)
-            {
-                if (i + 1 < sql.Length && sql[i + 1] == quote) { i += 2; continue; }
-                return i + 1;
-            }
-            i++;
-        }
-        // Unterminated: the rest is the literal; PostgreSQL reports the error.
-        return sql.Length;
-    }
-
-    /// <summary>$tag$ ... $tag$ (tag empty or an identifier not starting with a digit); <c>$1</c> is a parameter, not a quote.</summary>
-    private static bool TryDollarQuote(string sql, int start, out int end)
-    {
-        end = start;
-        if (start > 0 && IsIdentifierChar(sql[start - 1])) return false;
-        var j = start + 1;
-        if (j < sql.Length && char.IsAsciiDigit(sql[j])) return false;
-        while (j < sql.Length && sql[j] != '$')
-        {
-            if (!IsIdentifierChar(sql[j])) return false;
-            j++;
-        }
-        if (j >= sql.Length) return false;
-        var tag = sql.AsSpan(start, j - start + 1);
-        var close = sql.AsSpan(j + 1).IndexOf(tag, StringComparison.Ordinal);
-        end = close < 0 ? sql.Length : j + 1 + close + tag.Length;
-        return true;
-    }
 
     private static bool IsIdentifierStart(char c) => char.IsAsciiLetter(c) || c == '_' || c > 127;
 

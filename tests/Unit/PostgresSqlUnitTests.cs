@@ -30,6 +30,15 @@ public class PostgresSqlUnitTests
     }
 
     [Fact]
+    public void SemicolonsInsideLiteralsHintsAndDollarQuotesDoNotSplit()
+    {
+        // E'..' takes backslash escapes, a dollar-quote tag may be any identifier without '$' (non-ASCII too),
+        // and a hint is a comment.
+        var script = Parse("SELECT E'x\\';', \"a;b\", $fé$ ; $fé$ /*+ ; */; SELECT 2");
+        Assert.Equal(["SELECT E'x\\';', \"a;b\", $fé$ ; $fé$ /*+ ; */", "SELECT 2"], script.Statements.Select(s => s.Sql));
+    }
+
+    [Fact]
     public void PositionalMarkersAreNumberedOutsideLiteralsAndComments()
     {
         var script = Parse("SELECT ?, '?', \"?\", $$?$$ /* ? */, ? -- ?", TwoPositional);
