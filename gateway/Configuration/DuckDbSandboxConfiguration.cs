@@ -56,7 +56,7 @@ public static class DuckDbSandboxConfiguration
                 if (e.Settings is not null || e.Sandbox is not null) errors.Add($"{key}: Settings and Sandbox are for DuckDB engines only.");
                 continue;
             }
-            if (e.Name.Equals(Hosting.EngineFactory.EmbeddedName, StringComparison.OrdinalIgnoreCase))
+            if (e.Name.Equals(Engines.EngineRegistry.EmbeddedName, StringComparison.OrdinalIgnoreCase))
             {
                 if (e.Settings is not null || e.Sandbox is not null) errors.Add($"{key}: the embedded engine's Settings and Sandbox are Gateway:DuckDb:Settings and Gateway:DuckDb:Sandbox.");
                 continue;

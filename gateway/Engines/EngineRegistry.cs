@@ -79,7 +79,11 @@ public sealed class RegisteredEngine
 /// <summary>The engines of this gateway, by name; the default one serves whatever routing does not send elsewhere.</summary>
 public sealed class EngineRegistry : IAsyncDisposable
 {
+    /// <summary>The embedded DuckDB's name: always registered, the default unless Gateway:DefaultEngine says otherwise.</summary>
+    public const string EmbeddedName = "duckdb";
+
     private readonly Dictionary<string, RegisteredEngine> _byName;
+    private int _disposed;
 
     public EngineRegistry(IReadOnlyList<RegisteredEngine> engines, string defaultEngine)
     {
@@ -101,8 +105,10 @@ public sealed class EngineRegistry : IAsyncDisposable
     /// <summary>The registered engine running <paramref name="engine"/>.</summary>
     public RegisteredEngine? Of(IEngine engine) => All.FirstOrDefault(e => ReferenceEquals(e.Engine, engine));
 
+    /// <summary>Closes every engine, once (the host closes them in order at stop; the container's own dispose then does nothing).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         foreach (var e in All) await e.Engine.DisposeAsync().ConfigureAwait(false);
     }
 }

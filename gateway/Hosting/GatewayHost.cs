@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Engines;
+using Gateway.Engines.DuckDb;
 using Gateway.Server.Auth;
 using Gateway.Server.Configuration;
 using Gateway.Server.Engines;
@@ -124,15 +125,11 @@ public static class GatewayHost
         Directory.CreateDirectory(options.DataFolder);
         Gateway.Protocol.Columnar.BufferPool.RetainedBytesLimit = options.Limits.BufferPoolBytes;
 
-        var engines = await EngineFactory.CreateRegistryAsync(options, TimeProvider.System, cancellationToken).ConfigureAwait(false);
-        var engine = engines.Default.Engine;
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(engines);
-        builder.Services.AddSingleton<IEngine>(engine);
-        builder.Services.AddSingleton(sp => new EngineSessionPools(engines, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EngineSessionPool>>()));
-        var catalogs = CatalogRegistry.Create(options, engines, TimeProvider.System);
-        builder.Services.AddSingleton(catalogs);
+        builder.Services.AddEngines();
+        builder.Services.AddSingleton(sp => new EngineSessionPools(sp.GetRequiredService<EngineRegistry>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EngineSessionPool>>()));
+        builder.Services.AddSingleton(sp => CatalogRegistry.Create(options, sp.GetRequiredService<EngineRegistry>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<RoutingMetrics>();
         builder.Services.AddSingleton<RoutingService>();
         builder.Services.AddGatewayOptionsValidators(ConfigurationFiles(builder.Configuration));
@@ -226,6 +223,22 @@ public static class GatewayHost
         });
 
         var app = builder.Build();
+        // The engines are created now, so that a configuration an engine refuses stops the build, not the first client.
+        EngineRegistry engines;
+        try
+        {
+            engines = app.Services.GetRequiredService<EngineRegistry>();
+            if (options.DuckDb.DemoData && engines.Find(EngineRegistry.EmbeddedName)?.Engine is DuckDbEngine embedded)
+            {
+                await DemoData.EnsureAsync(embedded, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        var catalogs = app.Services.GetRequiredService<CatalogRegistry>();
         var admissionLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Server.Engines.Admission");
         foreach (var e in engines.All) e.Logger = admissionLogger;
         // Every reload is validated by every section's validator; routing (rules, costs, engine profiles) follows a valid one,

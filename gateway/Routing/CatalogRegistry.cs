@@ -15,6 +15,7 @@ namespace Gateway.Server.Routing;
 public sealed class CatalogRegistry : IAsyncDisposable
 {
     private readonly List<ICatalog> _owned;
+    private int _disposed;
 
     public CatalogRegistry(IReadOnlyList<CachingCatalog> catalogs, IReadOnlyList<ICatalog>? owned = null)
     {
@@ -39,7 +40,7 @@ public sealed class CatalogRegistry : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(engines);
-        var embeddedEngine = engines.Find(Hosting.EngineFactory.EmbeddedName)?.Engine ?? engines.Default.Engine;
+        var embeddedEngine = engines.Find(EngineRegistry.EmbeddedName)?.Engine ?? engines.Default.Engine;
         var entries = options.Catalogs.ToList();
         // The embedded catalog is first unless the configuration lists it somewhere else.
         if (!entries.Any(c => c.Kind == CatalogKind.Embedded)) entries.Insert(0, new CatalogOptions { Name = CatalogOptions.EmbeddedName, Kind = CatalogKind.Embedded });
@@ -67,8 +68,10 @@ public sealed class CatalogRegistry : IAsyncDisposable
         return engine.BuildConnectionString();
     }
 
+    /// <summary>Closes the catalogs this registry opened, once.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         foreach (var c in _owned)
         {
             if (c is IAsyncDisposable d) await d.DisposeAsync().ConfigureAwait(false);

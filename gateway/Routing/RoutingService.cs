@@ -84,7 +84,7 @@ public sealed partial class RoutingService : IDisposable
         var profiles = new EngineRoutingProfile?[_engines.All.Count];
         var localities = new EngineLocality[_engines.All.Count];
         var configured = options.Engines.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
-        foreach (var name in configured.Keys.Where(n => _engines.Find(n) is null && !n.Equals(Hosting.EngineFactory.EmbeddedName, StringComparison.OrdinalIgnoreCase)))
+        foreach (var name in configured.Keys.Where(n => _engines.Find(n) is null && !n.Equals(EngineRegistry.EmbeddedName, StringComparison.OrdinalIgnoreCase)))
         {
             problems.Add($"Gateway:Engines '{name}' is new: adding or removing engines needs a restart.");
         }
@@ -117,7 +117,7 @@ public sealed partial class RoutingService : IDisposable
     private static IReadOnlyList<string>? VisibleCatalogs(string engine, EngineOptions options)
     {
         if (options.Catalogs is { Count: > 0 } catalogs) return catalogs;
-        return engine.Equals(Hosting.EngineFactory.EmbeddedName, StringComparison.OrdinalIgnoreCase) ? [CatalogOptions.EmbeddedName] : null;
+        return engine.Equals(EngineRegistry.EmbeddedName, StringComparison.OrdinalIgnoreCase) ? [CatalogOptions.EmbeddedName] : null;
     }
 
     /// <summary>An engine's routing profile as the router gets it: its <c>Routing</c> section with <c>Catalogs</c> as visibility.</summary>
