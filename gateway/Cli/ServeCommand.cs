@@ -17,7 +17,8 @@ public static class ServeCommand
         var httpPort = new Option<int?>("--http-port") { Description = "Port of the HTTP listener (default 10001)." };
         var auth = new Option<string?>("--auth") { Description = "Authentication: none or password-file." };
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not create the demo schema on first start." };
-        var command = new Command("serve", "Start the gateway.") { config, data, host, port, httpPort, auth, noDemo };
+        var accessControl = new Option<FileInfo?>("--access-control") { Description = "Access policy file (Trino's rules.json format; docs/security.md). Re-read when it changes." };
+        var command = new Command("serve", "Start the gateway.") { config, data, host, port, httpPort, auth, noDemo, accessControl };
         command.SetAction(async (parse, ct) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -31,6 +32,7 @@ public static class ServeCommand
             if (parse.GetValue(httpPort) is { } hp) overrides["Gateway:Http:Port"] = hp.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (parse.GetValue(auth) is { } a) overrides["Gateway:Auth:Mode"] = a.Equals("password-file", StringComparison.OrdinalIgnoreCase) ? "PasswordFile" : a;
             if (parse.GetValue(noDemo)) overrides["Gateway:DuckDb:DemoData"] = "false";
+            if (parse.GetValue(accessControl) is { } policy) overrides["Gateway:AccessControl:ConfigFile"] = policy.FullName;
             var file = parse.GetValue(config);
             try
             {

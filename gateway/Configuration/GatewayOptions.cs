@@ -16,6 +16,9 @@ public sealed record GatewayOptions
     public ServerInfoOptions ServerInfo { get; init; } = new();
     public ResultOptions Results { get; init; } = new();
 
+    /// <summary>The access policy (Trino's rules.json format plus an engines section); none configured allows everything.</summary>
+    public AccessControlOptions AccessControl { get; init; } = new();
+
     /// <summary>Engines besides (or tuning) the embedded DuckDB, which is always there as <c>duckdb</c>.</summary>
     public IReadOnlyList<EngineOptions> Engines { get; init; } = [];
 

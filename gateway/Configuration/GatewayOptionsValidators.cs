@@ -39,6 +39,7 @@ public static class GatewayOptionsValidation
         new RoutingSectionValidator(),
         new DuckDbOptionsValidator([.. configFiles ?? []]),
         new LimitsOptionsValidator(),
+        new AccessControlOptionsValidator(),
     ];
 
     /// <summary>Every problem of every section, in section order; empty when the options are valid.</summary>
@@ -351,7 +352,9 @@ public sealed class DuckDbOptionsValidator(IReadOnlyList<string> configFiles) : 
 
     protected override void Validate(GatewayOptions o, List<string> errors)
     {
-        DuckDbSandboxConfiguration.Validate(o, configFiles, errors);
+        // The access policy says which rows and columns each user may see: SQL must not read it either.
+        IReadOnlyList<string> protectedFiles = string.IsNullOrWhiteSpace(o.AccessControl.ConfigFile) ? configFiles : [.. configFiles, Path.GetFullPath(o.AccessControl.ConfigFile)];
+        DuckDbSandboxConfiguration.Validate(o, protectedFiles, errors);
         if (string.IsNullOrWhiteSpace(o.DataFolder)) errors.Add("Gateway:DataFolder must be set.");
         if (string.IsNullOrWhiteSpace(o.DuckDb.File)) errors.Add("Gateway:DuckDb:File must be set.");
         if (o.DuckDb.Threads is < 1) errors.Add("Gateway:DuckDb:Threads must be positive.");
@@ -390,5 +393,18 @@ public sealed class LimitsOptionsValidator : GatewayOptionsSectionValidator
         if (l.SweepInterval <= TimeSpan.Zero) errors.Add("Gateway:Limits:SweepInterval must be positive.");
         if (l.BufferPoolBytes < 0) errors.Add("Gateway:Limits:BufferPoolBytes must be 0 or more.");
         if (l.StatusLongPoll < TimeSpan.Zero || l.StatusLongPoll > TimeSpan.FromMinutes(1)) errors.Add("Gateway:Limits:StatusLongPoll must be between 0 and 1 minute.");
+    }
+}
+
+/// <summary>Gateway:AccessControl. The policy file itself is read and checked by the access control service at start.</summary>
+public sealed class AccessControlOptionsValidator : GatewayOptionsSectionValidator
+{
+    public override string Section => "Gateway:AccessControl";
+
+    protected override void Validate(GatewayOptions o, List<string> errors)
+    {
+        var a = o.AccessControl;
+        if (a.ConfigFile is not null && string.IsNullOrWhiteSpace(a.ConfigFile)) errors.Add("Gateway:AccessControl:ConfigFile must be a file path when set.");
+        if (a.RefreshPeriod <= TimeSpan.Zero || a.RefreshPeriod > TimeSpan.FromHours(1)) errors.Add($"Gateway:AccessControl:RefreshPeriod must be positive and at most 1 hour (was {a.RefreshPeriod}).");
     }
 }

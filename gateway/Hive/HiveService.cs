@@ -177,6 +177,7 @@ public sealed partial class HiveService : ITCLIService
             else
             {
                 var decision = await _sessions.Routing.RouteAsync(sql, session, cancellationToken, overlay).ConfigureAwait(false);
+                if (_sessions.AccessControl is { } access) decision = access.Authorize(decision, session, sql);
                 if (decision.IsExplainRouting)
                 {
                     op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time, ExplainRouting(decision), hasResultSet: true) { Format = format };
@@ -648,8 +649,11 @@ public sealed partial class HiveService : ITCLIService
         return (TimeSpan.FromSeconds(seconds.Value), null);
     }
 
-    private void ValidateSetting(string key, string value) =>
+    private void ValidateSetting(string key, string value)
+    {
         SessionSettingRules.Validate(key, value, _sessions.Engines, _sessions.Routing.Options.Overrides);
+        _sessions.AccessControl?.CheckSessionProperty(_caller.User, _caller.Groups, key);
+    }
 
     /// <summary>EXPLAIN ROUTING: one row per engine, as <see cref="RoutingExplain"/> lays it out.</summary>
     private static ColumnBatch ExplainRouting(RoutingDecision decision)

@@ -138,6 +138,7 @@ public static class GatewayHost
             options.Limits.Spool.MaxBytesPerResult, options.Limits.Spool.MaxBytes);
         spool.Prepare();
         builder.Services.AddSingleton(spool);
+        builder.Services.AddSingleton<Policy.AccessControlService>();
         builder.Services.AddSingleton<SessionManager>();
         builder.Services.AddSingleton<IPasswordAuthenticator>(sp =>
         {
@@ -239,6 +240,16 @@ public static class GatewayHost
             throw;
         }
         var catalogs = app.Services.GetRequiredService<CatalogRegistry>();
+        // Read now: an invalid or missing policy file stops the build, never opens access.
+        try
+        {
+            app.Services.GetRequiredService<Policy.AccessControlService>().Start();
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         var admissionLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Server.Engines.Admission");
         foreach (var e in engines.All) e.Logger = admissionLogger;
         // Every reload is validated by every section's validator; routing (rules, costs, engine profiles) follows a valid one,

@@ -36,14 +36,17 @@ public sealed partial class RoutingService : IDisposable
         EngineRoutingProfile[] CandidateProfiles, int[] CandidateOrder);
 
     private readonly EngineRegistry _engines;
+    private readonly Policy.AccessControlService? _access;
     private readonly StatisticsResolver _statistics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private volatile Snapshot _snapshot;
 
     /// <exception cref="ArgumentException">The routing configuration is invalid (the message lists every problem).</exception>
-    public RoutingService(GatewayOptions options, EngineRegistry engines, CatalogRegistry catalogs, TimeProvider time, ILogger<RoutingService> logger, RoutingMetrics? metrics = null)
+    public RoutingService(GatewayOptions options, EngineRegistry engines, CatalogRegistry catalogs, TimeProvider time, ILogger<RoutingService> logger, RoutingMetrics? metrics = null,
+        Policy.AccessControlService? access = null)
     {
+        _access = access;
         ArgumentNullException.ThrowIfNull(options);
         _engines = engines ?? throw new ArgumentNullException(nameof(engines));
         Catalogs = catalogs ?? throw new ArgumentNullException(nameof(catalogs));
@@ -185,7 +188,25 @@ public sealed partial class RoutingService : IDisposable
         var schema = context.CurrentSchema is { } s && !DefaultSchemas.Contains(s) ? s : null;
         var lookup = await _statistics.ResolveAsync(analysis, new NameScope(context.CurrentCatalog, schema), snapshot.Localities,
             snapshot.Router.Options.StatisticsTimeout, cancellationToken).ConfigureAwait(false);
-        var decision = snapshot.Router.Route(analysis, context, lookup, Candidates());
+        var candidates = Candidates();
+        var decision = snapshot.Router.Route(analysis, context, lookup, candidates);
+        // The access policy's engines section: a rule or the cost model that picked an engine the user may not use
+        // decides again among the others. An explicit choice (override, hint) stays, and the policy refuses it.
+        if (_access?.Current is { Engines: not null } policy && decision.DecidedBy is not (DecisionSource.Override or DecisionSource.Hint))
+        {
+            var subject = new Router.Policy.AccessSubject(session.User, session.Info.Groups);
+            if (!policy.EngineFor(subject, decision.Engine).Allowed)
+            {
+                var allowed = candidates.Where(c => policy.EngineFor(subject, c.Name).Allowed).ToList();
+                var fallback = allowed.FirstOrDefault(c => c.Name.Equals(context.DefaultEngine, StringComparison.OrdinalIgnoreCase)) ?? allowed.FirstOrDefault();
+                if (fallback is not null)
+                {
+                    var refused = decision.Engine;
+                    decision = snapshot.Router.Route(analysis, context with { DefaultEngine = fallback.Name }, lookup, allowed);
+                    decision = decision with { Reasons = [$"access policy: {session.User} may not use engine {refused}; routed among the engines it may use", .. decision.Reasons] };
+                }
+            }
+        }
         if (_logger.IsEnabled(LogLevel.Debug)) LogDecision(_logger, session.User, decision.Engine, decision.DecidedByText, string.Join("; ", decision.Reasons));
         return decision;
     }

@@ -33,8 +33,10 @@ public sealed partial class SessionManager : IAsyncDisposable
     // Spooling is disk and engine work: a couple at a time, whatever the sweep finds.
     private readonly SemaphoreSlim _spoolers = new(Math.Max(1, Environment.ProcessorCount / 2));
 
-    public SessionManager(GatewayOptions options, EngineRegistry engines, EngineSessionPools pools, Routing.RoutingService routing, SpoolStore spool, TimeProvider time, ILogger<SessionManager> logger)
+    public SessionManager(GatewayOptions options, EngineRegistry engines, EngineSessionPools pools, Routing.RoutingService routing, SpoolStore spool, TimeProvider time, ILogger<SessionManager> logger,
+        Policy.AccessControlService? accessControl = null)
     {
+        AccessControl = accessControl;
         ArgumentNullException.ThrowIfNull(spool);
         _spool = spool;
         ArgumentNullException.ThrowIfNull(engines);
@@ -51,6 +53,9 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     /// <summary>The engines statements may run on.</summary>
     public EngineRegistry Engines { get; }
+
+    /// <summary>The access policy and its enforcement; null when the host was built without one (tests).</summary>
+    public Policy.AccessControlService? AccessControl { get; }
 
     /// <summary>Decides which engine runs each statement.</summary>
     public Routing.RoutingService Routing { get; }

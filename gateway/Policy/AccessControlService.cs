@@ -1,0 +1,214 @@
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Router.Policy;
+using Gateway.Router.Routing;
+using Gateway.Router.Sql;
+using Gateway.Server.Configuration;
+using Gateway.Server.Engines;
+using Gateway.Server.Hosting;
+using Gateway.Server.Sessions;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Server.Policy;
+
+/// <summary>
+/// The access policy in force (<c>Gateway:AccessControl:ConfigFile</c>) and its enforcement on each statement. The
+/// policy is one immutable snapshot, swapped whole when the file changes and the new one is valid; an invalid file is
+/// refused with every problem logged and the last good policy stays (at start, an invalid or missing file stops the
+/// gateway: a configured policy never silently opens access). Every decision under a policy that governs data is
+/// logged on the <c>Gateway.Audit</c> category (user, statement hash, allowed or denied, the rules that decided).
+/// </summary>
+public sealed partial class AccessControlService : IDisposable
+{
+    private static readonly HashSet<string> DefaultSchemas = new(StringComparer.OrdinalIgnoreCase) { "default", "main", "public" };
+
+    private readonly string? _path;
+    private readonly TimeSpan _refresh;
+    private readonly EngineRegistry _engines;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ILogger _audit;
+    private volatile AccessPolicy _policy;
+    private string? _loadedText;
+    private ITimer? _timer;
+    private int _reloading;
+
+    public AccessControlService(GatewayOptions options, EngineRegistry engines, TimeProvider time, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _engines = engines ?? throw new ArgumentNullException(nameof(engines));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = loggers.CreateLogger<AccessControlService>();
+        _audit = loggers.CreateLogger("Gateway.Audit");
+        _refresh = options.AccessControl.RefreshPeriod;
+        if (string.IsNullOrWhiteSpace(options.AccessControl.ConfigFile))
+        {
+            _policy = AccessPolicy.AllowAll;
+            return;
+        }
+        _path = Path.GetFullPath(options.AccessControl.ConfigFile);
+        var (text, result) = Read(_path);
+        if (result.Policy is null) throw new GatewayConfigurationException([.. result.Errors.Select(e => $"Gateway:AccessControl:ConfigFile ({_path}): {e}")]);
+        foreach (var w in result.Warnings) LogWarning(_logger, _path, w);
+        _policy = result.Policy;
+        _loadedText = text;
+        LogLoaded(_logger, _policy.Source);
+    }
+
+    /// <summary>The policy in force now.</summary>
+    public AccessPolicy Current => _policy;
+
+    /// <summary>The last reload that found the file changed: when, and the problems that refused it (empty: applied).</summary>
+    public AccessPolicyReload? LastReload { get; private set; }
+
+    /// <summary>Starts re-reading the file every RefreshPeriod (nothing to do without a file).</summary>
+    public void Start()
+    {
+        if (_path is null || _timer is not null) return;
+        _timer = _time.CreateTimer(_ => Reload(), null, _refresh, _refresh);
+    }
+
+    /// <summary>Reads the file again; applies it when it changed and is valid. Returns the problems that refused it.</summary>
+    public IReadOnlyList<string> Reload()
+    {
+        if (_path is null) return [];
+        if (Interlocked.Exchange(ref _reloading, 1) != 0) return [];
+        try
+        {
+            var (text, result) = Read(_path);
+            if (text is not null && text == _loadedText) return [];
+            IReadOnlyList<string> errors;
+            if (result.Policy is { } policy)
+            {
+                _policy = policy;
+                _loadedText = text;
+                errors = [];
+                foreach (var w in result.Warnings) LogWarning(_logger, _path, w);
+                LogLoaded(_logger, policy.Source);
+            }
+            else
+            {
+                errors = result.Errors;
+                LogRefused(_logger, _path, errors.Count, string.Join(" | ", errors), _policy.Source);
+            }
+            LastReload = new AccessPolicyReload(_time.GetUtcNow(), errors);
+            return errors;
+        }
+        finally
+        {
+            Volatile.Write(ref _reloading, 0);
+        }
+    }
+
+    private static (string? Text, AccessPolicyParseResult Result) Read(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, new AccessPolicyParseResult(null, [$"cannot be read: {ex.Message}"], []));
+        }
+        return (text, AccessPolicyParser.Parse(text, path));
+    }
+
+    /// <summary>
+    /// Checks a routed statement for <paramref name="session"/>'s user: the engines it may use (an explicit choice of
+    /// another is refused; failover goes only to engines it may use and where the statement is allowed too), then the
+    /// statement itself. Returns the decision to run (its failover list narrowed) or throws SQLSTATE 42000.
+    /// </summary>
+    public RoutingDecision Authorize(RoutingDecision decision, Hs2Session session, string statement)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(session);
+        var policy = _policy;
+        if (policy.Engines is null && !policy.GovernsData) return decision;
+        var subject = new AccessSubject(session.User, session.Info.Groups);
+        var (engineAllowed, engineRule) = policy.EngineFor(subject, decision.Engine);
+        AccessDecision result;
+        if (!engineAllowed)
+        {
+            result = AccessDecision.Deny($"{subject.User} may not run statements on engine {decision.Engine} ({engineRule ?? "no engine rule applies"})", engineRule is null ? [] : [engineRule]);
+        }
+        else
+        {
+            result = StatementAccessCheck.Check(policy, subject, decision.Analysis, Resolver(decision.Engine, session));
+            if (engineRule is not null) result = result with { Rules = [engineRule, .. result.Rules] };
+        }
+        Audit(policy, subject, statement, decision.Engine, result);
+        if (!result.Allowed) throw Denied(result);
+        if (decision.Failover.Count == 0) return decision;
+        var failover = decision.Failover.Where(e => policy.EngineFor(subject, e).Allowed
+            && StatementAccessCheck.Check(policy, subject, decision.Analysis, Resolver(e, session)).Allowed).ToList();
+        return failover.Count == decision.Failover.Count ? decision : decision with { Failover = failover };
+    }
+
+    /// <summary><c>SET key=value</c> and statement overlays: refused (42000) when the system_session_properties section denies the key.</summary>
+    public void CheckSessionProperty(string user, IReadOnlyList<string> groups, string key)
+    {
+        var policy = _policy;
+        if (policy.SessionProperties is null) return;
+        var (allowed, rule) = policy.SessionPropertyFor(new AccessSubject(user, groups), key);
+        if (allowed) return;
+        var result = AccessDecision.Deny($"{user} may not set session property {key} ({rule ?? "no session property rule applies"})", rule is null ? [] : [rule]);
+        Audit(policy, new AccessSubject(user, groups), "SET " + key, null, result);
+        throw Denied(result);
+    }
+
+    private static GatewayException Denied(AccessDecision result) => new($"Access denied: {result.Reason}.", "42000");
+
+    /// <summary>
+    /// Names a reference as the policy sees it: three-part names keep their catalog; shorter ones are in the first
+    /// catalog of the engine that runs the statement (the embedded DuckDB's is <c>embedded</c>, an engine without
+    /// catalogs is its own name); a missing schema is the session's database; every default schema (Hive's default,
+    /// DuckDB's main, PostgreSQL's public) is <c>default</c>. Names are lower-cased except on PostgreSQL, whose quoted
+    /// names are case-sensitive.
+    /// </summary>
+    private PolicyNameResolver Resolver(string engineName, Hs2Session session)
+    {
+        var engine = _engines.Find(engineName);
+        var catalog = engine?.Options.Catalogs is { Count: > 0 } catalogs ? catalogs[0]
+            : engineName.Equals(EngineRegistry.EmbeddedName, StringComparison.OrdinalIgnoreCase) ? CatalogOptions.EmbeddedName : engineName;
+        var caseSensitive = engine?.Kind == Gateway.Engines.EngineKind.Postgres;
+        string Fold(string s) => caseSensitive ? s : s.ToLowerInvariant();
+        string SchemaOf(string? s) => s is null || DefaultSchemas.Contains(s) ? "default" : Fold(s);
+        var current = session.CurrentDatabase;
+        return reference => reference.Kind == TableReferenceKind.Schema
+            ? new PolicyName(reference.Catalog is { } sc ? Fold(sc) : Fold(catalog), null, SchemaOf(reference.Name))
+            : new PolicyName(reference.Catalog is { } c ? Fold(c) : Fold(catalog), SchemaOf(reference.Schema ?? current), Fold(reference.Name));
+    }
+
+    private void Audit(AccessPolicy policy, AccessSubject subject, string statement, string? engine, AccessDecision result)
+    {
+        if (!_audit.IsEnabled(LogLevel.Information)) return;
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(statement)))[..16];
+        if (result.Allowed) LogAllowed(_audit, subject.User, hash, engine ?? "-", result.RulesText, policy.Source);
+        else LogDenied(_audit, subject.User, hash, engine ?? "-", result.Reason ?? "", result.RulesText, policy.Source);
+    }
+
+    public void Dispose() => _timer?.Dispose();
+
+    [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "access policy in force: {Source}")]
+    private static partial void LogLoaded(ILogger logger, string source);
+
+    [LoggerMessage(EventId = 131, Level = LogLevel.Error, Message = "access policy {Path} refused, the last good policy ({Current}) stays in force ({Count} problems): {Errors}")]
+    private static partial void LogRefused(ILogger logger, string path, int count, string errors, string current);
+
+    [LoggerMessage(EventId = 132, Level = LogLevel.Warning, Message = "access policy {Path}: {Warning}")]
+    private static partial void LogWarning(ILogger logger, string path, string warning);
+
+    [LoggerMessage(EventId = 140, Level = LogLevel.Information, Message = "access allowed: user={User} statement={Hash} engine={Engine} rules={Rules} policy={Policy}")]
+    private static partial void LogAllowed(ILogger logger, string user, string hash, string engine, string rules, string policy);
+
+    [LoggerMessage(EventId = 141, Level = LogLevel.Warning, Message = "access denied: user={User} statement={Hash} engine={Engine} reason={Reason} rules={Rules} policy={Policy}")]
+    private static partial void LogDenied(ILogger logger, string user, string hash, string engine, string reason, string rules, string policy);
+}
+
+/// <summary>A reload of the policy file: when, and the problems that refused it (empty: applied).</summary>
+public sealed record AccessPolicyReload(DateTimeOffset At, IReadOnlyList<string> Errors)
+{
+    public bool Applied => Errors.Count == 0;
+}

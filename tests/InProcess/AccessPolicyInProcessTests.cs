@@ -1,0 +1,223 @@
+using Gateway.Engines.HiveServer2;
+using Gateway.Server.Auth;
+using Gateway.Server.Hosting;
+using Gateway.Server.Policy;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.InProcess;
+
+/// <summary>
+/// An access policy on a gateway with the demo data and a second DuckDB engine, through the project's HS2 client:
+/// privileges per table, catalogs, engines and session properties, the fail-closed refusals, reload without a
+/// restart, the audit lines, and a bad file that never opens access.
+/// </summary>
+public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixture fixture) : IClassFixture<AccessPolicyInProcessTests.Fixture>
+{
+    public const string Policy = """
+        {
+          "catalogs": [ { "group": "admins", "allow": "all" }, { "catalog": "embedded", "allow": "all" }, { "catalog": "scratch", "allow": "read-only" } ],
+          "tables": [
+            { "group": "admins", "privileges": ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"] },
+            { "user": "alice", "schema": "demo", "table": "sales|products", "privileges": ["SELECT"] },
+            { "user": "alice", "schema": "demo", "table": "customers", "privileges": ["SELECT"], "filter": "region = 'EMEA'" },
+            { "user": "alice", "schema": "default", "privileges": ["SELECT", "INSERT", "OWNERSHIP"] }
+          ],
+          "system_session_properties": [ { "user": "alice", "property": "gateway\\.engine", "allow": false }, { "allow": true } ],
+          "engines": [ { "group": "admins", "allow": true }, { "engine": "duckdb", "allow": true } ]
+        }
+        """;
+
+    /// <summary>One gateway (demo data, password file, the policy above) for every test of the class.</summary>
+    public sealed class Fixture : IAsyncLifetime
+    {
+        public CapturingLoggerProvider Logs { get; } = new();
+        public string Folder { get; private set; } = null!;
+        public string PolicyFile { get; private set; } = null!;
+        public GatewayInstance Gateway { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Folder = Directory.CreateTempSubdirectory("gw-policy").FullName;
+            PolicyFile = Path.Combine(Folder, "rules.json");
+            await File.WriteAllTextAsync(PolicyFile, Policy);
+            PasswordFile.Write(Path.Combine(Folder, "users.txt"), new Dictionary<string, PasswordEntry>
+            {
+                ["alice"] = new(PasswordHash.Create("alice-pw", 1000), ["analysts"]),
+                ["root"] = new(PasswordHash.Create("root-pw", 1000), ["admins"]),
+                ["mallory"] = new(PasswordHash.Create("mallory-pw", 1000)),
+            });
+            Gateway = await GatewayInstance.StartAsync(Settings(PolicyFile), Path.Combine(Folder, "data"), services: s => s.AddSingleton<ILoggerProvider>(Logs));
+        }
+
+        public Dictionary<string, string?> Settings(string policyFile) => new()
+        {
+            ["Gateway:Auth:Mode"] = "PasswordFile",
+            ["Gateway:Auth:PasswordFile"] = Path.Combine(Folder, "users.txt"),
+            ["Gateway:AccessControl:ConfigFile"] = policyFile,
+            // Reloads are driven by the test.
+            ["Gateway:AccessControl:RefreshPeriod"] = "01:00:00",
+            ["Gateway:Engines:0:Name"] = "scratch",
+            ["Gateway:Engines:0:Kind"] = "DuckDb",
+            ["Gateway:Engines:0:Database"] = ":memory:",
+            ["Logging:LogLevel:Gateway.Audit"] = "Information",
+        };
+
+        public async Task DisposeAsync() => await Gateway.DisposeAsync();
+    }
+
+    private CapturingLoggerProvider _logs => fixture.Logs;
+    private string _folder => fixture.Folder;
+    private string _policyFile => fixture.PolicyFile;
+    private GatewayInstance _gateway => fixture.Gateway;
+
+    private Dictionary<string, string?> Settings(string policyFile) => fixture.Settings(policyFile);
+
+    private Task<HiveConnection> As(string user) => _gateway.ConnectAsync(user, user + "-pw");
+
+    private static async Task<HiveClientException> Refused(HiveConnection c, string sql)
+    {
+        var e = await Assert.ThrowsAsync<HiveClientException>(() => c.QueryAsync(sql));
+        Assert.Equal("42000", e.SqlState);
+        Assert.StartsWith("Access denied: ", e.Message, StringComparison.Ordinal);
+        return e;
+    }
+
+    [Fact]
+    public async Task TablesNeedTheirPrivilegeInAnOpenCatalog()
+    {
+        await using var alice = await As("alice");
+        Assert.Equal("1000000", (await alice.QueryAsync("SELECT count(*) FROM demo.sales")).Rows.Single()[0]);
+        Assert.NotEmpty((await alice.QueryAsync("SELECT s.amount, p.name FROM demo.sales s JOIN demo.products p ON p.product_id = s.product_id LIMIT 3")).Rows);
+        Assert.Contains("alice may not SELECT embedded.demo.stores: missing SELECT (no table rule applies)", (await Refused(alice, "SELECT * FROM demo.stores")).Message, StringComparison.Ordinal);
+        Assert.Contains("missing INSERT (tables[1])", (await Refused(alice, "INSERT INTO demo.sales SELECT * FROM demo.sales LIMIT 1")).Message, StringComparison.Ordinal);
+        // What alice owns (the default schema) she may create and fill.
+        await alice.QueryAsync("CREATE TABLE mine AS SELECT 1 AS a");
+        await alice.QueryAsync("INSERT INTO default.mine VALUES (2)");
+        Assert.Equal("2", (await alice.QueryAsync("SELECT count(*) FROM mine")).Rows.Single()[0]);
+        Assert.Contains("missing DELETE", (await Refused(alice, "DELETE FROM mine")).Message, StringComparison.Ordinal);
+
+        // A user no rule names gets nothing but statements that read no table.
+        await using var mallory = await As("mallory");
+        Assert.Equal("1", (await mallory.QueryAsync("SELECT 1")).Rows.Single()[0]);
+        await Refused(mallory, "SELECT count(*) FROM demo.sales");
+
+        await using var root = await As("root");
+        Assert.NotEmpty((await root.QueryAsync("SELECT * FROM demo.customers LIMIT 1")).Rows);
+        await root.QueryAsync("CREATE TABLE demo.root_only AS SELECT 1 AS a");
+        await Refused(alice, "SELECT * FROM demo.root_only");
+    }
+
+    [Theory]
+    // Other spellings of a table alice may not read.
+    [InlineData("SELECT * FROM DEMO.STORES")]
+    [InlineData("SELECT * FROM `demo`.`stores`")]
+    [InlineData("SELECT * FROM demo . /* c */ stores")]
+    [InlineData("SELECT * FROM embedded.demo.stores")]
+    [InlineData("SELECT * FROM demo.sales WHERE store_id IN (SELECT store_id FROM demo.stores)")]
+    [InlineData("SELECT store_id FROM demo.sales UNION ALL SELECT store_id FROM demo.stores")]
+    [InlineData("WITH s AS (SELECT * FROM demo.stores) SELECT * FROM s")]
+    [InlineData("SELECT * FROM (SELECT * FROM demo.stores) AS sales")]
+    [InlineData("EXPLAIN SELECT * FROM demo.stores")]
+    [InlineData("DESCRIBE demo.stores")]
+    [InlineData("CREATE TEMPORARY VIEW v AS SELECT * FROM demo.stores")]
+    // Fail closed: what the analysis cannot name.
+    [InlineData("SELECT 1; SELECT * FROM demo.stores")]
+    [InlineData("SELECT * FROM read_csv('/etc/passwd')")]
+    [InlineData("SELECT * FROM 'data.parquet'")]
+    // A filtered table is refused until the gateway applies filters.
+    [InlineData("SELECT * FROM demo.customers")]
+    // A catalog open read-only refuses writes; an engine alice may not use refuses an explicit choice.
+    [InlineData("/*+ ENGINE(scratch) */ SELECT 1")]
+    public async Task BypassAttemptsAreRefused(string sql)
+    {
+        await using var alice = await As("alice");
+        await Refused(alice, sql);
+    }
+
+    [Fact]
+    public async Task CtesAndUseResolveAsTheEngineDoes()
+    {
+        await using var alice = await As("alice");
+        // A CTE named like a table alice may not read is not that table.
+        Assert.Equal("1", (await alice.QueryAsync("WITH stores AS (SELECT 1 AS x) SELECT x FROM stores")).Rows.Single()[0]);
+        // After USE, unqualified names are in that schema.
+        await alice.QueryAsync("USE demo");
+        Assert.Equal("1000000", (await alice.QueryAsync("SELECT count(*) FROM sales")).Rows.Single()[0]);
+        Assert.Contains("embedded.demo.stores", (await Refused(alice, "SELECT * FROM stores")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SessionPropertiesAndEnginesFollowTheirSections()
+    {
+        await using var alice = await As("alice");
+        Assert.Contains("alice may not set session property gateway.engine (system_session_properties[0])",
+            (await Refused(alice, "SET gateway.engine=scratch")).Message, StringComparison.Ordinal);
+        await alice.QueryAsync("SET spark.sql.shuffle.partitions=4");
+        Assert.Contains("may not run statements on engine scratch", (await Refused(alice, "/*+ ENGINE(scratch) */ SELECT 1")).Message, StringComparison.Ordinal);
+
+        await using var root = await As("root");
+        await root.QueryAsync("SET gateway.engine=scratch");
+        await using var op = await root.ExecuteAsync("SELECT 42");
+        Assert.Equal("42", (await op.ReadAllAsTextAsync()).Rows.Single()[0]);
+        Assert.Contains(await op.FetchLogAsync(), l => l.Contains("Running on engine 'scratch'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task APolicyChangeAppliesWithoutARestartAndABadOneIsRefused()
+    {
+        var access = _gateway.Services.GetRequiredService<AccessControlService>();
+        await using var alice = await As("alice");
+        await Refused(alice, "SELECT count(*) FROM demo.stores");
+        try
+        {
+            await File.WriteAllTextAsync(_policyFile, Policy.Replace("\"table\": \"sales|products\"", "\"table\": \"sales|products|stores\"", StringComparison.Ordinal));
+            Assert.Empty(access.Reload());
+            Assert.NotEmpty((await alice.QueryAsync("SELECT count(*) FROM demo.stores")).Rows);
+
+            // A broken edit is refused, every problem named; the last good policy stays.
+            await File.WriteAllTextAsync(_policyFile, """{ "tables": [ { "user": "alice", "privilege": ["SELECT"] } ] }""");
+            var errors = access.Reload();
+            Assert.Equal(["tables[0].privileges: is required (a list, possibly empty, of SELECT, INSERT, DELETE, UPDATE, OWNERSHIP, GRANT_SELECT)", "tables[0]: unknown field 'privilege'"], errors);
+            Assert.False(access.LastReload!.Applied);
+            Assert.NotEmpty((await alice.QueryAsync("SELECT count(*) FROM demo.stores")).Rows);
+            Assert.Contains(_logs.Lines, l => l.Contains("[131] access policy", StringComparison.Ordinal) && l.Contains("unknown field 'privilege'", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(_policyFile, Policy);
+            access.Reload();
+        }
+        await Refused(alice, "SELECT count(*) FROM demo.stores");
+    }
+
+    [Fact]
+    public async Task EveryDecisionIsAudited()
+    {
+        await using var alice = await As("alice");
+        await alice.QueryAsync("SELECT count(*) FROM demo.sales");
+        await Refused(alice, "SELECT * FROM demo.stores");
+        Assert.True(_logs.Lines.Any(l => l.StartsWith("Information Gateway.Audit[140] access allowed: user=alice", StringComparison.Ordinal)
+            && l.Contains("engine=duckdb rules=engines[1], catalogs[1], tables[1]", StringComparison.Ordinal) && l.Contains("rules.json (sha256:", StringComparison.Ordinal)),
+            string.Join("\n", _logs.Lines.Where(l => l.Contains("Audit", StringComparison.Ordinal))));
+        Assert.Contains(_logs.Lines, l => l.StartsWith("Warning Gateway.Audit[141] access denied: user=alice", StringComparison.Ordinal)
+            && l.Contains("missing SELECT (no table rule applies)", StringComparison.Ordinal));
+        // The statement itself is not in the audit line, only its hash.
+        Assert.DoesNotContain(_logs.Lines, l => l.Contains("Gateway.Audit", StringComparison.Ordinal) && l.Contains("demo.stores", StringComparison.Ordinal) && l.Contains("SELECT *", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnInvalidOrMissingPolicyStopsTheStart()
+    {
+        var bad = Path.Combine(_folder, "bad.json");
+        await File.WriteAllTextAsync(bad, """{ "tables": [ { "privileges": ["READ"] } ] }""");
+        var settings = Settings(bad);
+        settings["Gateway:DuckDb:DemoData"] = "false";
+        var ex = await Assert.ThrowsAsync<GatewayConfigurationException>(() => GatewayInstance.StartAsync(settings, Path.Combine(_folder, "data-bad")));
+        Assert.Contains($"Gateway:AccessControl:ConfigFile ({bad}): tables[0].privileges: 'READ' is not one of SELECT, INSERT, DELETE, UPDATE, OWNERSHIP, GRANT_SELECT", ex.Errors);
+        var missing = Path.Combine(_folder, "absent.json");
+        settings["Gateway:AccessControl:ConfigFile"] = missing;
+        ex = await Assert.ThrowsAsync<GatewayConfigurationException>(() => GatewayInstance.StartAsync(settings, Path.Combine(_folder, "data-missing")));
+        Assert.Contains(ex.Errors, e => e.StartsWith($"Gateway:AccessControl:ConfigFile ({missing}): cannot be read", StringComparison.Ordinal));
+    }
+}
