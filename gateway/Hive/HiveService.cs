@@ -177,7 +177,7 @@ public sealed partial class HiveService : ITCLIService
             else
             {
                 var decision = await _sessions.Routing.RouteAsync(sql, session, cancellationToken, overlay).ConfigureAwait(false);
-                if (_sessions.AccessControl is { } access) decision = access.Authorize(decision, session, sql);
+                if (_sessions.AccessControl is { } access) (decision, sql) = await access.AuthorizeAsync(decision, session, sql, cancellationToken).ConfigureAwait(false);
                 if (decision.IsExplainRouting)
                 {
                     op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time, ExplainRouting(decision), hasResultSet: true) { Format = format };

@@ -6,6 +6,7 @@ using Gateway.Router.Sql;
 using Gateway.Server.Configuration;
 using Gateway.Server.Engines;
 using Gateway.Server.Hosting;
+using Gateway.Server.Routing;
 using Gateway.Server.Sessions;
 using Microsoft.Extensions.Logging;
 
@@ -25,6 +26,7 @@ public sealed partial class AccessControlService : IDisposable
     private readonly string? _path;
     private readonly TimeSpan _refresh;
     private readonly EngineRegistry _engines;
+    private readonly CatalogRegistry _catalogs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ILogger _audit;
@@ -33,11 +35,12 @@ public sealed partial class AccessControlService : IDisposable
     private ITimer? _timer;
     private int _reloading;
 
-    public AccessControlService(GatewayOptions options, EngineRegistry engines, TimeProvider time, ILoggerFactory loggers)
+    public AccessControlService(GatewayOptions options, EngineRegistry engines, CatalogRegistry catalogs, TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         _engines = engines ?? throw new ArgumentNullException(nameof(engines));
+        _catalogs = catalogs ?? throw new ArgumentNullException(nameof(catalogs));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = loggers.CreateLogger<AccessControlService>();
         _audit = loggers.CreateLogger("Gateway.Audit");
@@ -118,14 +121,16 @@ public sealed partial class AccessControlService : IDisposable
     /// <summary>
     /// Checks a routed statement for <paramref name="session"/>'s user: the engines it may use (an explicit choice of
     /// another is refused; failover goes only to engines it may use and where the statement is allowed too), then the
-    /// statement itself. Returns the decision to run (its failover list narrowed) or throws SQLSTATE 42000.
+    /// statement itself. A statement that reads tables with row filters or column constraints is rewritten into one
+    /// that reads them through scan-site subqueries (and runs on the chosen engine only: its masks are that engine's
+    /// SQL). Returns the decision and the text to run, or throws SQLSTATE 42000.
     /// </summary>
-    public RoutingDecision Authorize(RoutingDecision decision, Hs2Session session, string statement)
+    public async ValueTask<(RoutingDecision Decision, string Statement)> AuthorizeAsync(RoutingDecision decision, Hs2Session session, string statement, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(session);
         var policy = _policy;
-        if (policy.Engines is null && !policy.GovernsData) return decision;
+        if (policy.Engines is null && !policy.GovernsData) return (decision, statement);
         var subject = new AccessSubject(session.User, session.Info.Groups);
         var (engineAllowed, engineRule) = policy.EngineFor(subject, decision.Engine);
         AccessDecision result;
@@ -138,12 +143,59 @@ public sealed partial class AccessControlService : IDisposable
             result = StatementAccessCheck.Check(policy, subject, decision.Analysis, Resolver(decision.Engine, session));
             if (engineRule is not null) result = result with { Rules = [engineRule, .. result.Rules] };
         }
+        if (result.Allowed && result.Restricted.Count > 0 && !decision.Analysis.IsExplainRouting)
+        {
+            var (rewritten, error) = await RewriteAsync(decision, session, statement, result, cancellationToken).ConfigureAwait(false);
+            if (rewritten is null) result = AccessDecision.Deny(error!, result.Rules);
+            else
+            {
+                Audit(policy, subject, statement, decision.Engine, result, rewritten: true);
+                return (decision with { Failover = [] }, rewritten);
+            }
+        }
         Audit(policy, subject, statement, decision.Engine, result);
         if (!result.Allowed) throw Denied(result);
-        if (decision.Failover.Count == 0) return decision;
+        if (decision.Failover.Count == 0) return (decision, statement);
         var failover = decision.Failover.Where(e => policy.EngineFor(subject, e).Allowed
-            && StatementAccessCheck.Check(policy, subject, decision.Analysis, Resolver(e, session)).Allowed).ToList();
-        return failover.Count == decision.Failover.Count ? decision : decision with { Failover = failover };
+            && StatementAccessCheck.Check(policy, subject, decision.Analysis, Resolver(e, session)) is { Allowed: true, Restricted.Count: 0 }).ToList();
+        return (failover.Count == decision.Failover.Count ? decision : decision with { Failover = failover }, statement);
+    }
+
+    /// <summary>The statement with every restricted read rewritten, and checked to do what it did before; or why not.</summary>
+    private async ValueTask<(string? Statement, string? Error)> RewriteAsync(RoutingDecision decision, Hs2Session session, string statement, AccessDecision result, CancellationToken cancellationToken)
+    {
+        var kind = _engines.Find(decision.Engine)?.Kind ?? Gateway.Engines.EngineKind.DuckDb;
+        var sites = new List<RestrictedSite>();
+        foreach (var read in result.Restricted)
+        {
+            var catalog = read.Name.Catalog is { } c ? _catalogs.Find(c) : null;
+            IReadOnlyList<Gateway.Catalog.CatalogColumn>? columns = null;
+            if (catalog is not null)
+            {
+                var schema = read.Reference.Schema ?? session.CurrentDatabase ?? "default";
+                try
+                {
+                    columns = await catalog.ListColumnsAsync(new Gateway.Catalog.TableRef(null, schema, read.Reference.Name), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    return (null, $"the columns of {read.Name}, which {read.Rule.Name} restricts, could not be read from catalog {catalog.Name} ({ex.Message})");
+                }
+            }
+            if (columns is null) return (null, $"the columns of {read.Name}, which {read.Rule.Name} restricts, are not known to any catalog of the gateway");
+            sites.Add(new RestrictedSite(read.Reference, read.Name, read.Rule, [.. columns.Select(col => new PolicyColumn(col.Name, col.Type))]));
+        }
+        var rewritten = PolicyRewriter.Rewrite(statement, decision.Analysis.Dialect, kind, sites, session.User, out var error);
+        if (rewritten is null) return (null, error);
+        // After rewriting, a read is still a read: the same kind of statement, writing the same tables.
+        var again = StatementAnalyzer.Analyze(rewritten, decision.Analysis.Dialect);
+        var before = decision.Analysis;
+        if (again.Status != AnalysisStatus.Complete || again.Kind != before.Kind || again.IsWrite != before.IsWrite
+            || !again.Writes.Select(w => w.Key).SequenceEqual(before.Writes.Select(w => w.Key)))
+        {
+            return (null, "the statement rewritten for the policy's filters and masks would not do what the original does");
+        }
+        return (rewritten, null);
     }
 
     /// <summary><c>SET key=value</c> and statement overlays: refused (42000) when the system_session_properties section denies the key.</summary>
@@ -181,11 +233,12 @@ public sealed partial class AccessControlService : IDisposable
             : new PolicyName(reference.Catalog is { } c ? Fold(c) : Fold(catalog), SchemaOf(reference.Schema ?? current), Fold(reference.Name));
     }
 
-    private void Audit(AccessPolicy policy, AccessSubject subject, string statement, string? engine, AccessDecision result)
+    private void Audit(AccessPolicy policy, AccessSubject subject, string statement, string? engine, AccessDecision result, bool rewritten = false)
     {
         if (!_audit.IsEnabled(LogLevel.Information)) return;
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(statement)))[..16];
-        if (result.Allowed) LogAllowed(_audit, subject.User, hash, engine ?? "-", result.RulesText, policy.Source);
+        if (rewritten) LogRewritten(_audit, subject.User, hash, engine ?? "-", string.Join(", ", result.Restricted.Select(r => r.Name.ToString()).Distinct()), result.RulesText, policy.Source);
+        else if (result.Allowed) LogAllowed(_audit, subject.User, hash, engine ?? "-", result.RulesText, policy.Source);
         else LogDenied(_audit, subject.User, hash, engine ?? "-", result.Reason ?? "", result.RulesText, policy.Source);
     }
 
@@ -202,6 +255,9 @@ public sealed partial class AccessControlService : IDisposable
 
     [LoggerMessage(EventId = 140, Level = LogLevel.Information, Message = "access allowed: user={User} statement={Hash} engine={Engine} rules={Rules} policy={Policy}")]
     private static partial void LogAllowed(ILogger logger, string user, string hash, string engine, string rules, string policy);
+
+    [LoggerMessage(EventId = 142, Level = LogLevel.Information, Message = "access rewritten: user={User} statement={Hash} engine={Engine} filtered/masked={Tables} rules={Rules} policy={Policy}")]
+    private static partial void LogRewritten(ILogger logger, string user, string hash, string engine, string tables, string rules, string policy);
 
     [LoggerMessage(EventId = 141, Level = LogLevel.Warning, Message = "access denied: user={User} statement={Hash} engine={Engine} reason={Reason} rules={Rules} policy={Policy}")]
     private static partial void LogDenied(ILogger logger, string user, string hash, string engine, string reason, string rules, string policy);

@@ -15,6 +15,9 @@ public delegate PolicyName PolicyNameResolver(Sql.TableReference reference);
 /// </summary>
 public sealed record AccessDecision(bool Allowed, string? Reason, IReadOnlyList<string> Rules)
 {
+    /// <summary>Allowed reads of tables whose rule filters rows or restricts columns: the statement runs only rewritten (<see cref="PolicyRewriter"/>).</summary>
+    public IReadOnlyList<RestrictedRead> Restricted { get; init; } = [];
+
     public static AccessDecision Allow(IReadOnlyList<string> rules) => new(true, null, rules);
 
     public static AccessDecision Deny(string reason, IReadOnlyList<string> rules) => new(false, reason, rules);
@@ -22,3 +25,6 @@ public sealed record AccessDecision(bool Allowed, string? Reason, IReadOnlyList<
     /// <summary>The rules in a few words: "tables[1], catalogs[0]" or "no rule".</summary>
     public string RulesText => Rules.Count == 0 ? "no rule" : string.Join(", ", Rules);
 }
+
+/// <summary>A read the policy allows only through its rule's filter and column constraints.</summary>
+public sealed record RestrictedRead(Sql.TableReference Reference, PolicyName Name, TableRule Rule);

@@ -7,8 +7,9 @@ namespace Gateway.Router.Policy;
 /// writes the privilege of its verb (INSERT, DELETE, UPDATE; DDL needs OWNERSHIP; CREATE/DROP SCHEMA needs schema
 /// ownership), each in a catalog open for it (read-only catalogs refuse writes). Fails closed: while the policy
 /// governs data, a statement the analysis could not fully resolve, a verb with no known privilege, a table function
-/// or a file path, and a read of a table whose rule filters rows or restricts columns (not yet rewritten by the
-/// gateway) are refused.
+/// or a file path are refused. A read of a table whose rule filters rows or restricts columns is allowed only as a
+/// <see cref="AccessDecision.Restricted"/> read, which the caller must rewrite (<see cref="PolicyRewriter"/>) or refuse;
+/// where that cannot be done (DESCRIBE, the targets of UPDATE, DELETE and MERGE) it is refused here.
 /// </summary>
 public static class StatementAccessCheck
 {
@@ -22,6 +23,7 @@ public static class StatementAccessCheck
         ArgumentNullException.ThrowIfNull(analysis);
         ArgumentNullException.ThrowIfNull(resolve);
         var rules = new List<string>();
+        var restricted = new List<RestrictedRead>();
         if (!policy.GovernsData) return AccessDecision.Allow(rules);
         if (analysis.Status != AnalysisStatus.Complete)
         {
@@ -34,7 +36,7 @@ public static class StatementAccessCheck
         var metadata = analysis.Kind == StatementKind.Metadata;
         foreach (var read in analysis.Reads)
         {
-            var denied = CheckSource(policy, subject, read, resolve, write: false, metadata ? TablePrivileges.None : TablePrivileges.Select, analysis, rules);
+            var denied = CheckSource(policy, subject, read, resolve, write: false, metadata ? TablePrivileges.None : TablePrivileges.Select, analysis, rules, restricted);
             if (denied is not null) return AccessDecision.Deny(denied, rules);
         }
         if (analysis.Writes.Count > 0)
@@ -48,16 +50,16 @@ public static class StatementAccessCheck
                 // Session-local temporary views and tables write no catalog; what they read is checked above.
                 if (write.Temporary) continue;
                 var required = analysis.ScansWriteTargets ? needed | TablePrivileges.Select : needed;
-                var denied = CheckSource(policy, subject, write, resolve, write: true, required, analysis, rules);
+                var denied = CheckSource(policy, subject, write, resolve, write: true, required, analysis, rules, restricted);
                 if (denied is not null) return AccessDecision.Deny(denied, rules);
             }
         }
-        return AccessDecision.Allow(rules);
+        return AccessDecision.Allow(rules) with { Restricted = restricted };
     }
 
     /// <summary>The reason <paramref name="reference"/> is refused, or null.</summary>
     private static string? CheckSource(AccessPolicy policy, AccessSubject subject, TableReference reference, PolicyNameResolver resolve, bool write,
-        TablePrivileges required, StatementAnalysis analysis, List<string> rules)
+        TablePrivileges required, StatementAnalysis analysis, List<string> rules, List<RestrictedRead> restricted)
     {
         switch (reference.Kind)
         {
@@ -93,9 +95,21 @@ public static class StatementAccessCheck
             var missing = required == TablePrivileges.None ? "any privilege" : Names(required & ~held);
             return $"{subject.User} may not {Verb(analysis)} {name}: missing {missing} ({why})";
         }
-        if (tableRule is { Restricts: true } && (!write || analysis.ScansWriteTargets))
+        if (tableRule is { Restricts: true })
         {
-            return $"{name} has row filters or column restrictions ({tableRule.Name}) that the gateway does not yet apply to statements; refused rather than read unfiltered";
+            if (write && analysis.ScansWriteTargets)
+            {
+                return $"{name} has row filters or column restrictions ({tableRule.Name}), which {Verb(analysis)} would bypass by reading its target";
+            }
+            if (!write && analysis.Kind == StatementKind.Metadata)
+            {
+                return $"{name} has row filters or column restrictions ({tableRule.Name}), and {Verb(analysis)} of it is not filtered yet";
+            }
+            if (!write)
+            {
+                // Every site that reads the table (a self-join's both sides, a CTE's and the main query's).
+                foreach (var site in analysis.ReadSites.Where(r => r.Key == reference.Key)) restricted.Add(new RestrictedRead(site, name, tableRule));
+            }
         }
         return null;
     }

@@ -48,6 +48,12 @@ public sealed record StatementAnalysis
     public IReadOnlyList<TableReference> Reads { get; init; } = [];
     public IReadOnlyList<TableReference> Writes { get; init; } = [];
 
+    /// <summary>
+    /// Every place the statement reads a table, function or path, a self-join's table once per site (<see cref="Reads"/>
+    /// lists each object once): what a rewrite of the reads must cover.
+    /// </summary>
+    public IReadOnlyList<TableReference> ReadSites { get; init; } = [];
+
     /// <summary>Names defined by WITH (folded); references to them are not tables.</summary>
     public IReadOnlyList<string> CteNames { get; init; } = [];
 

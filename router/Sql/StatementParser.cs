@@ -15,6 +15,7 @@ internal sealed partial class StatementParser
     private int _depth;
 
     private readonly List<TableReference> _reads = [];
+    private readonly List<TableReference> _readSites = [];
     private readonly List<TableReference> _writes = [];
     private readonly HashSet<string> _readKeys = new(StringComparer.Ordinal);
     private readonly HashSet<string> _writeKeys = new(StringComparer.Ordinal);
@@ -86,6 +87,7 @@ internal sealed partial class StatementParser
             IsExplainRouting = _explainRouting,
             InnerStatement = _innerStatement,
             Reads = _reads,
+            ReadSites = _readSites,
             Writes = _writes,
             CteNames = _ctes,
             EngineHint = engineHint,
@@ -263,6 +265,7 @@ internal sealed partial class StatementParser
     private void AddRead(TableReference reference, Scope scope)
     {
         if (reference.Kind == TableReferenceKind.Table && reference.Parts.Count == 1 && scope.Contains(reference.Parts[0])) return;
+        _readSites.Add(reference);
         if (_readKeys.Add(reference.Key)) _reads.Add(reference);
     }
 

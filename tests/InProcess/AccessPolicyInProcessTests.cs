@@ -20,7 +20,10 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
           "tables": [
             { "group": "admins", "privileges": ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"] },
             { "user": "alice", "schema": "demo", "table": "sales|products", "privileges": ["SELECT"] },
-            { "user": "alice", "schema": "demo", "table": "customers", "privileges": ["SELECT"], "filter": "region = 'EMEA'" },
+            { "user": "alice", "schema": "demo", "table": "customers", "privileges": ["SELECT"], "filter": "country = 'DE' AND email LIKE 'customer%'",
+              "columns": [ { "name": "email", "allow": false }, { "name": "name", "mask": "SHOW_FIRST_4" },
+                           { "name": "segment", "mask": "REDACT" }, { "name": "signup_date", "mask": "DATE_SHOW_YEAR" },
+                           { "name": "country", "mask": "CASE WHEN current_user = 'alice' THEN lower(country) END" } ] },
             { "user": "alice", "schema": "default", "privileges": ["SELECT", "INSERT", "OWNERSHIP"] }
           ],
           "system_session_properties": [ { "user": "alice", "property": "gateway\\.engine", "allow": false }, { "allow": true } ],
@@ -125,14 +128,48 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
     [InlineData("SELECT 1; SELECT * FROM demo.stores")]
     [InlineData("SELECT * FROM read_csv('/etc/passwd')")]
     [InlineData("SELECT * FROM 'data.parquet'")]
-    // A filtered table is refused until the gateway applies filters.
-    [InlineData("SELECT * FROM demo.customers")]
+    // A filtered table's metadata is not filtered yet, and a write that reads its target would bypass the filter.
+    [InlineData("DESCRIBE demo.customers")]
     // A catalog open read-only refuses writes; an engine alice may not use refuses an explicit choice.
     [InlineData("/*+ ENGINE(scratch) */ SELECT 1")]
     public async Task BypassAttemptsAreRefused(string sql)
     {
         await using var alice = await As("alice");
         await Refused(alice, sql);
+    }
+
+    [Fact]
+    public async Task FiltersAndMasksApplyAtEveryScanSite()
+    {
+        await using var alice = await As("alice");
+        // Customers whose country is DE: every tenth.
+        Assert.Equal("1000", (await alice.QueryAsync("SELECT count(*) FROM demo.customers")).Rows.Single()[0]);
+        var (schema, rows) = await alice.QueryAsync("SELECT * FROM demo.customers WHERE customer_id = 10");
+        // The blocked column is not there; the masked ones keep their names and the filter saw raw values.
+        Assert.Equal(["customer_id", "name", "country", "segment", "signup_date"], schema.Columns.Select(c => c.Name));
+        Assert.Equal(new string?[] { "10", "CustXXXXXXX", "de", "XXXXXXXXX", "2021-01-01" }, rows.Single());
+        await Assert.ThrowsAsync<HiveClientException>(() => alice.QueryAsync("SELECT email FROM demo.customers"));
+        // Predicates of the statement see masked values: the raw name is not there to find.
+        Assert.Equal("0", (await alice.QueryAsync("SELECT count(*) FROM demo.customers WHERE name = 'Customer 10'")).Rows.Single()[0]);
+        // Each site of a self-join, CTEs, subqueries and aliases.
+        Assert.Equal("1000", (await alice.QueryAsync("SELECT count(*) FROM demo.customers a JOIN demo.customers b ON a.customer_id = b.customer_id")).Rows.Single()[0]);
+        // Both sides of a self-join are filtered and masked, whichever one a column is read from.
+        Assert.Equal("0", (await alice.QueryAsync("SELECT count(*) FROM demo.customers a LEFT JOIN demo.customers b ON b.customer_id = a.customer_id + 1 WHERE b.customer_id IS NOT NULL")).Rows.Single()[0]);
+        Assert.Equal("CustXXXXXXX", (await alice.QueryAsync("SELECT b.name FROM demo.customers a JOIN demo.customers b ON a.customer_id = b.customer_id WHERE a.customer_id = 10")).Rows.Single()[0]);
+        await Assert.ThrowsAsync<HiveClientException>(() => alice.QueryAsync("SELECT b.email FROM demo.customers a JOIN demo.customers b ON a.customer_id = b.customer_id"));
+        Assert.Equal("1000", (await alice.QueryAsync("WITH c AS (SELECT * FROM demo.customers) SELECT count(*) FROM c")).Rows.Single()[0]);
+        Assert.Equal("1000", (await alice.QueryAsync("SELECT count(*) FROM (SELECT customer_id FROM `demo`.`customers`) x")).Rows.Single()[0]);
+        Assert.Equal("1000", (await alice.QueryAsync("SELECT count(DISTINCT customers.customer_id) FROM demo.customers")).Rows.Single()[0]);
+        var direct = (await alice.QueryAsync("SELECT count(*) FROM demo.sales s WHERE s.customer_id IN (SELECT c.customer_id FROM demo.customers c)")).Rows.Single()[0];
+        await using var root = await As("root");
+        Assert.Equal(direct, (await root.QueryAsync("SELECT count(*) FROM demo.sales s WHERE s.customer_id % 10 = 0")).Rows.Single()[0]);
+        Assert.Equal("10000", (await root.QueryAsync("SELECT count(*) FROM demo.customers")).Rows.Single()[0]);
+        Assert.Equal("customer10@example.com", (await root.QueryAsync("SELECT email FROM demo.customers WHERE customer_id = 10")).Rows.Single()[0]);
+        // What alice writes from a restricted read holds only what she could read.
+        await alice.QueryAsync("CREATE TABLE default.my_customers AS SELECT * FROM demo.customers");
+        Assert.Equal(new string?[] { "1000", "0" }, (await alice.QueryAsync("SELECT count(*), count(*) FILTER (WHERE country <> 'de') FROM default.my_customers")).Rows.Single());
+        Assert.Contains(_logs.Lines, l => l.StartsWith("Information Gateway.Audit[142] access rewritten: user=alice", StringComparison.Ordinal)
+            && l.Contains("filtered/masked=embedded.demo.customers rules=engines[1], catalogs[1], tables[2]", StringComparison.Ordinal));
     }
 
     [Fact]
