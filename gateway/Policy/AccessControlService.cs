@@ -172,7 +172,9 @@ public sealed partial class AccessControlService : IDisposable
             IReadOnlyList<Gateway.Catalog.CatalogColumn>? columns = null;
             if (catalog is not null)
             {
-                var schema = read.Reference.Schema ?? session.CurrentDatabase ?? "default";
+                // A default schema (Hive's default, DuckDB's main, PostgreSQL's public) is each catalog's own default.
+                var schema = read.Reference.Schema ?? session.CurrentDatabase;
+                if (schema is not null && DefaultSchemas.Contains(schema)) schema = null;
                 try
                 {
                     columns = await catalog.ListColumnsAsync(new Gateway.Catalog.TableRef(null, schema, read.Reference.Name), cancellationToken).ConfigureAwait(false);

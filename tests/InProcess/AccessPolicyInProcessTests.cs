@@ -124,6 +124,21 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
     [InlineData("EXPLAIN SELECT * FROM demo.stores")]
     [InlineData("DESCRIBE demo.stores")]
     [InlineData("CREATE TEMPORARY VIEW v AS SELECT * FROM demo.stores")]
+    [InlineData("SELECT * FROM /* x */ demo.stores -- y")]
+    [InlineData("SELECT * FROM demo.stores AS sales")]
+    [InlineData("SELECT (SELECT max(name) FROM demo.stores)")]
+    [InlineData("SELECT * FROM demo.sales s, demo.stores t")]
+    [InlineData("SELECT * FROM demo.sales CROSS JOIN demo.stores")]
+    [InlineData("FROM demo.stores SELECT name")]
+    [InlineData("SUMMARIZE demo.stores")]
+    [InlineData("INSERT INTO default.mine_too SELECT name FROM demo.stores")]
+    [InlineData("CREATE TABLE default.stolen AS SELECT * FROM demo.stores")]
+    [InlineData("CREATE VIEW default.window_on AS SELECT * FROM demo.stores")]
+    [InlineData("SELECT * FROM information_schema.columns")]
+    [InlineData("SELECT * FROM duckdb_tables()")]
+    [InlineData("PRAGMA table_info('demo.stores')")]
+    [InlineData("COPY demo.sales TO '/tmp/out.csv'")]
+    [InlineData("UPDATE demo.customers SET name = 'x' WHERE email LIKE 'a%'")]
     // Fail closed: what the analysis cannot name.
     [InlineData("SELECT 1; SELECT * FROM demo.stores")]
     [InlineData("SELECT * FROM read_csv('/etc/passwd')")]
@@ -178,6 +193,15 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
         await using var alice = await As("alice");
         // A CTE named like a table alice may not read is not that table.
         Assert.Equal("1", (await alice.QueryAsync("WITH stores AS (SELECT 1 AS x) SELECT x FROM stores")).Rows.Single()[0]);
+        // Engine-side search paths are not the gateway's to follow: setting one is refused or does not reach the engine.
+        try
+        {
+            await alice.QueryAsync("SET search_path = 'demo'");
+        }
+        catch (HiveClientException)
+        {
+        }
+        await Assert.ThrowsAnyAsync<HiveClientException>(() => alice.QueryAsync("SELECT count(*) FROM stores"));
         // After USE, unqualified names are in that schema.
         await alice.QueryAsync("USE demo");
         Assert.Equal("1000000", (await alice.QueryAsync("SELECT count(*) FROM sales")).Rows.Single()[0]);
