@@ -30,6 +30,11 @@ public sealed partial class AccessControlService : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ILogger _audit;
+    // Columns of restricted tables, for a minute: a stale list fails safe (a new column stays out of the subquery, a
+    // dropped one fails the statement), and a dashboard's every statement would otherwise ask the catalog again.
+    private static readonly TimeSpan ColumnsTtl = TimeSpan.FromMinutes(1);
+    private const int MaxCachedTables = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Catalog, string? Schema, string Table), (IReadOnlyList<PolicyColumn> Columns, DateTimeOffset At)> _columns = new();
     private volatile AccessPolicy _policy;
     private string? _loadedText;
     private ITimer? _timer;
@@ -169,23 +174,38 @@ public sealed partial class AccessControlService : IDisposable
         foreach (var read in result.Restricted)
         {
             var catalog = read.Name.Catalog is { } c ? _catalogs.Find(c) : null;
-            IReadOnlyList<Gateway.Catalog.CatalogColumn>? columns = null;
+            IReadOnlyList<PolicyColumn>? columns = null;
             if (catalog is not null)
             {
                 // A default schema (Hive's default, DuckDB's main, PostgreSQL's public) is each catalog's own default.
                 var schema = read.Reference.Schema ?? session.CurrentDatabase;
                 if (schema is not null && DefaultSchemas.Contains(schema)) schema = null;
-                try
+                var key = (catalog.Name, schema, read.Reference.Name);
+                var now = _time.GetUtcNow();
+                if (_columns.TryGetValue(key, out var cached) && now - cached.At < ColumnsTtl)
                 {
-                    columns = await catalog.ListColumnsAsync(new Gateway.Catalog.TableRef(null, schema, read.Reference.Name), cancellationToken).ConfigureAwait(false);
+                    columns = cached.Columns;
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                else
                 {
-                    return (null, $"the columns of {read.Name}, which {read.Rule.Name} restricts, could not be read from catalog {catalog.Name} ({ex.Message})");
+                    try
+                    {
+                        var listed = await catalog.ListColumnsAsync(new Gateway.Catalog.TableRef(null, schema, read.Reference.Name), cancellationToken).ConfigureAwait(false);
+                        if (listed is not null)
+                        {
+                            columns = [.. listed.Select(col => new PolicyColumn(col.Name, col.Type))];
+                            if (_columns.Count >= MaxCachedTables) _columns.Clear();
+                            _columns[key] = (columns, now);
+                        }
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        return (null, $"the columns of {read.Name}, which {read.Rule.Name} restricts, could not be read from catalog {catalog.Name} ({ex.Message})");
+                    }
                 }
             }
             if (columns is null) return (null, $"the columns of {read.Name}, which {read.Rule.Name} restricts, are not known to any catalog of the gateway");
-            sites.Add(new RestrictedSite(read.Reference, read.Name, read.Rule, [.. columns.Select(col => new PolicyColumn(col.Name, col.Type))]));
+            sites.Add(new RestrictedSite(read.Reference, read.Name, read.Rule, columns));
         }
         var rewritten = PolicyRewriter.Rewrite(statement, decision.Analysis.Dialect, kind, sites, session.User, out var error);
         if (rewritten is null) return (null, error);
