@@ -303,15 +303,15 @@ public sealed partial class HiveService : ITCLIService
     public async ValueTask<TGetSchemasResp> GetSchemas(TGetSchemasReq req, CancellationToken cancellationToken)
     {
         var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetSchemas,
-            async (_, md, ct) => JdbcMetadata.BuildSchemas(await md.GetSchemasAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), ct).ConfigureAwait(false)), req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+            async (session, md, ct) => JdbcMetadata.BuildSchemas(Visible(session, await md.GetSchemasAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), ct).ConfigureAwait(false))), req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
         return new TGetSchemasResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
     public async ValueTask<TGetTablesResp> GetTables(TGetTablesReq req, CancellationToken cancellationToken)
     {
         var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetTables,
-            async (_, md, ct) => JdbcMetadata.BuildTables(await md.GetTablesAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.TableName),
-                req.TableTypes is { Count: > 0 } types ? types : null, ct).ConfigureAwait(false)), req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+            async (session, md, ct) => JdbcMetadata.BuildTables(Visible(session, await md.GetTablesAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.TableName),
+                req.TableTypes is { Count: > 0 } types ? types : null, ct).ConfigureAwait(false))), req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
         return new TGetTablesResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
 
@@ -324,7 +324,7 @@ public sealed partial class HiveService : ITCLIService
     public async ValueTask<TGetColumnsResp> GetColumns(TGetColumnsReq req, CancellationToken cancellationToken)
     {
         var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.GetColumns,
-            async (_, md, ct) => JdbcMetadata.BuildColumns(await md.GetColumnsAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.TableName), Pattern(req.ColumnName), ct).ConfigureAwait(false)),
+            async (session, md, ct) => JdbcMetadata.BuildColumns(Visible(session, await md.GetColumnsAsync(Pattern(req.CatalogName), Pattern(req.SchemaName), Pattern(req.TableName), Pattern(req.ColumnName), ct).ConfigureAwait(false))),
             req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
         return new TGetColumnsResp { Status = status, OperationHandle = handle, DirectResults = direct };
     }
@@ -648,6 +648,15 @@ public sealed partial class HiveService : ITCLIService
         }
         return (TimeSpan.FromSeconds(seconds.Value), null);
     }
+
+    /// <summary>What the access policy lets the session's user see of a listing (everything without a policy).</summary>
+    private IReadOnlyList<T> Visible<T>(Hs2Session session, IReadOnlyList<T> items) => _sessions.AccessControl is not { } access ? items : items switch
+    {
+        IReadOnlyList<SchemaInfo> s => (IReadOnlyList<T>)access.Visible(session, s),
+        IReadOnlyList<TableInfo> t => (IReadOnlyList<T>)access.Visible(session, t),
+        IReadOnlyList<ColumnMetadata> c => (IReadOnlyList<T>)access.Visible(session, c),
+        _ => items,
+    };
 
     private void ValidateSetting(string key, string value)
     {

@@ -220,6 +220,46 @@ public sealed partial class AccessControlService : IDisposable
         return (rewritten, null);
     }
 
+    /// <summary>The schemas of a GetSchemas answer that the session's user may see (all without data rules).</summary>
+    public IReadOnlyList<Gateway.Engines.SchemaInfo> Visible(Hs2Session session, IReadOnlyList<Gateway.Engines.SchemaInfo> schemas)
+    {
+        var policy = _policy;
+        if (!policy.GovernsData) return schemas;
+        var (subject, catalog, fold) = Listing(session);
+        return [.. schemas.Where(s => policy.SchemaVisibleTo(subject, catalog, SchemaName(s.Schema, fold)))];
+    }
+
+    /// <summary>The tables of a GetTables answer that the session's user may see: any privilege in an open catalog.</summary>
+    public IReadOnlyList<Gateway.Engines.TableInfo> Visible(Hs2Session session, IReadOnlyList<Gateway.Engines.TableInfo> tables)
+    {
+        var policy = _policy;
+        if (!policy.GovernsData) return tables;
+        var (subject, catalog, fold) = Listing(session);
+        return [.. tables.Where(t => policy.TableVisibleTo(subject, catalog, SchemaName(t.Schema, fold), fold(t.Name)))];
+    }
+
+    /// <summary>The columns of a GetColumns answer that the session's user may see: of visible tables, and not blocked.</summary>
+    public IReadOnlyList<Gateway.Engines.ColumnMetadata> Visible(Hs2Session session, IReadOnlyList<Gateway.Engines.ColumnMetadata> columns)
+    {
+        var policy = _policy;
+        if (!policy.GovernsData) return columns;
+        var (subject, catalog, fold) = Listing(session);
+        return [.. columns.Where(c => policy.ColumnVisibleTo(subject, catalog, SchemaName(c.Schema, fold), fold(c.Table), c.Name))];
+    }
+
+    /// <summary>Metadata calls list the session's engine: its objects are named as statements on it would name them.</summary>
+    private (AccessSubject Subject, string Catalog, Func<string, string> Fold) Listing(Hs2Session session)
+    {
+        var engine = _engines.Of(session.Engine) ?? _engines.Default;
+        var caseSensitive = engine.Kind == Gateway.Engines.EngineKind.Postgres;
+        Func<string, string> fold = caseSensitive ? s => s : s => s.ToLowerInvariant();
+        var catalog = engine.Options.Catalogs is { Count: > 0 } catalogs ? catalogs[0]
+            : engine.Name.Equals(EngineRegistry.EmbeddedName, StringComparison.OrdinalIgnoreCase) ? CatalogOptions.EmbeddedName : engine.Name;
+        return (new AccessSubject(session.User, session.Info.Groups), fold(catalog), fold);
+    }
+
+    private static string SchemaName(string schema, Func<string, string> fold) => DefaultSchemas.Contains(schema) ? "default" : fold(schema);
+
     /// <summary><c>SET key=value</c> and statement overlays: refused (42000) when the system_session_properties section denies the key.</summary>
     public void CheckSessionProperty(string user, IReadOnlyList<string> groups, string key)
     {

@@ -89,6 +89,33 @@ public sealed partial class AccessPolicy
         return (rule?.Privileges ?? TablePrivileges.None, rule);
     }
 
+    /// <summary>
+    /// Whether <paramref name="subject"/> may see a schema in listings (Trino's visibility): its catalog is open to it
+    /// and it owns the schema or some table rule that applies to it grants a privilege in that schema.
+    /// </summary>
+    public bool SchemaVisibleTo(AccessSubject subject, string? catalog, string schema)
+    {
+        if (CatalogAccessFor(subject, catalog).Access == CatalogAccess.None) return false;
+        if (Tables is null || (Schemas is not null && SchemaOwnerFor(subject, catalog, schema).Owner)) return true;
+        foreach (var r in Tables)
+        {
+            if (r.Applies(subject) && r.Privileges != TablePrivileges.None && r.CoversSchema(catalog, schema)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="subject"/> may see a table in listings: any privilege on it in an open catalog.</summary>
+    public bool TableVisibleTo(AccessSubject subject, string? catalog, string? schema, string table) =>
+        CatalogAccessFor(subject, catalog).Access != CatalogAccess.None && TablePrivilegesFor(subject, catalog, schema, table).Privileges != TablePrivileges.None;
+
+    /// <summary>Whether a visible table's column is listed: not blocked by the rule that decides the table.</summary>
+    public bool ColumnVisibleTo(AccessSubject subject, string? catalog, string? schema, string table, string column)
+    {
+        if (!TableVisibleTo(subject, catalog, schema, table)) return false;
+        var rule = TableRuleFor(subject, catalog, schema, table);
+        return rule is null || !rule.Columns.Any(c => !c.Allow && c.Name.Equals(column, StringComparison.OrdinalIgnoreCase));
+    }
+
     public (bool Allowed, string? Rule) SessionPropertyFor(AccessSubject subject, string property)
     {
         if (SessionProperties is null) return (true, null);

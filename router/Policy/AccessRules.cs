@@ -41,6 +41,9 @@ public sealed record TableRule(
 {
     public bool Covers(string? catalog, string? schema, string table) => Matches(Catalog, catalog) && Matches(Schema, schema) && Matches(Table, table);
 
+    /// <summary>The rule can cover some table of the schema.</summary>
+    public bool CoversSchema(string? catalog, string schema) => Matches(Catalog, catalog) && Matches(Schema, schema);
+
     /// <summary>Row filters, masks or blocked columns: a read of the table is rewritten, not passed through.</summary>
     public bool Restricts => Filter is not null || Columns.Count > 0;
 }

@@ -187,6 +187,34 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
             && l.Contains("filtered/masked=embedded.demo.customers rules=engines[1], catalogs[1], tables[2]", StringComparison.Ordinal));
     }
 
+    private static async Task<List<string?[]>> Listing(HiveConnection c, Func<Gateway.Protocol.Hive.TCLIServiceClient, Gateway.Protocol.Hive.TSessionHandle, Task<(Gateway.Protocol.Hive.TStatus?, Gateway.Protocol.Hive.TOperationHandle?)>> call)
+    {
+        await using var op = await c.MetadataAsync(call);
+        return (await op.ReadAllAsTextAsync()).Rows;
+    }
+
+    [Fact]
+    public async Task MetadataCallsListOnlyWhatTheUserMaySee()
+    {
+        await using var alice = await As("alice");
+        var tables = await Listing(alice, async (cl, s) => { var r = await cl.GetTablesAsync(new() { SessionHandle = s, SchemaName = "demo", TableName = "%" }, default); return (r.Status, r.OperationHandle); });
+        // TABLE_NAME is the third column of JDBC's layout.
+        Assert.Equal(["customers", "products", "sales"], tables.Select(t => t[2]).Order());
+        var columns = await Listing(alice, async (cl, s) => { var r = await cl.GetColumnsAsync(new() { SessionHandle = s, SchemaName = "demo", TableName = "customers", ColumnName = "%" }, default); return (r.Status, r.OperationHandle); });
+        Assert.Equal(["customer_id", "name", "country", "segment", "signup_date"], columns.Select(c => c[3]));
+        Assert.Empty(await Listing(alice, async (cl, s) => { var r = await cl.GetColumnsAsync(new() { SessionHandle = s, SchemaName = "demo", TableName = "stores", ColumnName = "%" }, default); return (r.Status, r.OperationHandle); }));
+        var schemas = await Listing(alice, async (cl, s) => { var r = await cl.GetSchemasAsync(new() { SessionHandle = s }, default); return (r.Status, r.OperationHandle); });
+        Assert.Contains(schemas, r => r[0] == "demo");
+
+        await using var mallory = await As("mallory");
+        Assert.Empty(await Listing(mallory, async (cl, s) => { var r = await cl.GetTablesAsync(new() { SessionHandle = s, SchemaName = "%", TableName = "%" }, default); return (r.Status, r.OperationHandle); }));
+        Assert.Empty(await Listing(mallory, async (cl, s) => { var r = await cl.GetSchemasAsync(new() { SessionHandle = s }, default); return (r.Status, r.OperationHandle); }));
+
+        await using var root = await As("root");
+        var all = await Listing(root, async (cl, s) => { var r = await cl.GetColumnsAsync(new() { SessionHandle = s, SchemaName = "demo", TableName = "customers", ColumnName = "%" }, default); return (r.Status, r.OperationHandle); });
+        Assert.Contains(all, c => c[3] == "email");
+    }
+
     [Fact]
     public async Task CtesAndUseResolveAsTheEngineDoes()
     {
