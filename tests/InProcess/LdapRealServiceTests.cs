@@ -253,19 +253,7 @@ public sealed class LdapRealServiceTests(LdapGatewaysFixture fixture) : IClassFi
         Assert.Contains(LdapAuthenticator.InvalidCredentials, stderr, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> CliAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(GatewayProcess.GatewayDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment.Remove("GATEWAY_PASSWORD");
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> CliAsync(params string[] args) => GatewayCli.RunAsync(args);
 }
 
 /// <summary>The directory's TLS and its absence, checked with the authenticator alone against the real server and against sockets that never answer.</summary>

@@ -2,19 +2,13 @@
 // gateway; prints, per statement, its rows and its operation log (FetchResults with fetchType 1, what Beeline prints).
 // Usage: node hive-driver-routing.js <host> <port> <user> <password> <statements as a JSON array>
 'use strict';
-const hive = require('hive-driver');
-const { TCLIService, TCLIService_types: T } = hive.thrift;
+const { openSession } = require('./hive-driver-session');
 
 const [host, port, user, password, statementsJson] = process.argv.slice(2);
 
 async function main() {
   const statements = JSON.parse(statementsJson);
-  const client = new hive.HiveClient(TCLIService, T);
-  client.on('error', (e) => { console.error('client error', e); });
-  await client.connect({ host, port: Number(port) }, new hive.connections.TcpConnection(),
-    new hive.auth.PlainTcpAuthentication({ username: user, password }));
-  const session = await client.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, username: user });
-  const utils = new hive.HiveUtils(T);
+  const { client, session, utils, T } = await openSession(host, port, user, password);
   const out = [];
   for (const sql of statements) {
     const op = await session.executeStatement(sql, { runAsync: true });

@@ -2,18 +2,12 @@
 // enough for the gateway to spool the rest and give the engine back), then reads the rest. Prints one JSON document.
 // Usage: node hive-driver-slow-reader.js <host> <port> <user> <password> <rows> <quietMs>
 'use strict';
-const hive = require('hive-driver');
-const { TCLIService, TCLIService_types: T } = hive.thrift;
+const { openSession } = require('./hive-driver-session');
 
 const [host, port, user, password, rows, quietMs] = process.argv.slice(2);
 
 async function main() {
-  const client = new hive.HiveClient(TCLIService, T);
-  client.on('error', (e) => { console.error('client error', e); });
-  await client.connect({ host, port: Number(port) }, new hive.connections.TcpConnection(),
-    new hive.auth.PlainTcpAuthentication({ username: user, password }));
-  const session = await client.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, username: user });
-  const utils = new hive.HiveUtils(T);
+  const { client, session, utils } = await openSession(host, port, user, password);
   const op = await session.executeStatement(
     `SELECT i, 'row ' || i AS label, CASE WHEN i % 7 = 0 THEN NULL ELSE i * 2 END AS maybe FROM range(${Number(rows)}) t(i) ORDER BY i`,
     { runAsync: true });

@@ -1,0 +1,15 @@
+// One npm hive-driver session over the binary transport with SASL PLAIN, as the client scripts here open it.
+'use strict';
+const hive = require('hive-driver');
+const { TCLIService, TCLIService_types: T } = hive.thrift;
+
+async function openSession(host, port, user, password) {
+  const client = new hive.HiveClient(TCLIService, T);
+  client.on('error', (e) => { console.error('client error', e); });
+  await client.connect({ host, port: Number(port) }, new hive.connections.TcpConnection(),
+    new hive.auth.PlainTcpAuthentication({ username: user, password }));
+  const session = await client.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, username: user });
+  return { client, session, utils: new hive.HiveUtils(T), T };
+}
+
+module.exports = { openSession };
