@@ -177,14 +177,15 @@ public sealed partial class HiveService : ITCLIService
             else
             {
                 var decision = await _sessions.Routing.RouteAsync(sql, session, cancellationToken, overlay).ConfigureAwait(false);
-                if (_sessions.AccessControl is { } access) (decision, sql) = await access.AuthorizeAsync(decision, session, sql, cancellationToken).ConfigureAwait(false);
                 if (decision.IsExplainRouting)
                 {
-                    op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time, ExplainRouting(decision), hasResultSet: true) { Format = format };
+                    var policy = _sessions.AccessControl is { } explainer ? await explainer.ExplainAsync(decision, session, sql, cancellationToken).ConfigureAwait(false) : null;
+                    op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time, ExplainRouting(decision, policy), hasResultSet: true) { Format = format };
                     _sessions.AddOperation(op);
                 }
                 else
                 {
+                    if (_sessions.AccessControl is { } access) (decision, sql) = await access.AuthorizeAsync(decision, session, sql, cancellationToken).ConfigureAwait(false);
                     var (timeout, timeoutNote) = QueryTimeout(req.QueryTimeout);
                     var options = StatementOptions(parameters, req.ResultRowLimit);
                     var (engine, routing, failover) = Plan(decision);
@@ -665,10 +666,12 @@ public sealed partial class HiveService : ITCLIService
     }
 
     /// <summary>EXPLAIN ROUTING: one row per engine, as <see cref="RoutingExplain"/> lays it out.</summary>
-    private static ColumnBatch ExplainRouting(RoutingDecision decision)
+    private static ColumnBatch ExplainRouting(RoutingDecision decision, string? policy)
     {
         var builder = new BatchBuilder(ExplainRoutingSchema);
         foreach (var row in RoutingExplain.ToRows(decision)) builder.AddRow(row);
+        // What the access policy does to the statement, after the engines (one row; none without a policy).
+        if (policy is not null) builder.AddRow(["(access policy)", null, null, null, "policy", policy]);
         return builder.Build();
     }
 

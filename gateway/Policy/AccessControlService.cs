@@ -132,10 +132,33 @@ public sealed partial class AccessControlService : IDisposable
     /// </summary>
     public async ValueTask<(RoutingDecision Decision, string Statement)> AuthorizeAsync(RoutingDecision decision, Hs2Session session, string statement, CancellationToken cancellationToken)
     {
+        var (d, s, _) = await AuthorizeCoreAsync(decision, session, statement, cancellationToken).ConfigureAwait(false);
+        return (d, s);
+    }
+
+    /// <summary>
+    /// For <c>EXPLAIN ROUTING</c>: what the policy does to the inner statement, as one line, or null without a policy.
+    /// A user who may view other users' queries (the <c>queries</c> section; everyone without one) sees the rules and the
+    /// rewritten statement; others see only that a policy applies. Refused statements are refused here too.
+    /// </summary>
+    public async ValueTask<string?> ExplainAsync(RoutingDecision decision, Hs2Session session, string statement, CancellationToken cancellationToken)
+    {
+        var policy = _policy;
+        if (policy.Engines is null && !policy.GovernsData) return null;
+        var (_, rewritten, result) = await AuthorizeCoreAsync(decision, session, statement, cancellationToken).ConfigureAwait(false);
+        var subject = new AccessSubject(session.User, session.Info.Groups);
+        if ((policy.QueryAccessFor(subject, "\u0000another user").Access & QueryAccess.View) == 0) return "an access policy applies to this statement";
+        var inner = decision.Analysis.InnerStatement is { } text && statement.IndexOf(text, StringComparison.Ordinal) is var at and >= 0 ? at : 0;
+        var what = result!.Restricted.Count > 0 ? $"rewritten ({string.Join(", ", result.Restricted.Select(r => r.Name.ToString()).Distinct())} filtered or masked); runs: {rewritten[inner..].Trim()}" : "allowed";
+        return $"{what}; rules: {result.RulesText}; policy: {policy.Source}";
+    }
+
+    private async ValueTask<(RoutingDecision Decision, string Statement, AccessDecision? Result)> AuthorizeCoreAsync(RoutingDecision decision, Hs2Session session, string statement, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(session);
         var policy = _policy;
-        if (policy.Engines is null && !policy.GovernsData) return (decision, statement);
+        if (policy.Engines is null && !policy.GovernsData) return (decision, statement, null);
         var subject = new AccessSubject(session.User, session.Info.Groups);
         var (engineAllowed, engineRule) = policy.EngineFor(subject, decision.Engine);
         AccessDecision result;
@@ -148,22 +171,22 @@ public sealed partial class AccessControlService : IDisposable
             result = StatementAccessCheck.Check(policy, subject, decision.Analysis, Resolver(decision.Engine, session));
             if (engineRule is not null) result = result with { Rules = [engineRule, .. result.Rules] };
         }
-        if (result.Allowed && result.Restricted.Count > 0 && !decision.Analysis.IsExplainRouting)
+        if (result.Allowed && result.Restricted.Count > 0)
         {
             var (rewritten, error) = await RewriteAsync(decision, session, statement, result, cancellationToken).ConfigureAwait(false);
             if (rewritten is null) result = AccessDecision.Deny(error!, result.Rules);
             else
             {
                 Audit(policy, subject, statement, decision.Engine, result, rewritten: true);
-                return (decision with { Failover = [] }, rewritten);
+                return (decision with { Failover = [] }, rewritten, result);
             }
         }
         Audit(policy, subject, statement, decision.Engine, result);
         if (!result.Allowed) throw Denied(result);
-        if (decision.Failover.Count == 0) return (decision, statement);
+        if (decision.Failover.Count == 0) return (decision, statement, result);
         var failover = decision.Failover.Where(e => policy.EngineFor(subject, e).Allowed
             && StatementAccessCheck.Check(policy, subject, decision.Analysis, Resolver(e, session)) is { Allowed: true, Restricted.Count: 0 }).ToList();
-        return (failover.Count == decision.Failover.Count ? decision : decision with { Failover = failover }, statement);
+        return (failover.Count == decision.Failover.Count ? decision : decision with { Failover = failover }, statement, result);
     }
 
     /// <summary>The statement with every restricted read rewritten, and checked to do what it did before; or why not.</summary>

@@ -27,7 +27,8 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
             { "user": "alice", "schema": "default", "privileges": ["SELECT", "INSERT", "OWNERSHIP"] }
           ],
           "system_session_properties": [ { "user": "alice", "property": "gateway\\.engine", "allow": false }, { "allow": true } ],
-          "engines": [ { "group": "admins", "allow": true }, { "engine": "duckdb", "allow": true } ]
+          "engines": [ { "group": "admins", "allow": true }, { "engine": "duckdb", "allow": true } ],
+          "queries": [ { "group": "admins", "allow": ["execute", "view", "kill"] }, { "allow": ["execute"] } ]
         }
         """;
 
@@ -213,6 +214,20 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
         await using var root = await As("root");
         var all = await Listing(root, async (cl, s) => { var r = await cl.GetColumnsAsync(new() { SessionHandle = s, SchemaName = "demo", TableName = "customers", ColumnName = "%" }, default); return (r.Status, r.OperationHandle); });
         Assert.Contains(all, c => c[3] == "email");
+    }
+
+    [Fact]
+    public async Task ExplainRoutingShowsAdministratorsWhatThePolicyDid()
+    {
+        static string? PolicyRow(List<string?[]> rows) => rows.SingleOrDefault(r => r[0] == "(access policy)")?[5];
+        await using var alice = await As("alice");
+        // Someone who may not view other users' queries learns only that a policy applies.
+        Assert.Equal("an access policy applies to this statement", PolicyRow((await alice.QueryAsync("EXPLAIN ROUTING SELECT count(*) FROM demo.customers")).Rows));
+        await Refused(alice, "EXPLAIN ROUTING SELECT * FROM demo.stores");
+
+        await using var root = await As("root");
+        var line = PolicyRow((await root.QueryAsync("EXPLAIN ROUTING SELECT count(*) FROM demo.customers")).Rows);
+        Assert.StartsWith("allowed; rules: engines[0], catalogs[0], tables[0]; policy: ", line, StringComparison.Ordinal);
     }
 
     [Fact]

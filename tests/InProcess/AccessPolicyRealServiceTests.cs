@@ -94,5 +94,31 @@ public sealed class AccessPolicyRealServiceTests : IAsyncLifetime
         Assert.Equal("20", (await root.QueryAsync($"SELECT count(*) FROM {_table}")).Rows.Single()[0]);
     }
 
+    [Fact]
+    public async Task TheSameHoldsThroughHiveDriverAndTheCliAndExplainRoutingShowsTheRewrite()
+    {
+        string[] statements = ["SET gateway.engine=pg", $"SELECT id, name FROM {_table} WHERE id <= 4 ORDER BY id"];
+        var users = new Dictionary<string, string> { ["alice"] = "alice-pw", ["bob"] = "bob-pw", ["root"] = "root-pw" };
+        var r = await Gateway.Tests.RealClients.NodeClientsRealClientTests.RunNodeAsync("hive-driver-policy.js", "127.0.0.1",
+            _gateway.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Text.Json.JsonSerializer.Serialize(users), System.Text.Json.JsonSerializer.Serialize(statements));
+        string Rows(string user) => string.Join(" | ", r.GetProperty(user)[1].GetProperty("rows").EnumerateArray()
+            .Select(row => string.Join(",", row.EnumerateObject().Select(p => Gateway.Tests.RealClients.NodeClientsRealClientTests.Str(p.Value)))));
+        Assert.Equal("2,XXXXon 2 | 4,XXXXon 4", Rows("alice"));
+        Assert.Equal("1,PersXXXX | 3,PersXXXX", Rows("bob"));
+        Assert.Equal("1,Person 1 | 2,Person 2 | 3,Person 3 | 4,Person 4", Rows("root"));
+
+        var port = _gateway.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (exit, stdout, stderr) = await GatewayCli.RunAsync("sql", "--port", port, "-u", "bob", "--password", "bob-pw", "-e", string.Join("; ", statements));
+        Assert.True(exit == 0, $"exit {exit}: {stderr}\n{stdout}");
+        Assert.Contains("PersXXXX", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Person 2", stdout, StringComparison.Ordinal);
+
+        // Without a queries section everyone may view queries: EXPLAIN ROUTING shows the rules and the rewritten statement.
+        await using var alice = await As("alice");
+        var line = (await alice.QueryAsync($"EXPLAIN ROUTING SELECT id FROM {_table}")).Rows.Single(row => row[0] == "(access policy)")[5];
+        Assert.Contains($"rewritten (pg.default.{_table} filtered or masked); runs: SELECT id FROM (SELECT `id`, ", line, StringComparison.Ordinal);
+        Assert.Contains("WHERE (country = 'DE')) AS `" + _table + "`; rules: engines[0], tables[1]", line, StringComparison.Ordinal);
+    }
+
     private static string Sha256Hex(string s) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(s)));
 }
