@@ -23,10 +23,11 @@ public static class PolicyRewriter
     // Words that can follow a table in FROM without being its alias.
     private static readonly HashSet<string> NotAliases = new(StringComparer.OrdinalIgnoreCase)
     {
-        "WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "OUTER", "CROSS", "NATURAL", "SEMI", "ANTI", "ASOF", "POSITIONAL", "ON", "USING",
-        "GROUP", "ORDER", "LIMIT", "OFFSET", "UNION", "EXCEPT", "INTERSECT", "MINUS", "HAVING", "WINDOW", "QUALIFY", "FETCH", "FOR",
-        "LATERAL", "TABLESAMPLE", "USING", "SAMPLE", "PIVOT", "UNPIVOT", "SELECT", "FROM", "WITH", "VALUES", "SET", "WHEN", "THEN",
-        "ELSE", "END", "AND", "OR", "NOT", "CLUSTER", "DISTRIBUTE", "SORT", "LATERAL", "TIMESTAMP", "VERSION", "AT",
+        "WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "OUTER", "CROSS", "NATURAL", "SEMI", "ANTI", "ASOF", "POSITIONAL",
+        "ON", "USING", "GROUP", "ORDER", "LIMIT", "OFFSET", "UNION", "EXCEPT", "INTERSECT", "MINUS", "HAVING", "WINDOW",
+        "QUALIFY", "FETCH", "FOR", "LATERAL", "TABLESAMPLE", "SAMPLE", "PIVOT", "UNPIVOT", "SELECT", "FROM", "WITH", "VALUES",
+        "SET", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "NOT", "CLUSTER", "DISTRIBUTE", "SORT", "TIMESTAMP", "VERSION",
+        "AT", "RETURNING",
     };
 
     /// <summary>The rewritten statement, or null with <paramref name="error"/> saying why it cannot be (the caller refuses it).</summary>
