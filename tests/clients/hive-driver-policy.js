@@ -2,7 +2,7 @@
 // per user and statement, its column names and rows, or the error the gateway answered (a refusal is a result here).
 // Usage: node hive-driver-policy.js <host> <port> <users and passwords as a JSON object> <statements as a JSON array>
 'use strict';
-const { openSession } = require('./hive-driver-session');
+const { openSession, execute } = require('./hive-driver-session');
 
 const [host, port, usersJson, statementsJson] = process.argv.slice(2);
 
@@ -11,14 +11,7 @@ async function run(user, password, statements) {
   const out = [];
   for (const sql of statements) {
     try {
-      const op = await session.executeStatement(sql, { runAsync: true });
-      await utils.waitUntilReady(op, false, () => {});
-      let rows = [];
-      if (op.hasResultSet) {
-        op.setMaxRows(1000);
-        await utils.fetchAll(op);
-        rows = utils.getResult(op).getValue();
-      }
+      const { op, rows } = await execute(session, utils, sql);
       await op.close();
       out.push({ sql, rows });
     } catch (e) {

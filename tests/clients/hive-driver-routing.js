@@ -2,7 +2,7 @@
 // gateway; prints, per statement, its rows and its operation log (FetchResults with fetchType 1, what Beeline prints).
 // Usage: node hive-driver-routing.js <host> <port> <user> <password> <statements as a JSON array>
 'use strict';
-const { openSession } = require('./hive-driver-session');
+const { openSession, execute } = require('./hive-driver-session');
 
 const [host, port, user, password, statementsJson] = process.argv.slice(2);
 
@@ -11,14 +11,7 @@ async function main() {
   const { client, session, utils, T } = await openSession(host, port, user, password);
   const out = [];
   for (const sql of statements) {
-    const op = await session.executeStatement(sql, { runAsync: true });
-    await utils.waitUntilReady(op, false, () => {});
-    let rows = [];
-    if (op.hasResultSet) {
-      op.setMaxRows(1000);
-      await utils.fetchAll(op);
-      rows = utils.getResult(op).getValue();
-    }
+    const { op, rows } = await execute(session, utils, sql);
     // The operation log, through the driver's own FetchResults call with fetchType 1.
     const logs = await op.driver.fetchResults({
       operationHandle: op.operationHandle,

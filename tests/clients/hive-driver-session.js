@@ -12,4 +12,17 @@ async function openSession(host, port, user, password) {
   return { client, session, utils: new hive.HiveUtils(T), T };
 }
 
-module.exports = { openSession };
+// Runs one statement to completion and reads every row (up to 1000 per fetch); the operation stays open.
+async function execute(session, utils, sql) {
+  const op = await session.executeStatement(sql, { runAsync: true });
+  await utils.waitUntilReady(op, false, () => {});
+  let rows = [];
+  if (op.hasResultSet) {
+    op.setMaxRows(1000);
+    await utils.fetchAll(op);
+    rows = utils.getResult(op).getValue();
+  }
+  return { op, rows };
+}
+
+module.exports = { openSession, execute };
