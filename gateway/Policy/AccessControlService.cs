@@ -36,7 +36,7 @@ public sealed partial class AccessControlService : IDisposable
     private const int MaxCachedTables = 10_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Catalog, string? Schema, string Table), (IReadOnlyList<PolicyColumn> Columns, DateTimeOffset At)> _columns = new();
     private volatile AccessPolicy _policy;
-    private string? _loadedText;
+    private string? _seenText;
     private ITimer? _timer;
     private int _reloading;
 
@@ -60,7 +60,7 @@ public sealed partial class AccessControlService : IDisposable
         if (result.Policy is null) throw new GatewayConfigurationException([.. result.Errors.Select(e => $"Gateway:AccessControl:ConfigFile ({_path}): {e}")]);
         foreach (var w in result.Warnings) LogWarning(_logger, _path, w);
         _policy = result.Policy;
-        _loadedText = text;
+        _seenText = text;
         LogLoaded(_logger, _policy.Source);
     }
 
@@ -85,12 +85,14 @@ public sealed partial class AccessControlService : IDisposable
         try
         {
             var (text, result) = Read(_path);
-            if (text is not null && text == _loadedText) return [];
+            // Unchanged since the last read, valid or not (or unreadable for the same reason): nothing to apply, nothing to log again.
+            var seen = text ?? "\0" + string.Join("|", result.Errors);
+            if (seen == _seenText) return LastReload?.Errors ?? [];
+            _seenText = seen;
             IReadOnlyList<string> errors;
             if (result.Policy is { } policy)
             {
                 _policy = policy;
-                _loadedText = text;
                 errors = [];
                 foreach (var w in result.Warnings) LogWarning(_logger, _path, w);
                 LogLoaded(_logger, policy.Source);
