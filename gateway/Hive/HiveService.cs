@@ -177,6 +177,19 @@ public sealed partial class HiveService : ITCLIService
             else
             {
                 var decision = await _sessions.Routing.RouteAsync(sql, session, cancellationToken, overlay).ConfigureAwait(false);
+                if (_sessions.AccessControl is { Current.GovernsData: true } lister && decision.Analysis.Verb is "SHOW TABLES" or "SHOW VIEWS"
+                    && decision.Analysis.IsReliable && parameters.Count == 0)
+                {
+                    // Names only what the user may see: answered from the engine's listing, not by the engine.
+                    await lister.AuthorizeAsync(decision, session, sql, cancellationToken).ConfigureAwait(false);
+                    var schema = decision.Analysis.Reads.FirstOrDefault(r => r.Kind == Gateway.Router.Sql.TableReferenceKind.Schema)?.Name ?? session.CurrentDatabase;
+                    var like = LikePattern(sql);
+                    string[]? types = decision.Analysis.Verb == "SHOW VIEWS" ? ["VIEW"] : null;
+                    var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.ExecuteStatement,
+                        async (s, md, ct) => TableNames(lister.ShowTables(s, await md.GetTablesAsync(null, null, null, types, ct).ConfigureAwait(false), schema, like)),
+                        req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+                    return new TExecuteStatementResp { Status = status, OperationHandle = handle, DirectResults = direct };
+                }
                 if (decision.IsExplainRouting)
                 {
                     var policy = _sessions.AccessControl is { } explainer ? await explainer.ExplainAsync(decision, session, sql, cancellationToken).ConfigureAwait(false) : null;
@@ -663,6 +676,27 @@ public sealed partial class HiveService : ITCLIService
     {
         SessionSettingRules.Validate(key, value, _sessions.Engines, _sessions.Routing.Options.Overrides);
         _sessions.AccessControl?.CheckSessionProperty(_caller.User, _caller.Groups, key);
+    }
+
+    /// <summary>The pattern of <c>SHOW TABLES ... LIKE 'p'</c> (the string literal after LIKE), or null.</summary>
+    private static string? LikePattern(string sql)
+    {
+        var tokens = Gateway.Protocol.Sql.SqlLexer.Tokenize(sql, Gateway.Protocol.Sql.SqlDialect.Hive);
+        for (var i = 0; i + 1 < tokens.Count; i++)
+        {
+            if (tokens[i].IsWord("LIKE") && tokens[i + 1].Kind == Gateway.Protocol.Sql.SqlTokenKind.String) return tokens[i + 1].Value;
+        }
+        return null;
+    }
+
+    private static readonly ResultSchema TableNamesSchema = new([new ColumnInfo("tab_name", SqlType.String)]);
+
+    /// <summary>Hive's SHOW TABLES layout: one <c>tab_name</c> column.</summary>
+    private static ColumnBatch TableNames(IReadOnlyList<string> names)
+    {
+        var builder = new BatchBuilder(TableNamesSchema);
+        foreach (var n in names) builder.AddRow([n]);
+        return builder.Build();
     }
 
     /// <summary>EXPLAIN ROUTING: one row per engine, as <see cref="RoutingExplain"/> lays it out.</summary>

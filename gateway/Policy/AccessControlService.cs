@@ -272,6 +272,23 @@ public sealed partial class AccessControlService : IDisposable
         return [.. columns.Where(c => policy.ColumnVisibleTo(subject, catalog, SchemaName(c.Schema, fold), fold(c.Table), c.Name))];
     }
 
+    /// <summary>
+    /// <c>SHOW TABLES</c>/<c>SHOW VIEWS</c> under a policy with data rules, answered from the session engine's own listing
+    /// so that it names only what the user may see: the table names of <paramref name="schema"/> (a default schema is any
+    /// of the defaults), matching Hive's <c>LIKE</c> pattern (<c>*</c> any run, <c>|</c> alternatives, case ignored).
+    /// </summary>
+    public IReadOnlyList<string> ShowTables(Hs2Session session, IReadOnlyList<Gateway.Engines.TableInfo> tables, string? schema, string? like)
+    {
+        var target = schema is null || DefaultSchemas.Contains(schema) ? null : schema;
+        var pattern = like is null ? null : new System.Text.RegularExpressions.Regex(
+            "^(?:" + string.Join("|", like.Split('|').Select(p => System.Text.RegularExpressions.Regex.Escape(p.Trim()).Replace("\\*", ".*", StringComparison.Ordinal))) + ")$",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
+        return [.. Visible(session, tables)
+            .Where(t => target is null ? DefaultSchemas.Contains(t.Schema) : t.Schema.Equals(target, StringComparison.OrdinalIgnoreCase))
+            .Where(t => pattern is null || pattern.IsMatch(t.Name))
+            .Select(t => t.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
     /// <summary>Metadata calls list the session's engine: its objects are named as statements on it would name them.</summary>
     private (AccessSubject Subject, string Catalog, Func<string, string> Fold) Listing(Hs2Session session)
     {

@@ -207,13 +207,25 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
         var schemas = await Listing(alice, async (cl, s) => { var r = await cl.GetSchemasAsync(new() { SessionHandle = s }, default); return (r.Status, r.OperationHandle); });
         Assert.Contains(schemas, r => r[0] == "demo");
 
+        // SHOW TABLES names only what the user may see too.
+        static List<string?> Names(List<string?[]> rows) => [.. rows.Select(r => r[0])];
+        Assert.Equal(["customers", "products", "sales"], Names((await alice.QueryAsync("SHOW TABLES IN demo")).Rows));
+        Assert.Equal(["products", "sales"], Names((await alice.QueryAsync("SHOW TABLES FROM demo LIKE 's*|PROD*'")).Rows));
+        await using (var inDemo = await As("alice"))
+        {
+            await inDemo.QueryAsync("USE demo");
+            Assert.Equal(["customers", "products", "sales"], Names((await inDemo.QueryAsync("SHOW TABLES")).Rows));
+        }
+
         await using var mallory = await As("mallory");
+        Assert.Empty((await mallory.QueryAsync("SHOW TABLES IN demo")).Rows);
         Assert.Empty(await Listing(mallory, async (cl, s) => { var r = await cl.GetTablesAsync(new() { SessionHandle = s, SchemaName = "%", TableName = "%" }, default); return (r.Status, r.OperationHandle); }));
         Assert.Empty(await Listing(mallory, async (cl, s) => { var r = await cl.GetSchemasAsync(new() { SessionHandle = s }, default); return (r.Status, r.OperationHandle); }));
 
         await using var root = await As("root");
         var all = await Listing(root, async (cl, s) => { var r = await cl.GetColumnsAsync(new() { SessionHandle = s, SchemaName = "demo", TableName = "customers", ColumnName = "%" }, default); return (r.Status, r.OperationHandle); });
         Assert.Contains(all, c => c[3] == "email");
+        Assert.Contains("stores", Names((await root.QueryAsync("SHOW TABLES IN demo")).Rows));
     }
 
     [Fact]
