@@ -20,7 +20,7 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
           "tables": [
             { "group": "admins", "privileges": ["SELECT", "INSERT", "DELETE", "UPDATE", "OWNERSHIP"] },
             { "user": "alice", "schema": "demo", "table": "sales|products", "privileges": ["SELECT"] },
-            { "user": "alice", "schema": "demo", "table": "customers", "privileges": ["SELECT"], "filter": "country = 'DE' AND email LIKE 'customer%'",
+            { "group": "analysts", "schema": "demo", "table": "customers", "privileges": ["SELECT"], "filter": "country = 'DE' AND email LIKE 'customer%'",
               "columns": [ { "name": "email", "allow": false }, { "name": "name", "mask": "SHOW_FIRST_4" },
                            { "name": "segment", "mask": "REDACT" }, { "name": "signup_date", "mask": "DATE_SHOW_YEAR" },
                            { "name": "country", "mask": "CASE WHEN current_user = 'alice' THEN lower(country) END" } ] },
