@@ -8,6 +8,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --help prints the options and touches nothing: no build, no PostgreSQL restart (a test run may be using both).
+for arg in "$@"; do
+  if [ "$arg" = "--help" ] || [ "$arg" = "-h" ]; then
+    [ -f benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll ] || dotnet build benchmarks -c Release --nologo -v q
+    exec dotnet benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll load --help
+  fi
+done
+
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
   echo "== building (Release)"
   dotnet build Gateway.sln -c Release --nologo -v q
