@@ -190,6 +190,15 @@ public sealed partial class HiveService : ITCLIService
                         req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
                     return new TExecuteStatementResp { Status = status, OperationHandle = handle, DirectResults = direct };
                 }
+                if (_sessions.AccessControl is { Current.GovernsData: true } describer && decision.Analysis.Verb == "DESCRIBE" && decision.Analysis.IsReliable
+                    && decision.Analysis.Reads is [{ Kind: Gateway.Router.Sql.TableReferenceKind.Table } described] && parameters.Count == 0)
+                {
+                    // Lists only the columns the user may see: answered from the engine's listing, not by the engine.
+                    var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.ExecuteStatement,
+                        async (s, md, ct) => DescribeRows(describer.Describe(s, await md.GetColumnsAsync(null, null, described.Name, null, ct).ConfigureAwait(false), described)),
+                        req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+                    return new TExecuteStatementResp { Status = status, OperationHandle = handle, DirectResults = direct };
+                }
                 if (decision.IsExplainRouting)
                 {
                     var policy = _sessions.AccessControl is { } explainer ? await explainer.ExplainAsync(decision, session, sql, cancellationToken).ConfigureAwait(false) : null;
@@ -687,6 +696,16 @@ public sealed partial class HiveService : ITCLIService
             if (tokens[i].IsWord("LIKE") && tokens[i + 1].Kind == Gateway.Protocol.Sql.SqlTokenKind.String) return tokens[i + 1].Value;
         }
         return null;
+    }
+
+    private static readonly ResultSchema DescribeSchema = new([new ColumnInfo("col_name", SqlType.String), new ColumnInfo("data_type", SqlType.String), new ColumnInfo("comment", SqlType.String)]);
+
+    /// <summary>Hive's DESCRIBE layout: col_name, data_type (Hive's lower-case spelling), comment.</summary>
+    private static ColumnBatch DescribeRows(IReadOnlyList<ColumnMetadata> columns)
+    {
+        var builder = new BatchBuilder(DescribeSchema);
+        foreach (var c in columns) builder.AddRow([c.Name, c.Type.ToString().ToLowerInvariant(), c.Comment]);
+        return builder.Build();
     }
 
     private static readonly ResultSchema TableNamesSchema = new([new ColumnInfo("tab_name", SqlType.String)]);

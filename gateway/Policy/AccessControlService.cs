@@ -289,6 +289,26 @@ public sealed partial class AccessControlService : IDisposable
             .Select(t => t.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// <c>DESCRIBE t</c> under a policy with data rules, answered from the session engine's listing: the visible columns
+    /// of <paramref name="reference"/> (blocked ones left out), or SQLSTATE 42000 when the user may not see the table.
+    /// </summary>
+    public IReadOnlyList<Gateway.Engines.ColumnMetadata> Describe(Hs2Session session, IReadOnlyList<Gateway.Engines.ColumnMetadata> columns, TableReference reference)
+    {
+        var policy = _policy;
+        var (subject, catalog, fold) = Listing(session);
+        var schema = reference.Schema ?? session.CurrentDatabase;
+        var target = schema is null || DefaultSchemas.Contains(schema) ? "default" : fold(schema);
+        var name = fold(reference.Name);
+        if (!policy.TableVisibleTo(subject, catalog, target, name))
+        {
+            var result = AccessDecision.Deny($"{subject.User} may not DESCRIBE {catalog}.{target}.{name}: no privilege on it", []);
+            Audit(policy, subject, "DESCRIBE " + reference, null, result);
+            throw Denied(result);
+        }
+        return [.. Visible(session, columns).Where(c => SchemaName(c.Schema, fold) == target && fold(c.Table) == name).OrderBy(c => c.Position)];
+    }
+
     /// <summary>Metadata calls list the session's engine: its objects are named as statements on it would name them.</summary>
     private (AccessSubject Subject, string Catalog, Func<string, string> Fold) Listing(Hs2Session session)
     {

@@ -144,8 +144,8 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
     [InlineData("SELECT 1; SELECT * FROM demo.stores")]
     [InlineData("SELECT * FROM read_csv('/etc/passwd')")]
     [InlineData("SELECT * FROM 'data.parquet'")]
-    // A filtered table's metadata is not filtered yet, and a write that reads its target would bypass the filter.
-    [InlineData("DESCRIBE demo.customers")]
+    // A write that reads its target would bypass the filter.
+    [InlineData("DELETE FROM demo.customers WHERE email LIKE 'customer1%'")]
     // A catalog open read-only refuses writes; an engine alice may not use refuses an explicit choice.
     [InlineData("/*+ ENGINE(scratch) */ SELECT 1")]
     public async Task BypassAttemptsAreRefused(string sql)
@@ -217,8 +217,14 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
             Assert.Equal(["customers", "products", "sales"], Names((await inDemo.QueryAsync("SHOW TABLES")).Rows));
         }
 
+        // DESCRIBE lists the visible columns only.
+        var described = (await alice.QueryAsync("DESCRIBE demo.customers")).Rows;
+        Assert.Equal(["customer_id", "name", "country", "segment", "signup_date"], Names(described));
+        Assert.Equal(new string?[] { "customer_id", "int", null }, described[0]);
+
         await using var mallory = await As("mallory");
         Assert.Empty((await mallory.QueryAsync("SHOW TABLES IN demo")).Rows);
+        Assert.Contains("mallory may not DESCRIBE embedded.demo.customers", (await Refused(mallory, "DESCRIBE demo.customers")).Message, StringComparison.Ordinal);
         Assert.Empty(await Listing(mallory, async (cl, s) => { var r = await cl.GetTablesAsync(new() { SessionHandle = s, SchemaName = "%", TableName = "%" }, default); return (r.Status, r.OperationHandle); }));
         Assert.Empty(await Listing(mallory, async (cl, s) => { var r = await cl.GetSchemasAsync(new() { SessionHandle = s }, default); return (r.Status, r.OperationHandle); }));
 
@@ -226,6 +232,7 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
         var all = await Listing(root, async (cl, s) => { var r = await cl.GetColumnsAsync(new() { SessionHandle = s, SchemaName = "demo", TableName = "customers", ColumnName = "%" }, default); return (r.Status, r.OperationHandle); });
         Assert.Contains(all, c => c[3] == "email");
         Assert.Contains("stores", Names((await root.QueryAsync("SHOW TABLES IN demo")).Rows));
+        Assert.Contains("email", Names((await root.QueryAsync("DESCRIBE demo.customers")).Rows));
     }
 
     [Fact]
