@@ -190,6 +190,15 @@ public sealed partial class HiveService : ITCLIService
                         req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
                     return new TExecuteStatementResp { Status = status, OperationHandle = handle, DirectResults = direct };
                 }
+                if (_sessions.AccessControl is { Current.GovernsData: true } schemaLister && decision.Analysis.Verb is "SHOW SCHEMAS" or "SHOW DATABASES"
+                    && decision.Analysis.IsReliable && parameters.Count == 0)
+                {
+                    var like = LikePattern(sql);
+                    var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.ExecuteStatement,
+                        async (s, md, ct) => SchemaNames(schemaLister.ShowSchemas(s, await md.GetSchemasAsync(null, null, ct).ConfigureAwait(false), like)),
+                        req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
+                    return new TExecuteStatementResp { Status = status, OperationHandle = handle, DirectResults = direct };
+                }
                 if (_sessions.AccessControl is { Current.GovernsData: true } describer && decision.Analysis.Verb == "DESCRIBE" && decision.Analysis.IsReliable
                     && decision.Analysis.Reads is [{ Kind: Gateway.Router.Sql.TableReferenceKind.Table } described] && parameters.Count == 0)
                 {
@@ -705,6 +714,16 @@ public sealed partial class HiveService : ITCLIService
     {
         var builder = new BatchBuilder(DescribeSchema);
         foreach (var c in columns) builder.AddRow([c.Name, c.Type.ToString().ToLowerInvariant(), c.Comment]);
+        return builder.Build();
+    }
+
+    private static readonly ResultSchema SchemaNamesSchema = new([new ColumnInfo("database_name", SqlType.String)]);
+
+    /// <summary>Hive's SHOW DATABASES layout: one <c>database_name</c> column.</summary>
+    private static ColumnBatch SchemaNames(IReadOnlyList<string> names)
+    {
+        var builder = new BatchBuilder(SchemaNamesSchema);
+        foreach (var n in names) builder.AddRow([n]);
         return builder.Build();
     }
 

@@ -280,14 +280,30 @@ public sealed partial class AccessControlService : IDisposable
     public IReadOnlyList<string> ShowTables(Hs2Session session, IReadOnlyList<Gateway.Engines.TableInfo> tables, string? schema, string? like)
     {
         var target = schema is null || DefaultSchemas.Contains(schema) ? null : schema;
-        var pattern = like is null ? null : new System.Text.RegularExpressions.Regex(
-            "^(?:" + string.Join("|", like.Split('|').Select(p => System.Text.RegularExpressions.Regex.Escape(p.Trim()).Replace("\\*", ".*", StringComparison.Ordinal))) + ")$",
-            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
+        var pattern = HivePattern(like);
         return [.. Visible(session, tables)
             .Where(t => target is null ? DefaultSchemas.Contains(t.Schema) : t.Schema.Equals(target, StringComparison.OrdinalIgnoreCase))
             .Where(t => pattern is null || pattern.IsMatch(t.Name))
             .Select(t => t.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
     }
+
+    /// <summary>
+    /// <c>SHOW SCHEMAS</c>/<c>SHOW DATABASES</c> under a policy with data rules: the visible schemas (a default schema is
+    /// named <c>default</c>, as Hive names it), matching Hive's <c>LIKE</c> pattern.
+    /// </summary>
+    public IReadOnlyList<string> ShowSchemas(Hs2Session session, IReadOnlyList<Gateway.Engines.SchemaInfo> schemas, string? like)
+    {
+        var pattern = HivePattern(like);
+        return [.. Visible(session, schemas)
+            .Select(s => DefaultSchemas.Contains(s.Schema) ? "default" : s.Schema)
+            .Where(n => pattern is null || pattern.IsMatch(n))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Hive's SHOW ... LIKE pattern: <c>*</c> any run, <c>|</c> alternatives, case ignored; null for none.</summary>
+    private static System.Text.RegularExpressions.Regex? HivePattern(string? like) => like is null ? null : new System.Text.RegularExpressions.Regex(
+        "^(?:" + string.Join("|", like.Split('|').Select(p => System.Text.RegularExpressions.Regex.Escape(p.Trim()).Replace("\\*", ".*", StringComparison.Ordinal))) + ")$",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
 
     /// <summary>
     /// <c>DESCRIBE t</c> under a policy with data rules, answered from the session engine's listing: the visible columns

@@ -217,6 +217,8 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
             Assert.Equal(["customers", "products", "sales"], Names((await inDemo.QueryAsync("SHOW TABLES")).Rows));
         }
 
+        Assert.Equal(["default", "demo"], Names((await alice.QueryAsync("SHOW SCHEMAS")).Rows));
+        Assert.Equal(["demo"], Names((await alice.QueryAsync("SHOW DATABASES LIKE 'de*o'")).Rows));
         // DESCRIBE lists the visible columns only.
         var described = (await alice.QueryAsync("DESCRIBE demo.customers")).Rows;
         Assert.Equal(["customer_id", "name", "country", "segment", "signup_date"], Names(described));
@@ -224,6 +226,7 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
 
         await using var mallory = await As("mallory");
         Assert.Empty((await mallory.QueryAsync("SHOW TABLES IN demo")).Rows);
+        Assert.Empty((await mallory.QueryAsync("SHOW SCHEMAS")).Rows);
         Assert.Contains("mallory may not DESCRIBE embedded.demo.customers", (await Refused(mallory, "DESCRIBE demo.customers")).Message, StringComparison.Ordinal);
         Assert.Empty(await Listing(mallory, async (cl, s) => { var r = await cl.GetTablesAsync(new() { SessionHandle = s, SchemaName = "%", TableName = "%" }, default); return (r.Status, r.OperationHandle); }));
         Assert.Empty(await Listing(mallory, async (cl, s) => { var r = await cl.GetSchemasAsync(new() { SessionHandle = s }, default); return (r.Status, r.OperationHandle); }));
