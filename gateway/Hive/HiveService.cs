@@ -177,34 +177,12 @@ public sealed partial class HiveService : ITCLIService
             else
             {
                 var decision = await _sessions.Routing.RouteAsync(sql, session, cancellationToken, overlay).ConfigureAwait(false);
-                if (_sessions.AccessControl is { Current.GovernsData: true } lister && decision.Analysis.Verb is "SHOW TABLES" or "SHOW VIEWS"
-                    && decision.Analysis.IsReliable && parameters.Count == 0)
+                if (parameters.Count == 0 && _sessions.AccessControl is { } lister
+                    && await lister.ListingAsync(decision, session, sql, cancellationToken).ConfigureAwait(false) is { } listing)
                 {
-                    // Names only what the user may see: answered from the engine's listing, not by the engine.
-                    await lister.AuthorizeAsync(decision, session, sql, cancellationToken).ConfigureAwait(false);
-                    var schema = decision.Analysis.Reads.FirstOrDefault(r => r.Kind == Gateway.Router.Sql.TableReferenceKind.Schema)?.Name ?? session.CurrentDatabase;
-                    var like = LikePattern(sql);
-                    string[]? types = decision.Analysis.Verb == "SHOW VIEWS" ? ["VIEW"] : null;
-                    var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.ExecuteStatement,
-                        async (s, md, ct) => TableNames(lister.ShowTables(s, await md.GetTablesAsync(null, null, null, types, ct).ConfigureAwait(false), schema, like)),
-                        req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
-                    return new TExecuteStatementResp { Status = status, OperationHandle = handle, DirectResults = direct };
-                }
-                if (_sessions.AccessControl is { Current.GovernsData: true } schemaLister && decision.Analysis.Verb is "SHOW SCHEMAS" or "SHOW DATABASES"
-                    && decision.Analysis.IsReliable && parameters.Count == 0)
-                {
-                    var like = LikePattern(sql);
-                    var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.ExecuteStatement,
-                        async (s, md, ct) => SchemaNames(schemaLister.ShowSchemas(s, await md.GetSchemasAsync(null, null, ct).ConfigureAwait(false), like)),
-                        req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
-                    return new TExecuteStatementResp { Status = status, OperationHandle = handle, DirectResults = direct };
-                }
-                if (_sessions.AccessControl is { Current.GovernsData: true } describer && decision.Analysis.Verb == "DESCRIBE" && decision.Analysis.IsReliable
-                    && decision.Analysis.Reads is [{ Kind: Gateway.Router.Sql.TableReferenceKind.Table } described] && parameters.Count == 0)
-                {
-                    // Lists only the columns the user may see: answered from the engine's listing, not by the engine.
-                    var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.ExecuteStatement,
-                        async (s, md, ct) => DescribeRows(describer.Describe(s, await md.GetColumnsAsync(null, null, described.Name, null, ct).ConfigureAwait(false), described)),
+                    // SHOW and DESCRIBE under a policy with data rules name only what the user may see: answered from the
+                    // engine's listing, not by the engine.
+                    var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.ExecuteStatement, listing,
                         req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
                     return new TExecuteStatementResp { Status = status, OperationHandle = handle, DirectResults = direct };
                 }
@@ -694,47 +672,6 @@ public sealed partial class HiveService : ITCLIService
     {
         SessionSettingRules.Validate(key, value, _sessions.Engines, _sessions.Routing.Options.Overrides);
         _sessions.AccessControl?.CheckSessionProperty(_caller.User, _caller.Groups, key);
-    }
-
-    /// <summary>The pattern of <c>SHOW TABLES ... LIKE 'p'</c> (the string literal after LIKE), or null.</summary>
-    private static string? LikePattern(string sql)
-    {
-        var tokens = Gateway.Protocol.Sql.SqlLexer.Tokenize(sql, Gateway.Protocol.Sql.SqlDialect.Hive);
-        for (var i = 0; i + 1 < tokens.Count; i++)
-        {
-            if (tokens[i].IsWord("LIKE") && tokens[i + 1].Kind == Gateway.Protocol.Sql.SqlTokenKind.String) return tokens[i + 1].Value;
-        }
-        return null;
-    }
-
-    private static readonly ResultSchema DescribeSchema = new([new ColumnInfo("col_name", SqlType.String), new ColumnInfo("data_type", SqlType.String), new ColumnInfo("comment", SqlType.String)]);
-
-    /// <summary>Hive's DESCRIBE layout: col_name, data_type (Hive's lower-case spelling), comment.</summary>
-    private static ColumnBatch DescribeRows(IReadOnlyList<ColumnMetadata> columns)
-    {
-        var builder = new BatchBuilder(DescribeSchema);
-        foreach (var c in columns) builder.AddRow([c.Name, c.Type.ToString().ToLowerInvariant(), c.Comment]);
-        return builder.Build();
-    }
-
-    private static readonly ResultSchema SchemaNamesSchema = new([new ColumnInfo("database_name", SqlType.String)]);
-
-    /// <summary>Hive's SHOW DATABASES layout: one <c>database_name</c> column.</summary>
-    private static ColumnBatch SchemaNames(IReadOnlyList<string> names)
-    {
-        var builder = new BatchBuilder(SchemaNamesSchema);
-        foreach (var n in names) builder.AddRow([n]);
-        return builder.Build();
-    }
-
-    private static readonly ResultSchema TableNamesSchema = new([new ColumnInfo("tab_name", SqlType.String)]);
-
-    /// <summary>Hive's SHOW TABLES layout: one <c>tab_name</c> column.</summary>
-    private static ColumnBatch TableNames(IReadOnlyList<string> names)
-    {
-        var builder = new BatchBuilder(TableNamesSchema);
-        foreach (var n in names) builder.AddRow([n]);
-        return builder.Build();
     }
 
     /// <summary>EXPLAIN ROUTING: one row per engine, as <see cref="RoutingExplain"/> lays it out.</summary>

@@ -21,7 +21,7 @@ namespace Gateway.Server.Policy;
 /// </summary>
 public sealed partial class AccessControlService : IDisposable
 {
-    private static readonly HashSet<string> DefaultSchemas = new(StringComparer.OrdinalIgnoreCase) { "default", "main", "public" };
+    private static readonly IReadOnlySet<string> DefaultSchemas = RoutingService.DefaultSchemas;
 
     private readonly string? _path;
     private readonly TimeSpan _refresh;
@@ -273,14 +273,48 @@ public sealed partial class AccessControlService : IDisposable
     }
 
     /// <summary>
+    /// Under a policy with data rules, the gateway's own answer to a listing statement (SHOW SCHEMAS/DATABASES,
+    /// SHOW TABLES/VIEWS, DESCRIBE of a table), built from the session engine's metadata in Hive's layouts so that it
+    /// names only what the user may see; null for any other statement (or without such a policy). A listing the policy
+    /// refuses throws SQLSTATE 42000.
+    /// </summary>
+    public async ValueTask<Func<Hs2Session, Gateway.Engines.IEngineMetadata, CancellationToken, ValueTask<Gateway.Protocol.Columnar.ColumnBatch>>?> ListingAsync(
+        RoutingDecision decision, Hs2Session session, string statement, CancellationToken cancellationToken)
+    {
+        var analysis = decision.Analysis;
+        if (!_policy.GovernsData || !analysis.IsReliable) return null;
+        switch (analysis.Verb)
+        {
+            case "SHOW SCHEMAS" or "SHOW DATABASES":
+                {
+                    var like = PolicyListings.LikePattern(statement);
+                    return async (s, md, ct) => PolicyListings.Names("database_name", ShowSchemas(s, await md.GetSchemasAsync(null, null, ct).ConfigureAwait(false), like));
+                }
+            case "SHOW TABLES" or "SHOW VIEWS":
+                {
+                    // The schema itself must be open to the user (its catalog).
+                    await AuthorizeAsync(decision, session, statement, cancellationToken).ConfigureAwait(false);
+                    var schema = analysis.Reads.FirstOrDefault(r => r.Kind == TableReferenceKind.Schema)?.Name ?? session.CurrentDatabase;
+                    var like = PolicyListings.LikePattern(statement);
+                    string[]? types = analysis.Verb == "SHOW VIEWS" ? ["VIEW"] : null;
+                    return async (s, md, ct) => PolicyListings.Names("tab_name", ShowTables(s, await md.GetTablesAsync(null, null, null, types, ct).ConfigureAwait(false), schema, like));
+                }
+            case "DESCRIBE" when analysis.Reads is [{ Kind: TableReferenceKind.Table } described]:
+                return async (s, md, ct) => PolicyListings.Describe(Describe(s, await md.GetColumnsAsync(null, null, described.Name, null, ct).ConfigureAwait(false), described));
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
     /// <c>SHOW TABLES</c>/<c>SHOW VIEWS</c> under a policy with data rules, answered from the session engine's own listing
     /// so that it names only what the user may see: the table names of <paramref name="schema"/> (a default schema is any
     /// of the defaults), matching Hive's <c>LIKE</c> pattern (<c>*</c> any run, <c>|</c> alternatives, case ignored).
     /// </summary>
-    public IReadOnlyList<string> ShowTables(Hs2Session session, IReadOnlyList<Gateway.Engines.TableInfo> tables, string? schema, string? like)
+    private IReadOnlyList<string> ShowTables(Hs2Session session, IReadOnlyList<Gateway.Engines.TableInfo> tables, string? schema, string? like)
     {
         var target = schema is null || DefaultSchemas.Contains(schema) ? null : schema;
-        var pattern = HivePattern(like);
+        var pattern = PolicyListings.HivePattern(like);
         return [.. Visible(session, tables)
             .Where(t => target is null ? DefaultSchemas.Contains(t.Schema) : t.Schema.Equals(target, StringComparison.OrdinalIgnoreCase))
             .Where(t => pattern is null || pattern.IsMatch(t.Name))
@@ -291,25 +325,20 @@ public sealed partial class AccessControlService : IDisposable
     /// <c>SHOW SCHEMAS</c>/<c>SHOW DATABASES</c> under a policy with data rules: the visible schemas (a default schema is
     /// named <c>default</c>, as Hive names it), matching Hive's <c>LIKE</c> pattern.
     /// </summary>
-    public IReadOnlyList<string> ShowSchemas(Hs2Session session, IReadOnlyList<Gateway.Engines.SchemaInfo> schemas, string? like)
+    private IReadOnlyList<string> ShowSchemas(Hs2Session session, IReadOnlyList<Gateway.Engines.SchemaInfo> schemas, string? like)
     {
-        var pattern = HivePattern(like);
+        var pattern = PolicyListings.HivePattern(like);
         return [.. Visible(session, schemas)
             .Select(s => DefaultSchemas.Contains(s.Schema) ? "default" : s.Schema)
             .Where(n => pattern is null || pattern.IsMatch(n))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>Hive's SHOW ... LIKE pattern: <c>*</c> any run, <c>|</c> alternatives, case ignored; null for none.</summary>
-    private static System.Text.RegularExpressions.Regex? HivePattern(string? like) => like is null ? null : new System.Text.RegularExpressions.Regex(
-        "^(?:" + string.Join("|", like.Split('|').Select(p => System.Text.RegularExpressions.Regex.Escape(p.Trim()).Replace("\\*", ".*", StringComparison.Ordinal))) + ")$",
-        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.NonBacktracking);
-
     /// <summary>
     /// <c>DESCRIBE t</c> under a policy with data rules, answered from the session engine's listing: the visible columns
     /// of <paramref name="reference"/> (blocked ones left out), or SQLSTATE 42000 when the user may not see the table.
     /// </summary>
-    public IReadOnlyList<Gateway.Engines.ColumnMetadata> Describe(Hs2Session session, IReadOnlyList<Gateway.Engines.ColumnMetadata> columns, TableReference reference)
+    private IReadOnlyList<Gateway.Engines.ColumnMetadata> Describe(Hs2Session session, IReadOnlyList<Gateway.Engines.ColumnMetadata> columns, TableReference reference)
     {
         var policy = _policy;
         var (subject, catalog, fold) = Listing(session);
@@ -329,11 +358,22 @@ public sealed partial class AccessControlService : IDisposable
     private (AccessSubject Subject, string Catalog, Func<string, string> Fold) Listing(Hs2Session session)
     {
         var engine = _engines.Of(session.Engine) ?? _engines.Default;
-        var caseSensitive = engine.Kind == Gateway.Engines.EngineKind.Postgres;
-        Func<string, string> fold = caseSensitive ? s => s : s => s.ToLowerInvariant();
-        var catalog = engine.Options.Catalogs is { Count: > 0 } catalogs ? catalogs[0]
-            : engine.Name.Equals(EngineRegistry.EmbeddedName, StringComparison.OrdinalIgnoreCase) ? CatalogOptions.EmbeddedName : engine.Name;
+        var (catalog, fold) = Naming(engine.Name);
         return (new AccessSubject(session.User, session.Info.Groups), fold(catalog), fold);
+    }
+
+    /// <summary>
+    /// How the policy names what an engine holds: its first <c>Catalogs</c> entry (the embedded DuckDB's is
+    /// <c>embedded</c>, an engine that lists none is a catalog of its own name), names lower-cased except on PostgreSQL,
+    /// whose quoted names are case-sensitive.
+    /// </summary>
+    private (string Catalog, Func<string, string> Fold) Naming(string engineName)
+    {
+        var engine = _engines.Find(engineName);
+        var catalog = engine?.Options.Catalogs is { Count: > 0 } catalogs ? catalogs[0]
+            : engineName.Equals(EngineRegistry.EmbeddedName, StringComparison.OrdinalIgnoreCase) ? CatalogOptions.EmbeddedName : engineName;
+        Func<string, string> fold = engine?.Kind == Gateway.Engines.EngineKind.Postgres ? static s => s : static s => s.ToLowerInvariant();
+        return (catalog, fold);
     }
 
     private static string SchemaName(string schema, Func<string, string> fold) => DefaultSchemas.Contains(schema) ? "default" : fold(schema);
@@ -361,16 +401,11 @@ public sealed partial class AccessControlService : IDisposable
     /// </summary>
     private PolicyNameResolver Resolver(string engineName, Hs2Session session)
     {
-        var engine = _engines.Find(engineName);
-        var catalog = engine?.Options.Catalogs is { Count: > 0 } catalogs ? catalogs[0]
-            : engineName.Equals(EngineRegistry.EmbeddedName, StringComparison.OrdinalIgnoreCase) ? CatalogOptions.EmbeddedName : engineName;
-        var caseSensitive = engine?.Kind == Gateway.Engines.EngineKind.Postgres;
-        string Fold(string s) => caseSensitive ? s : s.ToLowerInvariant();
-        string SchemaOf(string? s) => s is null || DefaultSchemas.Contains(s) ? "default" : Fold(s);
+        var (catalog, fold) = Naming(engineName);
         var current = session.CurrentDatabase;
         return reference => reference.Kind == TableReferenceKind.Schema
-            ? new PolicyName(reference.Catalog is { } sc ? Fold(sc) : Fold(catalog), null, SchemaOf(reference.Name))
-            : new PolicyName(reference.Catalog is { } c ? Fold(c) : Fold(catalog), SchemaOf(reference.Schema ?? current), Fold(reference.Name));
+            ? new PolicyName(fold(reference.Catalog ?? catalog), null, SchemaName(reference.Name, fold))
+            : new PolicyName(fold(reference.Catalog ?? catalog), SchemaName(reference.Schema ?? current ?? "default", fold), fold(reference.Name));
     }
 
     private void Audit(AccessPolicy policy, AccessSubject subject, string statement, string? engine, AccessDecision result, bool rewritten = false)

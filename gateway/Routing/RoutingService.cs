@@ -28,7 +28,8 @@ public sealed partial class RoutingService : IDisposable
     /// <summary>Session conf naming the catalog unqualified names resolve in first (the JDBC URL's catalog, <c>use:catalog</c>).</summary>
     public const string CatalogConf = "gateway.catalog";
 
-    private static readonly HashSet<string> DefaultSchemas = new(StringComparer.OrdinalIgnoreCase) { "default", "main", "public" };
+    /// <summary>Each engine's default schema: Hive's default, DuckDB's main, PostgreSQL's public (one name for all of them).</summary>
+    internal static readonly IReadOnlySet<string> DefaultSchemas = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "default", "main", "public" };
 
     /// <param name="CandidateProfiles">Each engine's profile as a candidate (its visibility set), built once per snapshot.</param>
     /// <param name="CandidateOrder">Engine indexes sorted by (Order, configuration order), once per snapshot.</param>
