@@ -300,7 +300,46 @@ public sealed partial class AccessControlService : IDisposable
                     return async (s, md, ct) => PolicyListings.Names("tab_name", ShowTables(s, await md.GetTablesAsync(null, null, null, types, ct).ConfigureAwait(false), schema, like));
                 }
             case "DESCRIBE" when analysis.Reads is [{ Kind: TableReferenceKind.Table } described]:
-                return async (s, md, ct) => PolicyListings.Describe(Describe(s, await md.GetColumnsAsync(null, null, described.Name, null, ct).ConfigureAwait(false), described));
+                {
+                    var extended = PolicyListings.IsExtendedDescribe(statement);
+                    return async (s, md, ct) =>
+                    {
+                        var columns = Describe(s, await md.GetColumnsAsync(null, null, described.Name, null, ct).ConfigureAwait(false), described);
+                        var table = extended ? TableOf(s, await md.GetTablesAsync(null, null, described.Name, null, ct).ConfigureAwait(false), described) : null;
+                        return PolicyListings.Describe(columns, extended, table);
+                    };
+                }
+            case "SHOW COLUMNS" when analysis.Reads is [{ Kind: TableReferenceKind.Table } shown]:
+                {
+                    // SHOW COLUMNS IN t LIKE 'p' (Hive's pattern, after the table and its database).
+                    var pattern = PolicyListings.HivePattern(PolicyListings.LikePattern(statement));
+                    return async (s, md, ct) => PolicyListings.Names("field",
+                        [.. Describe(s, await md.GetColumnsAsync(null, null, shown.Name, null, ct).ConfigureAwait(false), shown, "SHOW COLUMNS")
+                            .Select(c => c.Name).Where(n => pattern is null || pattern.IsMatch(n))]);
+                }
+            case "SHOW TABLE":
+                {
+                    // SHOW TABLE EXTENDED [IN db] LIKE 'p' (dbt-spark lists relations with it): Spark's layout, naming
+                    // only the visible tables, each with only its visible columns. The schema must be open to the user.
+                    if (PolicyListings.HasPartitionSpec(statement))
+                    {
+                        throw Denied(AccessDecision.Deny("SHOW TABLE EXTENDED ... PARTITION cannot be filtered by the access policy", []));
+                    }
+                    await AuthorizeAsync(decision, session, statement, cancellationToken).ConfigureAwait(false);
+                    var schema = analysis.Reads.FirstOrDefault(r => r.Kind == TableReferenceKind.Schema)?.Name ?? session.CurrentDatabase;
+                    var like = PolicyListings.LikePattern(statement);
+                    return async (s, md, ct) =>
+                    {
+                        var tables = Visible(s, await md.GetTablesAsync(null, null, null, null, ct).ConfigureAwait(false));
+                        var names = ShowTables(s, tables, schema, like).ToHashSet(StringComparer.Ordinal);
+                        var target = schema is null || DefaultSchemas.Contains(schema) ? null : schema;
+                        var shown = tables.Where(t => names.Contains(t.Name) && (target is null ? DefaultSchemas.Contains(t.Schema) : t.Schema.Equals(target, StringComparison.OrdinalIgnoreCase)))
+                            .GroupBy(t => t.Name, StringComparer.Ordinal).Select(g => g.First()).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+                        var columns = shown.Count == 0 ? [] : Visible(s, await md.GetColumnsAsync(null, null, null, null, ct).ConfigureAwait(false));
+                        return PolicyListings.TableExtended(s.User, [.. shown.Select(t => (t, (IReadOnlyList<Gateway.Engines.ColumnMetadata>)[.. columns
+                            .Where(c => c.Schema == t.Schema && c.Table == t.Name).OrderBy(c => c.Position)]))]);
+                    };
+                }
             default:
                 return null;
         }
@@ -338,7 +377,7 @@ public sealed partial class AccessControlService : IDisposable
     /// <c>DESCRIBE t</c> under a policy with data rules, answered from the session engine's listing: the visible columns
     /// of <paramref name="reference"/> (blocked ones left out), or SQLSTATE 42000 when the user may not see the table.
     /// </summary>
-    private IReadOnlyList<Gateway.Engines.ColumnMetadata> Describe(Hs2Session session, IReadOnlyList<Gateway.Engines.ColumnMetadata> columns, TableReference reference)
+    private IReadOnlyList<Gateway.Engines.ColumnMetadata> Describe(Hs2Session session, IReadOnlyList<Gateway.Engines.ColumnMetadata> columns, TableReference reference, string verb = "DESCRIBE")
     {
         var policy = _policy;
         var (subject, catalog, fold) = Listing(session);
@@ -347,11 +386,20 @@ public sealed partial class AccessControlService : IDisposable
         var name = fold(reference.Name);
         if (!policy.TableVisibleTo(subject, catalog, target, name))
         {
-            var result = AccessDecision.Deny($"{subject.User} may not DESCRIBE {catalog}.{target}.{name}: no privilege on it", []);
-            Audit(policy, subject, "DESCRIBE " + reference, null, result);
+            var result = AccessDecision.Deny($"{subject.User} may not {verb} {catalog}.{target}.{name}: no privilege on it", []);
+            Audit(policy, subject, verb + " " + reference, null, result);
             throw Denied(result);
         }
         return [.. Visible(session, columns).Where(c => SchemaName(c.Schema, fold) == target && fold(c.Table) == name).OrderBy(c => c.Position)];
+    }
+
+    /// <summary>The listed table <paramref name="reference"/> names (its type and comment for DESCRIBE EXTENDED), once <see cref="Describe"/> allowed it.</summary>
+    private Gateway.Engines.TableInfo? TableOf(Hs2Session session, IReadOnlyList<Gateway.Engines.TableInfo> tables, TableReference reference)
+    {
+        var (_, _, fold) = Listing(session);
+        var schema = reference.Schema ?? session.CurrentDatabase;
+        var target = schema is null || DefaultSchemas.Contains(schema) ? "default" : fold(schema);
+        return tables.FirstOrDefault(t => SchemaName(t.Schema, fold) == target && fold(t.Name) == fold(reference.Name));
     }
 
     /// <summary>Metadata calls list the session's engine: its objects are named as statements on it would name them.</summary>

@@ -223,11 +223,29 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
         var described = (await alice.QueryAsync("DESCRIBE demo.customers")).Rows;
         Assert.Equal(["customer_id", "name", "country", "segment", "signup_date"], Names(described));
         Assert.Equal(new string?[] { "customer_id", "int", null }, described[0]);
+        var extended = (await alice.QueryAsync("DESCRIBE FORMATTED demo.customers")).Rows;
+        Assert.Equal(["customer_id", "name", "country", "segment", "signup_date", "", "# Detailed Table Information", "Database:", "Table:", "Table Type:", "Comment:"], Names(extended));
+        Assert.Equal("MANAGED_TABLE", extended.Single(r => r[0] == "Table Type:")[1]);
+        // SHOW COLUMNS too, with Hive's pattern.
+        Assert.Equal(["customer_id", "name", "country", "segment", "signup_date"], Names((await alice.QueryAsync("SHOW COLUMNS IN demo.customers")).Rows));
+        Assert.Equal(["customer_id", "country"], Names((await alice.QueryAsync("SHOW COLUMNS FROM customers IN demo LIKE 'c*'")).Rows));
+        // SHOW TABLE EXTENDED (how dbt-spark lists relations): the visible tables, each with its visible columns.
+        var relations = (await alice.QueryAsync("SHOW TABLE EXTENDED IN demo LIKE '*'")).Rows;
+        Assert.Equal(["customers", "products", "sales"], relations.Select(r => r[1]));
+        Assert.All(relations, r => Assert.Equal("demo", r[0]));
+        var info = relations[0][3]!;
+        Assert.Contains("Type: MANAGED\n", info, StringComparison.Ordinal);
+        Assert.Contains(" |-- customer_id: int (nullable = ", info, StringComparison.Ordinal);
+        Assert.DoesNotContain("email", info, StringComparison.Ordinal);
+        Assert.Equal(["sales"], (await alice.QueryAsync("SHOW TABLE EXTENDED IN demo LIKE 'sal*'")).Rows.Select(r => r[1]));
+        await Refused(alice, "SHOW TABLE EXTENDED IN demo LIKE 'sales' PARTITION (d = '1')");
 
         await using var mallory = await As("mallory");
         Assert.Empty((await mallory.QueryAsync("SHOW TABLES IN demo")).Rows);
         Assert.Empty((await mallory.QueryAsync("SHOW SCHEMAS")).Rows);
         Assert.Contains("mallory may not DESCRIBE embedded.demo.customers", (await Refused(mallory, "DESCRIBE demo.customers")).Message, StringComparison.Ordinal);
+        Assert.Contains("mallory may not SHOW COLUMNS embedded.demo.customers", (await Refused(mallory, "SHOW COLUMNS IN demo.customers")).Message, StringComparison.Ordinal);
+        Assert.Empty((await mallory.QueryAsync("SHOW TABLE EXTENDED IN demo LIKE '*'")).Rows);
         Assert.Empty(await Listing(mallory, async (cl, s) => { var r = await cl.GetTablesAsync(new() { SessionHandle = s, SchemaName = "%", TableName = "%" }, default); return (r.Status, r.OperationHandle); }));
         Assert.Empty(await Listing(mallory, async (cl, s) => { var r = await cl.GetSchemasAsync(new() { SessionHandle = s }, default); return (r.Status, r.OperationHandle); }));
 
@@ -236,6 +254,8 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
         Assert.Contains(all, c => c[3] == "email");
         Assert.Contains("stores", Names((await root.QueryAsync("SHOW TABLES IN demo")).Rows));
         Assert.Contains("email", Names((await root.QueryAsync("DESCRIBE demo.customers")).Rows));
+        Assert.Contains(" |-- email: string (nullable = ", (await root.QueryAsync("SHOW TABLE EXTENDED IN demo LIKE 'customers'")).Rows.Single()[3], StringComparison.Ordinal);
+        Assert.Contains("stores", (await root.QueryAsync("SHOW TABLE EXTENDED IN demo LIKE '*'")).Rows.Select(r => r[1]));
     }
 
     [Fact]
