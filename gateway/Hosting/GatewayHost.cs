@@ -212,10 +212,9 @@ public static class GatewayHost
                     listen.Protocols = endpoints.HttpTls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     if (endpoints.HttpTls) listen.UseHttps(HttpsOptions(security.Tls!));
                     // After TLS, so that the refusal is an HTTP answer (503, Retry-After) the client can read, not a closed socket.
-                    var perAddress = new ConnectionsPerAddress(options.Limits.MaxConnectionsPerAddress);
                     listen.Use(next => async connection =>
                     {
-                        using var counted = perAddress.TryEnter((connection.RemoteEndPoint as IPEndPoint)?.Address);
+                        using var counted = endpoints.HttpConnections.TryEnter((connection.RemoteEndPoint as IPEndPoint)?.Address);
                         if (counted is null) connection.Items[HttpThriftHandler.OverAddressCapItem] = true;
                         await next(connection).ConfigureAwait(false);
                     });
@@ -303,6 +302,9 @@ public sealed class GatewayEndpoints(GatewayOptions options)
     public bool BinaryTls { get; } = options.Binary.Enabled && options.Tls.Enabled(options.Binary.Tls);
     public bool HttpTls { get; } = options.Http.Enabled && options.Tls.Enabled(options.Http.Tls);
     public string HttpPath { get; } = options.Http.Path;
+
+    /// <summary>The HTTP listener's open connections per client address (Limits:MaxConnectionsPerAddress).</summary>
+    public ConnectionsPerAddress HttpConnections { get; } = new(options.Limits.MaxConnectionsPerAddress);
 
     public IPEndPoint? Binary => BinaryListen?.IPEndPoint;
     public IPEndPoint? Http => HttpListen?.IPEndPoint;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -87,6 +88,14 @@ public sealed class AddressCapsInProcessTests : IAsyncLifetime
         try
         {
             for (var i = 0; i < 100; i++) silent.Add(await ConnectFrom(Flooder, _gateway.HttpPort));
+            // A connect returns once the kernel has the connection, before Kestrel accepts it: wait until the listener
+            // has counted all 100, or the next one may be counted before one of them and get through.
+            var counted = Stopwatch.StartNew();
+            while (_gateway.Endpoints.HttpConnections.OpenFrom(Flooder) < 100)
+            {
+                Assert.True(counted.Elapsed < TimeSpan.FromSeconds(10), $"the listener counted {_gateway.Endpoints.HttpConnections.OpenFrom(Flooder)} of 100 connections");
+                await Task.Delay(10);
+            }
             using var over = await ConnectFrom(Flooder, _gateway.HttpPort);
             var body = "junk"u8.ToArray();
             await over.SendAsync(Encoding.ASCII.GetBytes($"POST {_gateway.Endpoints.HttpPath} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-thrift\r\nContent-Length: {body.Length}\r\n\r\n"), SocketFlags.None);
