@@ -23,6 +23,16 @@ public interface IPasswordAuthenticator
     ValueTask<AuthResult> AuthenticateAsync(string user, string password, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// The groups of a user who did not log in: the one a session impersonates (<c>hive.server2.proxy.user</c>), so that
+/// the policy's group rules apply to that user as they would had they logged in themselves.
+/// </summary>
+public interface IUserGroups
+{
+    /// <summary>The user's groups, primary first (within <see cref="GroupLimits"/>); null when this directory does not know the user.</summary>
+    IReadOnlyList<string>? GroupsOf(string user);
+}
+
 /// <summary>Accepts any user and records the name; for loopback and trusted networks only.</summary>
 public sealed class NoneAuthenticator : IPasswordAuthenticator
 {
@@ -37,7 +47,7 @@ public sealed class NoneAuthenticator : IPasswordAuthenticator
 /// <c>gateway user add</c> takes effect without a restart; a rewrite that does not parse keeps the users read before
 /// (logged), as a broken JWKS file keeps the previous keys.
 /// </summary>
-public sealed partial class PasswordFileAuthenticator(string path, TimeProvider time, GroupLimits? groupLimits = null, ILogger? logger = null) : IPasswordAuthenticator
+public sealed partial class PasswordFileAuthenticator(string path, TimeProvider time, GroupLimits? groupLimits = null, ILogger? logger = null) : IPasswordAuthenticator, IUserGroups
 {
     private readonly Lock _gate = new();
     private readonly GroupLimits _groupLimits = groupLimits ?? GroupLimits.Default;
@@ -74,6 +84,9 @@ public sealed partial class PasswordFileAuthenticator(string path, TimeProvider 
             ? AuthResult.Ok(user, groups)
             : AuthResult.Fail($"The groups of '{user}' in the password file are not accepted: {error}."));
     }
+
+    public IReadOnlyList<string>? GroupsOf(string user) =>
+        Load().Users.TryGetValue(user, out var entry) && _groupLimits.TryNormalize(entry.Groups, out var groups, out _) ? groups : null;
 
     private (Dictionary<string, PasswordEntry> Users, PasswordHash Decoy) Load()
     {

@@ -351,9 +351,12 @@ public sealed partial class LdapAuthenticator : IPasswordAuthenticator, IDisposa
 }
 
 /// <summary>Tries each provider in turn (e.g. the directory, then a local password file for break-glass accounts).</summary>
-public sealed class ChainAuthenticator(IReadOnlyList<IPasswordAuthenticator> links) : IPasswordAuthenticator
+public sealed class ChainAuthenticator(IReadOnlyList<IPasswordAuthenticator> links) : IPasswordAuthenticator, IUserGroups
 {
     public string Name => string.Join("+", links.Select(l => l.Name));
+
+    /// <summary>The groups from the first link that knows the user.</summary>
+    public IReadOnlyList<string>? GroupsOf(string user) => links.OfType<IUserGroups>().Select(l => l.GroupsOf(user)).FirstOrDefault(g => g is not null);
 
     public async ValueTask<AuthResult> AuthenticateAsync(string user, string password, CancellationToken cancellationToken)
     {

@@ -120,7 +120,7 @@ public sealed partial class HiveService : ITCLIService
     {
         try
         {
-            Session(req.SessionHandle);
+            var session = Session(req.SessionHandle);
             var info = _options.ServerInfo;
             var value = (int)req.InfoType switch
             {
@@ -132,7 +132,7 @@ public sealed partial class HiveService : ITCLIService
                 // CLI_IDENTIFIER_QUOTE_CHAR
                 29 => new TGetInfoValue { StringValue = "`" },
                 // CLI_USER_NAME
-                47 => new TGetInfoValue { StringValue = _caller.User },
+                47 => new TGetInfoValue { StringValue = session.User },
                 // CLI_TXN_CAPABLE: none
                 46 => new TGetInfoValue { SmallIntValue = 0 },
                 _ => null,
@@ -158,7 +158,7 @@ public sealed partial class HiveService : ITCLIService
         try
         {
             var session = Session(req.SessionHandle);
-            var overlay = StatementOverlay(req.ConfOverlay);
+            var overlay = StatementOverlay(session, req.ConfOverlay);
             var sql = SessionCommands.Substitute(req.Statement ?? "", session, overlay);
             if (string.IsNullOrWhiteSpace(SessionCommands.StripLeadingComments(sql)))
             {
@@ -167,7 +167,7 @@ public sealed partial class HiveService : ITCLIService
             var parameters = SparkParameters.Convert(req.Parameters, session.Formatter.Zone);
             var format = ChooseFormat(req, session, overlay);
             Operation op;
-            if (parameters.Count == 0 && SessionCommands.TryExecute(sql, session, out var commandResult, ValidateSetting))
+            if (parameters.Count == 0 && SessionCommands.TryExecute(sql, session, out var commandResult, (key, value) => ValidateSetting(session, key, value)))
             {
                 op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time,
                     commandResult ?? new BatchBuilder(SessionCommands.SetSchema).Build(), hasResultSet: commandResult is not null)
@@ -625,7 +625,7 @@ public sealed partial class HiveService : ITCLIService
     /// ExecuteStatement's confOverlay: settings for that statement only, as in HiveServer2 (they never change the
     /// session), checked like a SET and bounded like the session's own; <c>set:hiveconf:</c> prefixes are dropped.
     /// </summary>
-    private IReadOnlyDictionary<string, string>? StatementOverlay(Dictionary<string, string>? confOverlay)
+    private IReadOnlyDictionary<string, string>? StatementOverlay(Hs2Session session, Dictionary<string, string>? confOverlay)
     {
         if (confOverlay is not { Count: > 0 }) return null;
         var overlay = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -634,7 +634,7 @@ public sealed partial class HiveService : ITCLIService
         {
             var key = k.StartsWith("set:hiveconf:", StringComparison.Ordinal) ? k["set:hiveconf:".Length..] : k;
             var value = v ?? "";
-            ValidateSetting(key, value);
+            ValidateSetting(session, key, value);
             overlay[key] = value;
             chars += key.Length + value.Length;
         }
@@ -668,10 +668,11 @@ public sealed partial class HiveService : ITCLIService
         _ => items,
     };
 
-    private void ValidateSetting(string key, string value)
+    /// <summary>A SET or overlay setting: valid, and one the session's user (the impersonated one, if any) may set.</summary>
+    private void ValidateSetting(Hs2Session session, string key, string value)
     {
         SessionSettingRules.Validate(key, value, _sessions.Engines, _sessions.Routing.Options.Overrides);
-        _sessions.AccessControl?.CheckSessionProperty(_caller.User, _caller.Groups, key);
+        _sessions.AccessControl?.CheckSessionProperty(session.User, session.Info.Groups, key);
     }
 
     /// <summary>EXPLAIN ROUTING: one row per engine, as <see cref="RoutingExplain"/> lays it out.</summary>

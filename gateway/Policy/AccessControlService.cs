@@ -438,6 +438,23 @@ public sealed partial class AccessControlService : IDisposable
         throw Denied(result);
     }
 
+    /// <summary>
+    /// <c>hive.server2.proxy.user</c>: refused (42000, audited) unless the policy's impersonation section lets
+    /// <paramref name="user"/> act as <paramref name="newUser"/>; allowed ones are audited too. Without an impersonation
+    /// section nobody may act as another user.
+    /// </summary>
+    public void CheckImpersonation(string user, IReadOnlyList<string> groups, string newUser)
+    {
+        var policy = _policy;
+        var subject = new AccessSubject(user, groups);
+        var (allowed, rule) = policy.ImpersonationFor(subject, newUser);
+        var result = allowed
+            ? AccessDecision.Allow(rule is null ? [] : [rule])
+            : AccessDecision.Deny($"{user} may not act as {newUser} ({rule ?? (policy.Impersonation is null ? "the access policy has no impersonation rules" : "no impersonation rule applies")})", rule is null ? [] : [rule]);
+        if (_audit.IsEnabled(LogLevel.Information)) LogImpersonation(_audit, user, newUser, allowed ? "allowed" : "denied", result.RulesText, policy.Source);
+        if (!allowed) throw Denied(result);
+    }
+
     private static GatewayException Denied(AccessDecision result) => new($"Access denied: {result.Reason}.", "42000");
 
     /// <summary>
@@ -481,6 +498,9 @@ public sealed partial class AccessControlService : IDisposable
 
     [LoggerMessage(EventId = 142, Level = LogLevel.Information, Message = "access rewritten: user={User} statement={Hash} engine={Engine} filtered/masked={Tables} rules={Rules} policy={Policy}")]
     private static partial void LogRewritten(ILogger logger, string user, string hash, string engine, string tables, string rules, string policy);
+
+    [LoggerMessage(EventId = 143, Level = LogLevel.Information, Message = "impersonation {Outcome}: user={User} as={NewUser} rules={Rules} policy={Policy}")]
+    private static partial void LogImpersonation(ILogger logger, string user, string newUser, string outcome, string rules, string policy);
 
     [LoggerMessage(EventId = 141, Level = LogLevel.Warning, Message = "access denied: user={User} statement={Hash} engine={Engine} reason={Reason} rules={Rules} policy={Policy}")]
     private static partial void LogDenied(ILogger logger, string user, string hash, string engine, string reason, string rules, string policy);

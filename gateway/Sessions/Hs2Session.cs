@@ -174,7 +174,7 @@ public sealed partial class Hs2Session : IAsyncDisposable
     public bool IsOwnedBy(CallerContext caller) =>
         Info.ConnectionId is { } connection
             ? caller.ConnectionId == connection
-            : caller.ConnectionId is null && string.Equals(caller.User, User, StringComparison.Ordinal);
+            : caller.ConnectionId is null && string.Equals(caller.User, Info.AuthenticatedUser, StringComparison.Ordinal);
 
     /// <summary>
     /// What OpenSession needs before it answers: a bad initial database fails the open. The default engine is asked
@@ -464,6 +464,16 @@ public sealed record SessionInfo(string User, int ProtocolVersion, long? Connect
 {
     /// <summary>The caller's groups as authentication named them (password file, static token, JWT), primary first.</summary>
     public IReadOnlyList<string> Groups { get; init; } = [];
+
+    /// <summary>
+    /// The user who logged in, when the session acts as another (<see cref="User"/>, from <c>hive.server2.proxy.user</c>
+    /// as the access policy's impersonation rules allow); null otherwise. The session belongs to this user: only their
+    /// connection (or, over HTTP, their credentials) may use it, and it counts toward their session limit.
+    /// </summary>
+    public string? RealUser { get; init; }
+
+    /// <summary>Who logged in: <see cref="RealUser"/> or <see cref="User"/>.</summary>
+    public string AuthenticatedUser => RealUser ?? User;
 
     /// <summary>The first group, or the user name standing for a group of its own when auth names none.</summary>
     public string PrimaryGroup => Groups.Count > 0 && !string.IsNullOrWhiteSpace(Groups[0]) ? Groups[0] : User;

@@ -29,14 +29,19 @@ public sealed partial class SessionManager : IAsyncDisposable
     private readonly ILogger _logger;
 
     private readonly SpoolStore _spool;
+    private readonly Auth.IUserGroups? _directory;
+
+    /// <summary>The session configuration key a client sets to act as another user (Hive JDBC's <c>hive.server2.proxy.user</c>).</summary>
+    public const string ProxyUserKey = "hive.server2.proxy.user";
     private readonly ConcurrentDictionary<Operation, Task> _reclaims = new();
     // Spooling is disk and engine work: a couple at a time, whatever the sweep finds.
     private readonly SemaphoreSlim _spoolers = new(Math.Max(1, Environment.ProcessorCount / 2));
 
     public SessionManager(GatewayOptions options, EngineRegistry engines, EngineSessionPools pools, Routing.RoutingService routing, SpoolStore spool, TimeProvider time, ILogger<SessionManager> logger,
-        Policy.AccessControlService? accessControl = null)
+        Policy.AccessControlService? accessControl = null, Auth.IPasswordAuthenticator? directory = null)
     {
         AccessControl = accessControl;
+        _directory = directory as Auth.IUserGroups;
         ArgumentNullException.ThrowIfNull(spool);
         _spool = spool;
         ArgumentNullException.ThrowIfNull(engines);
@@ -71,15 +76,29 @@ public sealed partial class SessionManager : IAsyncDisposable
     public async ValueTask<Hs2Session> OpenSessionAsync(CallerContext caller, int protocolVersion, IReadOnlyDictionary<string, string>? configuration, CancellationToken cancellationToken)
     {
         string? database = null;
+        string? proxyUser = null;
         var conf = new Dictionary<string, string>(StringComparer.Ordinal);
         var vars = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in configuration ?? new Dictionary<string, string>())
         {
-            if (key.Equals("use:database", StringComparison.OrdinalIgnoreCase)) database = string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+            if (key.Equals(ProxyUserKey, StringComparison.OrdinalIgnoreCase) || key.Equals("set:hiveconf:" + ProxyUserKey, StringComparison.OrdinalIgnoreCase))
+            {
+                proxyUser = string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+            }
+            else if (key.Equals("use:database", StringComparison.OrdinalIgnoreCase)) database = string.IsNullOrWhiteSpace(value) ? null : value.Trim();
             else if (key.StartsWith("set:hiveconf:", StringComparison.OrdinalIgnoreCase)) conf[key["set:hiveconf:".Length..]] = value;
             else if (key.StartsWith("set:hivevar:", StringComparison.OrdinalIgnoreCase)) vars[key["set:hivevar:".Length..]] = value;
             else if (key.Equals("use:catalog", StringComparison.OrdinalIgnoreCase)) conf["gateway.catalog"] = value;
             else conf[key] = value;
+        }
+
+        // Acting as another user needs an impersonation rule of the access policy; refused before the session counts.
+        var (user, groups, realUser) = (caller.User, caller.Groups, (string?)null);
+        if (proxyUser is not null && !string.Equals(proxyUser, caller.User, StringComparison.Ordinal))
+        {
+            if (AccessControl is null) throw new GatewayException($"{caller.User} may not act as {proxyUser}: impersonation needs an access policy with impersonation rules.", "42000");
+            AccessControl.CheckImpersonation(caller.User, caller.Groups, proxyUser);
+            (user, groups, realUser) = (proxyUser, _directory?.GroupsOf(proxyUser) ?? [], caller.User);
         }
 
         lock (_admission)
@@ -109,15 +128,19 @@ public sealed partial class SessionManager : IAsyncDisposable
             _admitted++;
         }
 
-        var info = new SessionInfo(caller.User, protocolVersion, caller.ConnectionId, caller.ClientAddress, database) { Groups = caller.Groups };
+        var info = new SessionInfo(user, protocolVersion, caller.ConnectionId, caller.ClientAddress, database) { Groups = groups, RealUser = realUser };
         var session = new Hs2Session(info, _engine, _time, Pools) { SettingsLimits = new(_limits.MaxSessionSettings, _limits.MaxSessionSettingsChars) };
         try
         {
             foreach (var (k, v) in conf)
             {
                 SessionSettingRules.Validate(k, v ?? "", Engines, Routing.Options.Overrides);
+                // The session's user may set at open only what they may SET (system_session_properties).
+                AccessControl?.CheckSessionProperty(user, groups, k);
                 session.SetConf(k, v ?? "");
             }
+            // Shown by SET, as HiveServer2 does; SET cannot change it (SessionSettingRules).
+            if (proxyUser is not null) session.SetConf(ProxyUserKey, proxyUser);
             foreach (var (k, v) in vars) session.SetVar(k, v ?? "");
             await session.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -190,7 +213,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     {
         if (!_sessions.TryRemove(session.Handle.Id, out _)) return;
         if (session.Info.ConnectionId is { } connection && _byConnection.TryGetValue(connection, out var ofConnection)) ofConnection.TryRemove(session.Handle.Id, out _);
-        ReleaseUserSlot(session.User, session.Info.ClientAddress);
+        ReleaseUserSlot(session.Info.AuthenticatedUser, session.Info.ClientAddress);
         foreach (var id in session.Operations.Keys) _operations.TryRemove(id, out _);
         await session.DisposeAsync().ConfigureAwait(false);
         LogSessionClosed(_logger, session.Handle.Id, session.User, reason);

@@ -24,6 +24,10 @@ public static class SessionSettingRules
         value ??= "";
         overrides ??= new RoutingOverrideOptions();
         var trimmed = value.Trim();
+        if (key.Equals(SessionManager.ProxyUserKey, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new GatewayException($"{SessionManager.ProxyUserKey} is given when the session opens (OpenSession's configuration, or ;{SessionManager.ProxyUserKey}=user in a JDBC URL); SET cannot change who the session runs as.", "42000");
+        }
         if (key.Equals(overrides.SessionEngineKey, StringComparison.OrdinalIgnoreCase) && trimmed.Length > 0
             && engines.Find(trimmed) is null && !EngineKindAliases.TryParse(trimmed, out _))
         {

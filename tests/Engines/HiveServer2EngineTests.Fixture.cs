@@ -35,7 +35,10 @@ public sealed class RemoteGatewayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Open = await GatewayInstance.StartAsync();
+        // The remote engine acts for the gateway's users (ImpersonateUser), as a service account does for a real HS2.
+        var policy = Path.Combine(Directory.CreateTempSubdirectory("gw-hs2-open").FullName, "rules.json");
+        await File.WriteAllTextAsync(policy, """{ "impersonation": [ { "original_user": "engine-user", "new_user": ".*" } ] }""");
+        Open = await GatewayInstance.StartAsync(new Dictionary<string, string?> { ["Gateway:AccessControl:ConfigFile"] = policy });
         var folder = Directory.CreateTempSubdirectory("gw-hs2-secured").FullName;
         PasswordFile.Write(Path.Combine(folder, "users.txt"), new Dictionary<string, PasswordHash> { [User] = PasswordHash.Create(Password, 1000) });
         Secured = await GatewayInstance.StartAsync(new Dictionary<string, string?>

@@ -28,7 +28,8 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
           ],
           "system_session_properties": [ { "user": "alice", "property": "gateway\\.engine", "allow": false }, { "allow": true } ],
           "engines": [ { "group": "admins", "allow": true }, { "engine": "duckdb", "allow": true } ],
-          "queries": [ { "group": "admins", "allow": ["execute", "view", "kill"] }, { "allow": ["execute"] } ]
+          "queries": [ { "group": "admins", "allow": ["execute", "view", "kill"] }, { "allow": ["execute"] } ],
+          "impersonation": [ { "original_user": "root", "new_user": "alice|mallory" } ]
         }
         """;
 
@@ -110,6 +111,59 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
         Assert.NotEmpty((await root.QueryAsync("SELECT * FROM demo.customers LIMIT 1")).Rows);
         await root.QueryAsync("CREATE TABLE demo.root_only AS SELECT 1 AS a");
         await Refused(alice, "SELECT * FROM demo.root_only");
+    }
+
+    [Fact]
+    public async Task ProxyUserFollowsTheImpersonationSection()
+    {
+        var asAlice = new Dictionary<string, string> { ["hive.server2.proxy.user"] = "alice" };
+        const string Customers = "SELECT * FROM demo.customers ORDER BY customer_id LIMIT 20";
+        await using var alice = await As("alice");
+        var hers = (await alice.QueryAsync(Customers)).Rows;
+
+        // root may act as alice: the session is alice's, with her groups from the password file, so her filter, masks
+        // and privileges apply, not root's.
+        await using (var proxied = await _gateway.ConnectAsync("root", "root-pw", configuration: asAlice))
+        {
+            Assert.Equal(hers, (await proxied.QueryAsync(Customers)).Rows);
+            Assert.Contains("alice may not SELECT embedded.demo.stores", (await Refused(proxied, "SELECT * FROM demo.stores")).Message, StringComparison.Ordinal);
+            // The session settings alice may not change, she may not change through root either.
+            var set = await Assert.ThrowsAsync<HiveClientException>(() => proxied.QueryAsync("SET gateway.engine = scratch"));
+            Assert.Equal("42000", set.SqlState);
+        }
+        Assert.Contains(_logs.Lines, l => l.StartsWith("Information Gateway.Audit[143] impersonation allowed: user=root as=alice rules=impersonation[0]", StringComparison.Ordinal));
+
+        // Over HTTP every request carries root's credentials: the session is root's to use, acting as alice.
+        await using (var overHttp = await _gateway.ConnectHttpAsync("root", "root-pw", configuration: asAlice))
+        {
+            Assert.Equal(hers, (await overHttp.QueryAsync(Customers)).Rows);
+            Assert.Contains("alice may not SELECT", (await Refused(overHttp, "SELECT * FROM demo.stores")).Message, StringComparison.Ordinal);
+        }
+
+        // Nobody else may act as another user, and root only as the users the rule names; refused at OpenSession.
+        foreach (var (user, proxy) in new[] { ("alice", "root"), ("mallory", "alice"), ("root", "someone_else") })
+        {
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => _gateway.ConnectAsync(user, user + "-pw", configuration: new Dictionary<string, string> { ["hive.server2.proxy.user"] = proxy }));
+            Assert.Contains($"Access denied: {user} may not act as {proxy} (no impersonation rule applies)", refused.Message, StringComparison.Ordinal);
+            Assert.Contains(_logs.Lines, l => l.StartsWith($"Information Gateway.Audit[143] impersonation denied: user={user} as={proxy}", StringComparison.Ordinal));
+        }
+
+        // Acting as oneself is no impersonation; SET shows who the session acts as and cannot change it.
+        await using var self = await _gateway.ConnectAsync("alice", "alice-pw", configuration: new Dictionary<string, string> { ["set:hiveconf:hive.server2.proxy.user"] = "alice" });
+        Assert.Equal(hers, (await self.QueryAsync(Customers)).Rows);
+        Assert.Equal("hive.server2.proxy.user=alice", (await self.QueryAsync("SET hive.server2.proxy.user")).Rows.Single()[0]);
+        var change = await Assert.ThrowsAsync<HiveClientException>(() => self.QueryAsync("SET hive.server2.proxy.user=root"));
+        Assert.Contains("SET cannot change who the session runs as", change.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SessionPropertiesAtOpenFollowTheirSectionAsASetDoes()
+    {
+        var engine = new Dictionary<string, string> { ["set:hiveconf:gateway.engine"] = "scratch" };
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => _gateway.ConnectAsync("alice", "alice-pw", configuration: engine));
+        Assert.Contains("Access denied: alice may not set session property gateway.engine (system_session_properties[0])", refused.Message, StringComparison.Ordinal);
+        await using var root = await _gateway.ConnectAsync("root", "root-pw", configuration: engine);
+        Assert.Equal("gateway.engine=scratch", (await root.QueryAsync("SET gateway.engine")).Rows.Single()[0]);
     }
 
     [Theory]

@@ -70,7 +70,7 @@ public sealed class GatewayInstance : IAsyncDisposable
 
     /// <summary>A session over HTTP (https when the listener has TLS, trusting the test certificate).</summary>
     public Task<HiveConnection> ConnectHttpAsync(string user = "tester", string password = "x", HiveAuthMode auth = HiveAuthMode.SaslPlain, string? bearer = null,
-        TProtocolVersion version = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, string? database = null) =>
+        TProtocolVersion version = TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, string? database = null, IReadOnlyDictionary<string, string>? configuration = null) =>
         HiveConnection.OpenAsync(new HiveConnectionOptions
         {
             Transport = HiveTransportMode.Http,
@@ -83,6 +83,7 @@ public sealed class GatewayInstance : IAsyncDisposable
             BearerToken = bearer,
             ProtocolVersion = version,
             Database = database,
+            Configuration = configuration,
         });
 
     public async ValueTask DisposeAsync()
