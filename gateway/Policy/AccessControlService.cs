@@ -34,6 +34,8 @@ public sealed partial class AccessControlService : IDisposable
     // dropped one fails the statement), and a dashboard's every statement would otherwise ask the catalog again.
     private static readonly TimeSpan ColumnsTtl = TimeSpan.FromMinutes(1);
     private const int MaxCachedTables = 10_000;
+    // An information_schema read is filtered with the visible tables named in the statement: bounded.
+    private const int MaxListedTables = 20_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Catalog, string? Schema, string Table), (IReadOnlyList<PolicyColumn> Columns, DateTimeOffset At)> _columns = new();
     private volatile AccessPolicy _policy;
     private string? _seenText;
@@ -198,6 +200,13 @@ public sealed partial class AccessControlService : IDisposable
         var sites = new List<RestrictedSite>();
         foreach (var read in result.Restricted)
         {
+            if (read.Listing is { } listing)
+            {
+                var (site, failed) = await ListingSiteAsync(read, listing, decision.Engine, kind, session, cancellationToken).ConfigureAwait(false);
+                if (site is null) return (null, failed);
+                sites.Add(site);
+                continue;
+            }
             var catalog = read.Name.Catalog is { } c ? _catalogs.Find(c) : null;
             IReadOnlyList<PolicyColumn>? columns = null;
             if (catalog is not null)
@@ -243,6 +252,50 @@ public sealed partial class AccessControlService : IDisposable
             return (null, "the statement rewritten for the policy's filters and masks would not do what the original does");
         }
         return (rewritten, null);
+    }
+
+    /// <summary>
+    /// A read of an engine's <c>information_schema</c> listing, filtered to what the user may see: the schemas, tables and
+    /// columns of the read's gateway catalog (cached as catalogs cache) that the policy shows them (<see cref="SystemListings"/>).
+    /// </summary>
+    private async ValueTask<(RestrictedSite? Site, string? Error)> ListingSiteAsync(RestrictedRead read, SystemListing listing, string engine,
+        Gateway.Engines.EngineKind kind, Hs2Session session, CancellationToken cancellationToken)
+    {
+        if (!SystemListings.Supports(kind)) return (null, $"{read.Name} of a {kind} engine cannot be filtered by the access policy");
+        var catalog = read.Name.Catalog is { } c ? _catalogs.Find(c) : null;
+        if (catalog is null) return (null, $"{read.Name} is filtered from the gateway catalog {read.Name.Catalog ?? "of its engine"}, and none is configured");
+        var policy = _policy;
+        var subject = new AccessSubject(session.User, session.Info.Groups);
+        var (_, fold) = Naming(engine);
+        var name = read.Name.Catalog;
+        string filter;
+        try
+        {
+            if (listing == SystemListing.Schemata)
+            {
+                var schemas = await catalog.ListSchemasAsync(cancellationToken).ConfigureAwait(false);
+                filter = SystemListings.SchemataFilter(schemas.Where(s => policy.SchemaVisibleTo(subject, name, SchemaName(s, fold))), kind);
+            }
+            else
+            {
+                var tables = (await catalog.ListTablesAsync(null, cancellationToken).ConfigureAwait(false))
+                    .Where(t => policy.TableVisibleTo(subject, name, SchemaName(t.Table.Schema ?? "default", fold), fold(t.Table.Name)))
+                    .Select(t => (Schema: t.Table.Schema ?? "default", t.Table.Name)).ToList();
+                if (tables.Count > MaxListedTables)
+                {
+                    return (null, $"{read.Name} would list {tables.Count} tables, more than the access policy filters ({MaxListedTables}); list them with GetTables or SHOW TABLES");
+                }
+                filter = listing == SystemListing.Tables
+                    ? SystemListings.TablesFilter(tables, kind)
+                    : SystemListings.ColumnsFilter(tables.Select(t => (t.Schema, t.Name, (IReadOnlyCollection<string>)[..
+                        policy.TableRuleFor(subject, name, SchemaName(t.Schema, fold), fold(t.Name))?.Columns.Where(col => !col.Allow).Select(col => col.Name) ?? []])), kind);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return (null, $"{read.Name} is filtered from what catalog {catalog.Name} lists, which could not be read ({ex.Message})");
+        }
+        return (new RestrictedSite(read.Reference, read.Name, SystemListings.Rule(read.Name, filter), null), null);
     }
 
     /// <summary>The schemas of a GetSchemas answer that the session's user may see (all without data rules).</summary>

@@ -26,5 +26,11 @@ public sealed record AccessDecision(bool Allowed, string? Reason, IReadOnlyList<
     public string RulesText => Rules.Count == 0 ? "no rule" : string.Join(", ", Rules);
 }
 
-/// <summary>A read the policy allows only through its rule's filter and column constraints.</summary>
-public sealed record RestrictedRead(Sql.TableReference Reference, PolicyName Name, TableRule Rule);
+/// <summary>
+/// A read the policy allows only through its rule's filter and column constraints; or, with <see cref="Listing"/>, a read
+/// of an engine's <c>information_schema</c> listing, allowed only filtered to what the user may see.
+/// </summary>
+public sealed record RestrictedRead(Sql.TableReference Reference, PolicyName Name, TableRule Rule)
+{
+    public SystemListing? Listing { get; init; }
+}

@@ -8,8 +8,11 @@ namespace Gateway.Router.Policy;
 /// <summary>A column of a restricted table as its catalog describes it (the type in the engine's own spelling).</summary>
 public sealed record PolicyColumn(string Name, string Type);
 
-/// <summary>A read of a table whose rule filters rows or restricts columns, with the table's columns.</summary>
-public sealed record RestrictedSite(TableReference Reference, PolicyName Name, TableRule Rule, IReadOnlyList<PolicyColumn> Columns);
+/// <summary>
+/// A read of a table whose rule filters rows or restricts columns, with the table's columns; null columns (for a rule
+/// that only filters, such as a system listing's visibility) keep every column.
+/// </summary>
+public sealed record RestrictedSite(TableReference Reference, PolicyName Name, TableRule Rule, IReadOnlyList<PolicyColumn>? Columns);
 
 /// <summary>
 /// Rewrites every restricted read into a scan-site subquery, <c>(SELECT &lt;allowed and masked columns&gt; FROM t WHERE
@@ -64,6 +67,12 @@ public static class PolicyRewriter
     private static string? Columns(RestrictedSite site, EngineKind engine, string user, out string? error)
     {
         error = null;
+        if (site.Columns is null)
+        {
+            if (site.Rule.Columns.Count == 0) return "*";
+            error = $"the columns of {site.Name} are not known";
+            return null;
+        }
         var byName = site.Rule.Columns.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
         foreach (var c in site.Rule.Columns)
         {
@@ -96,12 +105,20 @@ public static class PolicyRewriter
         ? "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
         : "`" + name.Replace("`", "``", StringComparison.Ordinal) + "`";
 
+    /// <summary>A string literal the engine reads back as <paramref name="value"/>.</summary>
+    public static string Literal(string value, EngineKind engine)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        // The DuckDB adapter and Spark read '...' with Hive's backslash escapes; PostgreSQL and Trino do not.
+        var literal = value.Replace("'", "''", StringComparison.Ordinal);
+        if (engine is EngineKind.DuckDb or EngineKind.HiveServer2 or EngineKind.Spark) literal = literal.Replace("\\", "\\\\", StringComparison.Ordinal);
+        return "'" + literal + "'";
+    }
+
     /// <summary><c>current_user</c> (and <c>current_user()</c>) as the gateway's user, a string literal.</summary>
     private static string Substitute(string expression, SqlDialect dialect, string user, EngineKind engine)
     {
-        // The DuckDB adapter and Spark read '...' with Hive's backslash escapes; PostgreSQL and Trino do not.
-        var literal = user.Replace("'", "''", StringComparison.Ordinal);
-        if (engine is EngineKind.DuckDb or EngineKind.HiveServer2 or EngineKind.Spark) literal = literal.Replace("\\", "\\\\", StringComparison.Ordinal);
+        var literal = Literal(user, engine);
         var tokens = SqlLexer.Tokenize(expression, dialect);
         var sb = new StringBuilder(expression.Length + user.Length);
         var copied = 0;
@@ -115,7 +132,7 @@ public static class PolicyRewriter
                 end = tokens[i + 2].End;
                 i += 2;
             }
-            sb.Append(expression, copied, t.Start - copied).Append('\'').Append(literal).Append('\'');
+            sb.Append(expression, copied, t.Start - copied).Append(literal);
             copied = end;
         }
         return sb.Append(expression, copied, expression.Length - copied).ToString();

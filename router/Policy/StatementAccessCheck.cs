@@ -85,6 +85,15 @@ public static class StatementAccessCheck
             if (schemaRule is not null) rules.Add(schemaRule);
             return owner ? null : $"{subject.User} does not own schema {catalogLabel}.{name.Name} ({schemaRule ?? "no schema rule applies"}), which {Verb(analysis)} needs";
         }
+        // The engine's own listings name tables: they show only what the user may see, whatever the table rules say.
+        if (!write && analysis.Kind != StatementKind.Metadata && SystemListings.Of(name) is { } listing)
+        {
+            foreach (var site in analysis.ReadSites.Where(r => r.Key == reference.Key))
+            {
+                restricted.Add(new RestrictedRead(site, name, SystemListings.Rule(name)) { Listing = listing });
+            }
+            return null;
+        }
         var (held, tableRule) = policy.TablePrivilegesFor(subject, name.Catalog, name.Schema, name.Name);
         if (tableRule is not null) rules.Add(tableRule.Name);
         var why = tableRule?.Name ?? (policy.Tables is null ? "no table rules" : "no table rule applies");

@@ -189,8 +189,11 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
     [InlineData("INSERT INTO default.mine_too SELECT name FROM demo.stores")]
     [InlineData("CREATE TABLE default.stolen AS SELECT * FROM demo.stores")]
     [InlineData("CREATE VIEW default.window_on AS SELECT * FROM demo.stores")]
-    [InlineData("SELECT * FROM information_schema.columns")]
+    [InlineData("SELECT * FROM information_schema.key_column_usage")]
+    [InlineData("SELECT * FROM information_schema.views")]
+    [InlineData("SELECT * FROM pg_catalog.pg_tables")]
     [InlineData("SELECT * FROM duckdb_tables()")]
+    [InlineData("SELECT * FROM duckdb_columns()")]
     [InlineData("PRAGMA table_info('demo.stores')")]
     [InlineData("COPY demo.sales TO '/tmp/out.csv'")]
     [InlineData("UPDATE demo.customers SET name = 'x' WHERE email LIKE 'a%'")]
@@ -206,6 +209,37 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
     {
         await using var alice = await As("alice");
         await Refused(alice, sql);
+    }
+
+    [Fact]
+    public async Task TheEnginesInformationSchemaListsOnlyWhatTheUserMaySee()
+    {
+        const string Tables = "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = 'demo' ORDER BY 1, 2";
+        await using var alice = await As("alice");
+        Assert.Equal([["demo", "customers"], ["demo", "products"], ["demo", "sales"]], (await alice.QueryAsync(Tables)).Rows);
+        // Other spellings and every site of a statement are filtered alike.
+        Assert.Equal(3, (await alice.QueryAsync("SELECT * FROM INFORMATION_SCHEMA.`TABLES` t WHERE t.table_schema = 'demo'")).Rows.Count);
+        Assert.Equal("9", (await alice.QueryAsync("SELECT count(*) FROM information_schema.tables a, information_schema.tables b WHERE a.table_schema = 'demo' AND b.table_schema = 'demo'")).Rows.Single()[0]);
+        Assert.Empty((await alice.QueryAsync("SELECT * FROM information_schema.tables WHERE table_name = 'stores'")).Rows);
+        // Columns: only of visible tables, never a blocked one.
+        var columns = (await alice.QueryAsync("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'demo' AND table_name = 'customers' ORDER BY ordinal_position")).Rows;
+        Assert.Equal(["customer_id", "name", "country", "segment", "signup_date"], columns.Select(r => r[1]));
+        Assert.Empty((await alice.QueryAsync("SELECT * FROM information_schema.columns WHERE table_name = 'stores' OR column_name = 'email'")).Rows);
+        // Schemas: the ones alice holds a privilege in (demo, and the default schema she owns).
+        var schemas = (await alice.QueryAsync("SELECT schema_name FROM information_schema.schemata ORDER BY 1")).Rows.Select(r => r[0]).ToList();
+        Assert.Contains("demo", schemas);
+        Assert.Contains("main", schemas);
+        Assert.DoesNotContain("information_schema", schemas);
+        Assert.DoesNotContain("pg_catalog", schemas);
+
+        // A user no rule names sees nothing; an administrator everything.
+        await using var mallory = await As("mallory");
+        Assert.Empty((await mallory.QueryAsync("SELECT * FROM information_schema.tables")).Rows);
+        Assert.Empty((await mallory.QueryAsync("SELECT * FROM information_schema.columns")).Rows);
+        Assert.Empty((await mallory.QueryAsync("SELECT * FROM information_schema.schemata")).Rows);
+        await using var root = await As("root");
+        Assert.Contains(["demo", "stores"], (await root.QueryAsync(Tables)).Rows);
+        Assert.Single((await root.QueryAsync("SELECT * FROM information_schema.columns WHERE table_schema = 'demo' AND table_name = 'customers' AND column_name = 'email'")).Rows);
     }
 
     [Fact]

@@ -95,6 +95,31 @@ public sealed class AccessPolicyRealServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PostgreSqlsInformationSchemaListsOnlyWhatTheUserMaySee()
+    {
+        var others = "pol_hidden_" + Guid.NewGuid().ToString("N")[..10];
+        await PostgresTestServer.ExecuteAsync($"CREATE TABLE public.{others} (id integer)");
+        try
+        {
+            var tables = $"SELECT table_schema, table_name FROM information_schema.tables WHERE table_name IN ('{_table}', '{others}') ORDER BY 2";
+            await using var alice = await As("alice");
+            Assert.Equal([["public", _table]], (await alice.QueryAsync(tables)).Rows);
+            Assert.Equal(["id", "name", "country", "born", "score", "note"],
+                (await alice.QueryAsync($"SELECT column_name FROM information_schema.columns WHERE table_name = '{_table}' ORDER BY ordinal_position")).Rows.Select(r => r[0]));
+            Assert.Empty((await alice.QueryAsync($"SELECT * FROM information_schema.columns WHERE table_name = '{others}'")).Rows);
+            await Assert.ThrowsAsync<HiveClientException>(() => alice.QueryAsync("SELECT * FROM pg_catalog.pg_tables"));
+
+            await using var root = await As("root");
+            Assert.Equal([["public", others], ["public", _table]], (await root.QueryAsync(tables)).Rows);
+            Assert.Contains("email", (await root.QueryAsync($"SELECT column_name FROM information_schema.columns WHERE table_name = '{_table}'")).Rows.Select(r => r[0]));
+        }
+        finally
+        {
+            await PostgresTestServer.ExecuteAsync($"DROP TABLE IF EXISTS public.{others}");
+        }
+    }
+
+    [Fact]
     public async Task TheSameHoldsThroughHiveDriverAndTheCliAndExplainRoutingShowsTheRewrite()
     {
         string[] statements = ["SET gateway.engine=pg", $"SELECT id, name FROM {_table} WHERE id <= 4 ORDER BY id"];
