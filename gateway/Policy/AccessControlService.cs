@@ -256,7 +256,7 @@ public sealed partial class AccessControlService : IDisposable
 
     /// <summary>
     /// A read of an engine's <c>information_schema</c> listing, filtered to what the user may see: the schemas, tables and
-    /// columns of the read's gateway catalog (cached as catalogs cache) that the policy shows them (<see cref="SystemListings"/>).
+    /// columns of the read's gateway catalog (listed again for each such read: listings are not a hot path) that the policy shows them (<see cref="SystemListings"/>).
     /// </summary>
     private async ValueTask<(RestrictedSite? Site, string? Error)> ListingSiteAsync(RestrictedRead read, SystemListing listing, string engine,
         Gateway.Engines.EngineKind kind, Hs2Session session, CancellationToken cancellationToken)
