@@ -16,25 +16,6 @@ public enum HiveServer2Auth
     Bearer,
 }
 
-/// <summary>TLS towards the remote (https for HTTP). Without a CA file the system trust store decides.</summary>
-public sealed record HiveServer2TlsOptions
-{
-    /// <summary>PEM file of the certificates to trust instead of the system store (a private CA, or the server's own certificate).</summary>
-    public string? CaFile { get; init; }
-
-    /// <summary>Accept any certificate. For throwaway test setups only.</summary>
-    public bool SkipCertificateValidation { get; init; }
-
-    /// <summary>The name to verify and send as SNI; null means <see cref="HiveServer2EngineOptions.Host"/>.</summary>
-    public string? ServerName { get; init; }
-
-    internal ClientTlsOptions ToClientOptions()
-    {
-        var tls = CaFile is { Length: > 0 } file ? ClientTlsOptions.TrustingPemFile(file) : new ClientTlsOptions();
-        return tls with { SkipCertificateValidation = SkipCertificateValidation, TargetHost = ServerName };
-    }
-}
-
 /// <summary>
 /// A remote HiveServer2 endpoint (Spark Thrift Server, a Kyuubi engine, Hive, another gateway) and how to talk
 /// to it. Immutable; validated by <see cref="Validate"/> when the engine is built.
@@ -57,7 +38,7 @@ public sealed record HiveServer2EngineOptions
     public string? Token { get; init; }
 
     /// <summary>Null means plaintext.</summary>
-    public HiveServer2TlsOptions? Tls { get; init; }
+    public EngineTlsOptions? Tls { get; init; }
 
     /// <summary>
     /// The protocol asked for. A SPARK_CLI_SERVICE_PROTOCOL version goes in <c>client_protocol_i64</c> with its Hive

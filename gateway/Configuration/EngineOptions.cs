@@ -27,6 +27,9 @@ public sealed record EngineOptions
     /// <summary>Kind HiveServer2: a remote HS2 endpoint (Spark Thrift Server, Kyuubi, Hive, another gateway): Host, Port, Transport, Auth, User, Password/Token, Tls...</summary>
     public Gateway.Engines.HiveServer2.HiveServer2EngineOptions? HiveServer2 { get; init; }
 
+    /// <summary>Kind Trino: a coordinator over the client REST protocol: Host, Port, Https, Tls, Auth (None/Basic/Bearer), User, Password/Token, Catalog, Schema...</summary>
+    public Gateway.Engines.Trino.TrinoEngineOptions? Trino { get; init; }
+
     /// <summary>
     /// The catalogs this engine sees ("locality"), as globs of <c>catalog</c> or <c>catalog.schema</c> naming entries of
     /// <c>Gateway:Catalogs</c>: the router gives it only statements whose tables all live there. Empty sees every catalog.

@@ -266,6 +266,15 @@ public sealed class EnginesOptionsValidator : GatewayOptionsSectionValidator
                     catch (ArgumentException ex) { errors.Add($"{key}:HiveServer2: {ex.Message}"); }
                 }
             }
+            if (e.Kind == Gateway.Engines.EngineKind.Trino)
+            {
+                if (e.Trino is null) errors.Add($"{key}:Trino is required for a Trino engine (Host, Port, Https, Auth, User, Catalog, Schema...).");
+                else
+                {
+                    try { (e.Trino with { Name = string.IsNullOrWhiteSpace(e.Name) ? "trino" : e.Name }).Validate(); }
+                    catch (ArgumentException ex) { errors.Add($"{key}:Trino: {ex.Message}"); }
+                }
+            }
         }
         if (!names.Contains(o.DefaultEngine))
         {

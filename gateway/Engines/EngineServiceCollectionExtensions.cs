@@ -9,7 +9,7 @@ namespace Gateway.Server.Engines;
 public static class EngineServiceCollectionExtensions
 {
     /// <summary>
-    /// The engine factories of this build (DuckDB, PostgreSQL, remote HiveServer2) and the <see cref="EngineRegistry"/>
+    /// The engine factories of this build (DuckDB, PostgreSQL, remote HiveServer2, Trino) and the <see cref="EngineRegistry"/>
     /// they fill: the embedded DuckDB as <c>duckdb</c> and every <c>Gateway:Engines</c> entry by its kind's factory.
     /// Factories added before the registry is first resolved join it (tests add engines of their own this way).
     /// </summary>
@@ -20,6 +20,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEngineFactory, DuckDbEngineFactory>(sp => sp.GetRequiredService<DuckDbEngineFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEngineFactory, PostgresEngineFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEngineFactory, HiveServer2EngineFactory>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEngineFactory, TrinoEngineFactory>());
         services.TryAddSingleton(sp => CreateRegistry(
             sp.GetRequiredService<GatewayOptions>(), sp.GetRequiredService<DuckDbEngineFactory>(), sp.GetServices<IEngineFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => sp.GetRequiredService<EngineRegistry>().Default.Engine);

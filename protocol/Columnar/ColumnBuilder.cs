@@ -53,6 +53,34 @@ public abstract class ColumnBuilder
         AppendBoxed(value);
     }
 
+    /// <summary>
+    /// Appends a value in the column's storage type without boxing (hot paths): <see cref="long"/> for BigInt,
+    /// Timestamp, TimestampTz and Time, <see cref="int"/> for Int and Date, <see cref="Int128"/> for Decimal (unscaled),
+    /// <see cref="IntervalValue"/> for Interval, and so on. Another type throws.
+    /// </summary>
+    public void Append<T>(T value) where T : unmanaged
+    {
+        if (this is not PrimitiveBuilder<T> primitive) throw new InvalidOperationException($"A {Type} column does not store {typeof(T).Name} values.");
+        MarkValidity(true);
+        primitive.Put(value);
+    }
+
+    /// <summary>Appends to a Boolean column without boxing.</summary>
+    public void AppendBoolean(bool value)
+    {
+        if (this is not BooleanBuilder boolean) throw new InvalidOperationException($"A {Type} column does not store booleans.");
+        MarkValidity(true);
+        boolean.Put(value);
+    }
+
+    /// <summary>Appends UTF-8 text (String, Varchar, Char) or bytes (Binary) without an intermediate string.</summary>
+    public void AppendBytes(ReadOnlySpan<byte> value)
+    {
+        if (this is not BinaryBuilder binary) throw new InvalidOperationException($"A {Type} column does not store text or bytes.");
+        MarkValidity(true);
+        binary.Put(value);
+    }
+
     protected void MarkValidity(bool valid)
     {
         var i = Count;
@@ -91,10 +119,12 @@ public abstract class ColumnBuilder
 
         protected override void AppendDefault() => Grow();
 
-        protected override void AppendBoxed(object value)
+        protected override void AppendBoxed(object value) => Put(Convert.ToBoolean(value, System.Globalization.CultureInfo.InvariantCulture));
+
+        public void Put(bool value)
         {
             Grow();
-            if (Convert.ToBoolean(value, System.Globalization.CultureInfo.InvariantCulture)) Bitmap.Set(_bits, Count - 1);
+            if (value) Bitmap.Set(_bits, Count - 1);
         }
 
         protected override Column BuildCore(int length) => new BooleanColumn(length, _bits);
@@ -104,7 +134,7 @@ public abstract class ColumnBuilder
     {
         private T[] _values = new T[16];
 
-        private void Put(T v)
+        public void Put(T v)
         {
             if (Count > _values.Length) Array.Resize(ref _values, _values.Length * 2);
             _values[Count - 1] = v;
@@ -138,6 +168,12 @@ public abstract class ColumnBuilder
                 case string s: Encoding.UTF8.GetBytes(s, _data); break;
                 default: Encoding.UTF8.GetBytes(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "", _data); break;
             }
+            End();
+        }
+
+        public void Put(ReadOnlySpan<byte> value)
+        {
+            _data.Write(value);
             End();
         }
 

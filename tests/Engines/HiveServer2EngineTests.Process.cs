@@ -27,7 +27,7 @@ public sealed class GatewayProcessFixture : IAsyncLifetime
         Auth = transport == HiveTransportMode.Http ? HiveServer2Auth.Basic : HiveServer2Auth.SaslPlain,
         User = RemoteGatewayFixture.User,
         Password = RemoteGatewayFixture.Password,
-        Tls = new HiveServer2TlsOptions { CaFile = TestCertificate.CertificatePath },
+        Tls = new EngineTlsOptions { CaFile = TestCertificate.CertificatePath },
     };
 }
 
@@ -60,19 +60,19 @@ public sealed class HiveServer2EngineProcessTests(GatewayProcessFixture fixture)
     public async Task TheCertificateIsCheckedUnlessValidationIsSkipped()
     {
         // Without the CA file the system store does not know the self-signed test certificate.
-        var untrusted = fixture.Options(HiveTransportMode.Http) with { Tls = new HiveServer2TlsOptions() };
+        var untrusted = fixture.Options(HiveTransportMode.Http) with { Tls = new EngineTlsOptions() };
         await using (var engine = new HiveServer2Engine(untrusted))
         {
             var e = await Assert.ThrowsAsync<EngineException>(() => engine.OpenSessionAsync(new EngineSessionOptions("tester"), CancellationToken.None).AsTask());
             Assert.Equal("08001", e.SqlState);
             Assert.False(e.Retryable);
         }
-        await using (var engine = new HiveServer2Engine(fixture.Options(HiveTransportMode.Binary) with { Tls = new HiveServer2TlsOptions() }))
+        await using (var engine = new HiveServer2Engine(fixture.Options(HiveTransportMode.Binary) with { Tls = new EngineTlsOptions() }))
         {
             var e = await Assert.ThrowsAsync<EngineException>(() => engine.OpenSessionAsync(new EngineSessionOptions("tester"), CancellationToken.None).AsTask());
             Assert.Equal("08001", e.SqlState);
         }
-        var skipping = fixture.Options(HiveTransportMode.Http) with { Host = "127.0.0.1", Tls = new HiveServer2TlsOptions { SkipCertificateValidation = true } };
+        var skipping = fixture.Options(HiveTransportMode.Http) with { Host = "127.0.0.1", Tls = new EngineTlsOptions { SkipCertificateValidation = true } };
         await using (var engine = new HiveServer2Engine(skipping))
         {
             await using var session = await engine.OpenSessionAsync(new EngineSessionOptions("tester"), CancellationToken.None);

@@ -234,7 +234,7 @@ public sealed class HiveServer2EngineUnitTests
         Assert.Contains("Token", Assert.Throws<ArgumentException>(() => (ok with { Transport = HiveTransportMode.Http, Auth = HiveServer2Auth.Bearer }).Validate()).Message, StringComparison.Ordinal);
         Assert.Contains("Port", Assert.Throws<ArgumentException>(() => (ok with { Port = 0 }).Validate()).Message, StringComparison.Ordinal);
         Assert.Contains("time zone", Assert.Throws<ArgumentException>(() => (ok with { SessionTimeZone = "Mars/Olympus" }).Validate()).Message, StringComparison.Ordinal);
-        Assert.Contains("CA file", Assert.Throws<ArgumentException>(() => (ok with { Tls = new HiveServer2TlsOptions { CaFile = "/no/such.pem" } }).Validate()).Message, StringComparison.Ordinal);
+        Assert.Contains("CA file", Assert.Throws<ArgumentException>(() => (ok with { Tls = new EngineTlsOptions { CaFile = "/no/such.pem" } }).Validate()).Message, StringComparison.Ordinal);
         Assert.Contains("RequestTimeout", Assert.Throws<ArgumentException>(() => (ok with { RequestTimeout = TimeSpan.Zero }).Validate()).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new HiveServer2Engine(ok with { Host = "" }));
         Assert.Equal("https://gw:10001/cliservice", (ok with { Host = "gw", Port = 10001, Transport = HiveTransportMode.Http, Auth = HiveServer2Auth.NoSasl, Tls = new() }).Endpoint);

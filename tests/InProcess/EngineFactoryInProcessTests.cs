@@ -33,7 +33,7 @@ public sealed class EngineFactoryInProcessTests
             ["Gateway:Http:Enabled"] = "false",
             ["Gateway:DuckDb:DemoData"] = "false",
             ["Gateway:Engines:0:Name"] = "lake",
-            ["Gateway:Engines:0:Kind"] = "Trino",
+            ["Gateway:Engines:0:Kind"] = "Flink",
             ["Gateway:Routing:Rules:0:Name"] = "all",
             ["Gateway:Routing:Rules:0:Engine"] = "lake",
             ["Logging:LogLevel:Default"] = "Warning",
@@ -43,7 +43,7 @@ public sealed class EngineFactoryInProcessTests
     public async Task AnEngineKindIsAvailableWhenAFactoryForItIsRegistered()
     {
         var folder = Directory.CreateTempSubdirectory("gw-factory").FullName;
-        var factory = new RecordingFactory(EngineKind.Trino);
+        var factory = new RecordingFactory(EngineKind.Flink);
         var app = await BuildAsync(folder, s => s.AddSingleton<IEngineFactory>(factory));
         await using (app)
         {
@@ -60,6 +60,6 @@ public sealed class EngineFactoryInProcessTests
 
         // Without it, the build stops with the engine's key, as any invalid configuration does.
         var ex = await Assert.ThrowsAsync<GatewayConfigurationException>(() => BuildAsync(folder, null));
-        Assert.Contains("Gateway:Engines 'lake': engines of kind Trino are not available in this build.", ex.Errors);
+        Assert.Contains("Gateway:Engines 'lake': engines of kind Flink are not available in this build.", ex.Errors);
     }
 }

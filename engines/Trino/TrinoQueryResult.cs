@@ -1,0 +1,161 @@
+using Gateway.Protocol.Columnar;
+
+namespace Gateway.Engines.Trino;
+
+/// <summary>
+/// One Trino query's result: pages fetched from <c>nextUri</c> only as batches are asked for (Trino's own flow control:
+/// the coordinator buffers what the client has not fetched), each page's rows handed on as one batch (sliced when a
+/// reader asks for fewer). A query that changes something (<c>updateType</c>) is read to its end at once for its count.
+/// Disposing a result before its end cancels the query on the coordinator.
+/// </summary>
+internal sealed class TrinoQueryResult : IQueryResult
+{
+    private readonly TrinoSession _session;
+    private readonly CancellationTokenSource _interrupt = new();
+    private Uri? _next;
+    private IReadOnlyList<TrinoColumn>? _columns;
+    private ColumnBatch? _pending;
+    private int _pendingOffset;
+    private int _disposed;
+
+    private TrinoQueryResult(TrinoSession session) => _session = session;
+
+    public ResultSchema Schema { get; private set; } = ResultSchema.Empty;
+    public bool HasRows { get; private set; }
+    public long? AffectedRows { get; private set; }
+    public double? Progress { get; private set; }
+    public string? QueryId { get; private set; }
+    public string? UpdateType { get; private set; }
+
+    /// <summary>Submits <paramref name="sql"/> and follows the query until its columns are known (or it ended).</summary>
+    public static async Task<TrinoQueryResult> StartAsync(TrinoSession session, string sql, CancellationToken cancellationToken)
+    {
+        var result = new TrinoQueryResult(session);
+        try
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, result._interrupt.Token);
+            var page = await session.Client.SubmitAsync(sql, session.State, linked.Token).ConfigureAwait(false);
+            result.Absorb(page);
+            while (result._columns is null && result._next is not null && result.UpdateType is null)
+            {
+                result.Absorb(await session.Client.NextAsync(result._next, session.State, null, linked.Token).ConfigureAwait(false));
+            }
+            if (result.UpdateType is not null)
+            {
+                // DML and DDL: read to the end for the count (and the session headers the last page carries).
+                while (result._next is not null) result.Absorb(await session.Client.NextAsync(result._next, session.State, result._columns, linked.Token).ConfigureAwait(false));
+                result._pending?.Dispose();
+                result._pending = null;
+                result.HasRows = false;
+                result.Schema = ResultSchema.Empty;
+            }
+            else
+            {
+                result.HasRows = result._columns is not null;
+                result.Schema = result._columns is null ? ResultSchema.Empty : TrinoPage.SchemaOf(result._columns);
+            }
+            return result;
+        }
+        catch (OperationCanceledException) when (result._interrupt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await result.DisposeAsync().ConfigureAwait(false);
+            throw new EngineException("The statement was canceled.", "HY008");
+        }
+        catch
+        {
+            await result.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Takes what a page says; a page with an error throws it (the query is over).</summary>
+    private void Absorb(TrinoPage page)
+    {
+        using (page)
+        {
+            QueryId ??= page.Id;
+            _next = page.NextUri;
+            if (page.Columns is not null) _columns ??= page.Columns;
+            if (page.ProgressPercentage is { } p) Progress = Math.Clamp(p / 100.0, 0, 1);
+            if (page.UpdateType is not null) UpdateType = page.UpdateType;
+            if (page.UpdateCount is { } count) AffectedRows = count;
+            if (page.Error is { } error)
+            {
+                _next = null;
+                throw TrinoErrors.ToException(error, QueryId);
+            }
+            if (page.TakeRows() is { } rows)
+            {
+                if (_pending is not null)
+                {
+                    // Only while following a DML to its end: its row count is in updateCount.
+                    _pending.Dispose();
+                }
+                _pending = rows;
+                _pendingOffset = 0;
+            }
+            if (_next is null) Progress = 1;
+        }
+    }
+
+    public async ValueTask<ColumnBatch?> ReadBatchAsync(int maxRows, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _interrupt.Token);
+        try
+        {
+            while (_pending is null && _next is not null)
+            {
+                Absorb(await _session.Client.NextAsync(_next, _session.State, _columns, linked.Token).ConfigureAwait(false));
+            }
+        }
+        catch (OperationCanceledException) when (_interrupt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new EngineException("The statement was canceled.", "HY008");
+        }
+        if (_pending is not { } batch) return null;
+        var left = batch.RowCount - _pendingOffset;
+        if (_pendingOffset == 0 && left <= maxRows)
+        {
+            _pending = null;
+            return batch;
+        }
+        var take = Math.Min(left, maxRows);
+        var slice = ColumnConcat.Concat(Schema, [(batch, _pendingOffset, take)]);
+        _pendingOffset += take;
+        if (_pendingOffset == batch.RowCount)
+        {
+            batch.Dispose();
+            _pending = null;
+        }
+        return slice;
+    }
+
+    /// <summary>Stops a fetch in flight and, on dispose, the query.</summary>
+    public void Interrupt()
+    {
+        try
+        {
+            _interrupt.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already over.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _pending?.Dispose();
+        _pending = null;
+        if (_next is { } next)
+        {
+            _next = null;
+            await _session.Client.CancelAsync(next).ConfigureAwait(false);
+        }
+        _session.Ended(this);
+        _interrupt.Dispose();
+    }
+}
