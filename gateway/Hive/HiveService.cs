@@ -8,6 +8,7 @@ using Gateway.Server.Engines;
 using Gateway.Server.Operations;
 using Gateway.Server.Routing;
 using Gateway.Server.Sessions;
+using Gateway.Server.Statements;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Server.Hive;
@@ -24,13 +25,13 @@ public sealed partial class HiveService : ITCLIService
 
     /// <summary>The newest Spark/Databricks protocol spoken to clients of that line (V8: parameterized queries).</summary>
     public const TProtocolVersion ServerSparkProtocol = TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8;
-    public const int PrefetchRows = 4096;
 
     private readonly SessionManager _sessions;
     private readonly GatewayOptions _options;
     private readonly ILogger _logger;
     private CallerContext _caller;
     private readonly bool _userFromRequest;
+    private readonly StatementRunner _runner;
 
     /// <param name="userFromRequest">True for transports without authentication (no-SASL binary): the user is whoever OpenSession names.</param>
     public HiveService(SessionManager sessions, GatewayOptions options, CallerContext caller, bool userFromRequest, ILogger logger)
@@ -40,6 +41,7 @@ public sealed partial class HiveService : ITCLIService
         _caller = caller;
         _userFromRequest = userFromRequest;
         _logger = logger;
+        _runner = new StatementRunner(sessions, options);
     }
 
     public CallerContext Caller => _caller;
@@ -159,61 +161,22 @@ public sealed partial class HiveService : ITCLIService
         {
             var session = Session(req.SessionHandle);
             var overlay = StatementOverlay(session, req.ConfOverlay);
-            var sql = SessionCommands.Substitute(req.Statement ?? "", session, overlay);
-            if (string.IsNullOrWhiteSpace(SessionCommands.StripLeadingComments(sql)))
+            var request = new StatementRequest(req.Statement ?? "")
             {
-                throw new GatewayException("The statement is empty.", "42000");
-            }
-            var parameters = SparkParameters.Convert(req.Parameters, session.Formatter.Zone);
-            var format = ChooseFormat(req, session, overlay);
-            Operation op;
-            if (parameters.Count == 0 && SessionCommands.TryExecute(sql, session, out var commandResult, (key, value) => ValidateSetting(session, key, value)))
+                Overlay = overlay,
+                Parameters = SparkParameters.Convert(req.Parameters, session.Formatter.Zone),
+                Format = ChooseFormat(req, session, overlay),
+                RunAsync = req.RunAsync == true,
+                QueryTimeoutSeconds = req.QueryTimeout,
+                RowLimit = req.ResultRowLimit,
+            };
+            var op = await _runner.StartAsync(session, request, cancellationToken).ConfigureAwait(false);
+            if (!request.RunAsync && op is StatementOperation && op.State is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
             {
-                op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time,
-                    commandResult ?? new BatchBuilder(SessionCommands.SetSchema).Build(), hasResultSet: commandResult is not null)
-                { Format = format };
-                _sessions.AddOperation(op);
-            }
-            else
-            {
-                var decision = await _sessions.Routing.RouteAsync(sql, session, cancellationToken, overlay).ConfigureAwait(false);
-                if (parameters.Count == 0 && _sessions.AccessControl is { } lister
-                    && await lister.ListingAsync(decision, session, sql, cancellationToken).ConfigureAwait(false) is { } listing)
-                {
-                    // SHOW and DESCRIBE under a policy with data rules name only what the user may see: answered from the
-                    // engine's listing, not by the engine.
-                    var (status, handle, direct) = await MetadataAsync(req.SessionHandle, OperationType.ExecuteStatement, listing,
-                        req.GetDirectResults, req.RunAsync, cancellationToken).ConfigureAwait(false);
-                    return new TExecuteStatementResp { Status = status, OperationHandle = handle, DirectResults = direct };
-                }
-                if (decision.IsExplainRouting)
-                {
-                    var policy = _sessions.AccessControl is { } explainer ? await explainer.ExplainAsync(decision, session, sql, cancellationToken).ConfigureAwait(false) : null;
-                    op = new MaterializedOperation(session, OperationType.ExecuteStatement, _sessions.Time, ExplainRouting(decision, policy), hasResultSet: true) { Format = format };
-                    _sessions.AddOperation(op);
-                }
-                else
-                {
-                    if (_sessions.AccessControl is { } access) (decision, sql) = await access.AuthorizeAsync(decision, session, sql, cancellationToken).ConfigureAwait(false);
-                    var (timeout, timeoutNote) = QueryTimeout(req.QueryTimeout);
-                    var options = StatementOptions(parameters, req.ResultRowLimit);
-                    var (engine, routing, failover) = Plan(decision);
-                    var statement = new StatementOperation(session, _sessions.Time, sql, options, PrefetchRows, engine, routing, req.ResultRowLimit, failover) { Format = format };
-                    _sessions.AddOperation(statement);
-                    foreach (var reason in decision.Reasons) statement.Log("Routing: " + reason);
-                    if (decision.Analysis.IsWrite) _ = statement.Completion.ContinueWith(_ => _sessions.Routing.Written(decision), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                    if (timeoutNote is not null) statement.Log(timeoutNote);
-                    var runAsync = req.RunAsync == true;
-                    await statement.StartAsync(runAsync, timeout, cancellationToken).ConfigureAwait(false);
-                    op = statement;
-                    if (!runAsync && op.State is OperationState.Error or OperationState.Canceled or OperationState.TimedOut)
-                    {
-                        // A synchronous caller learns the failure from the execute call itself, as from HiveServer2.
-                        var status = StatusMapper.Error(op.ErrorMessage ?? "The statement failed.", op.ErrorSqlState, op.ErrorCode);
-                        await _sessions.CloseOperationAsync(op).ConfigureAwait(false);
-                        return new TExecuteStatementResp { Status = status };
-                    }
-                }
+                // A synchronous caller learns the failure from the execute call itself, as from HiveServer2.
+                var status = StatusMapper.Error(op.ErrorMessage ?? "The statement failed.", op.ErrorSqlState, op.ErrorCode);
+                await _sessions.CloseOperationAsync(op).ConfigureAwait(false);
+                return new TExecuteStatementResp { Status = status };
             }
             var resp = new TExecuteStatementResp { Status = StatusMapper.Success(), OperationHandle = ToThrift(op) };
             if (req.GetDirectResults is { } directRequest) resp.DirectResults = await DirectResultsAsync(op, directRequest, cancellationToken).ConfigureAwait(false);
@@ -565,62 +528,6 @@ public sealed partial class HiveService : ITCLIService
 
     private static string? Pattern(string? p) => p;
 
-    private static readonly ExecuteOptions PrefetchingOptions = ExecuteOptions.Default with { FirstBatchRows = PrefetchRows };
-
-    /// <summary>
-    /// A statement's options. <see cref="StatementOperation"/> reads its first batch (PrefetchRows, or the row limit when
-    /// smaller) as soon as the execute returns, so the engine is told to read it with the execute.
-    /// </summary>
-    private static ExecuteOptions StatementOptions(IReadOnlyList<QueryParameter> parameters, long? rowLimit)
-    {
-        var first = rowLimit is > 0 and var limit ? (int)Math.Min(PrefetchRows, limit) : PrefetchRows;
-        if (parameters.Count == 0 && first == PrefetchRows) return PrefetchingOptions;
-        return PrefetchingOptions with { Parameters = parameters, FirstBatchRows = first };
-    }
-
-    /// <summary>The engine a decision names, why (for the operation log), and where to go if it fails first.</summary>
-    private (RegisteredEngine Engine, string Routing, FailoverPlan Failover) Plan(RoutingDecision decision)
-    {
-        var engines = _sessions.Engines;
-        var routing = _sessions.Routing;
-        var engine = engines.Find(decision.Engine) ?? engines.Default;
-        routing.Metrics.Decision(engine.Name, DecidedByTag(decision.DecidedBy));
-        var why = decision.DecidedBy switch
-        {
-            DecisionSource.Rule => $"rule #{decision.RuleIndex} '{decision.RuleName}'",
-            DecisionSource.Cost => $"lowest estimated cost, {StatementRouter.FormatBytes(decision.EstimatedScanBytes)} to scan",
-            DecisionSource.Hint or DecisionSource.Override when decision.Reasons.FirstOrDefault(r => r.StartsWith("chosen by ", StringComparison.Ordinal)) is { } chosen
-                => chosen["chosen by ".Length..],
-            _ => decision.DecidedByText,
-        };
-        var options = routing.Options.Failover ?? new FailoverOptions();
-        // Reads can run twice; a write that may have reached its engine runs again only when the configuration allows it.
-        var safeToRepeat = (decision.Kind is StatementKind.Query or StatementKind.Metadata && !decision.Analysis.IsWrite) || options.Writes;
-        var explicitChoice = decision.DecidedBy is DecisionSource.Hint or DecisionSource.Override;
-        var failover = options.Enabled && (!explicitChoice || options.ExplicitChoices);
-        var next = failover && decision.Failover.Count > 0 ? decision.Failover.Select(engines.Find).OfType<RegisteredEngine>().Where(e => e != engine).ToList() : [];
-        var plan = new FailoverPlan(next, failover ? options.MaxAttempts : 0, safeToRepeat)
-        {
-            OnFailover = (from, to, ex) => routing.Metrics.Failover(from.Name, to.Name, ex is GatewayException { SqlState: "53400" } ? "saturated" : "retryable error"),
-        };
-        return (engine, why, plan);
-    }
-
-    /// <summary>The metric tag of a deciding step (the enum's name in lower case, without allocating per statement).</summary>
-    internal static string DecidedByTag(DecisionSource source) => source switch
-    {
-        DecisionSource.Override => "override",
-        DecisionSource.Hint => "hint",
-        DecisionSource.Rule => "rule",
-        DecisionSource.Cost => "cost",
-        DecisionSource.Fallback => "fallback",
-        _ => source.ToString().ToLowerInvariant(),
-    };
-
-    /// <summary>
-    /// Refuses <c>SET gateway.engine=x</c> (and <c>kyuubi.engine.type</c>) naming no engine or kind, so a typo fails at
-    /// once instead of being ignored by every later decision.
-    /// </summary>
     /// <summary>
     /// ExecuteStatement's confOverlay: settings for that statement only, as in HiveServer2 (they never change the
     /// session), checked like a SET and bounded like the session's own; <c>set:hiveconf:</c> prefixes are dropped.
@@ -642,23 +549,6 @@ public sealed partial class HiveService : ITCLIService
         return overlay;
     }
 
-    /// <summary>
-    /// ExecuteStatement's queryTimeout in seconds: 0 (or absent) is none, a negative one is refused (22023), and one
-    /// beyond <c>Gateway:Limits:MaxQueryTimeout</c> is cut to it (noted in the operation log) — a client's
-    /// <c>setQueryTimeout(Integer.MAX_VALUE)</c> means "no limit", not a timer the runtime cannot hold.
-    /// </summary>
-    private (TimeSpan? Timeout, string? Note) QueryTimeout(long? seconds)
-    {
-        if (seconds is null or 0) return (null, null);
-        if (seconds < 0) throw new GatewayException($"queryTimeout must be 0 (none) or a positive number of seconds (was {seconds}).", "22023");
-        var max = _options.Limits.MaxQueryTimeout;
-        if (seconds.Value >= (long)max.TotalSeconds)
-        {
-            return (max, $"queryTimeout {seconds} s is beyond the gateway's limit; using {max.TotalSeconds:0} s (Gateway:Limits:MaxQueryTimeout).");
-        }
-        return (TimeSpan.FromSeconds(seconds.Value), null);
-    }
-
     /// <summary>What the access policy lets the session's user see of a listing (everything without a policy).</summary>
     private IReadOnlyList<T> Visible<T>(Hs2Session session, IReadOnlyList<T> items) => _sessions.AccessControl is not { } access ? items : items switch
     {
@@ -669,23 +559,7 @@ public sealed partial class HiveService : ITCLIService
     };
 
     /// <summary>A SET or overlay setting: valid, and one the session's user (the impersonated one, if any) may set.</summary>
-    private void ValidateSetting(Hs2Session session, string key, string value)
-    {
-        SessionSettingRules.Validate(key, value, _sessions.Engines, _sessions.Routing.Options.Overrides);
-        _sessions.AccessControl?.CheckSessionProperty(session.User, session.Info.Groups, key);
-    }
-
-    /// <summary>EXPLAIN ROUTING: one row per engine, as <see cref="RoutingExplain"/> lays it out.</summary>
-    private static ColumnBatch ExplainRouting(RoutingDecision decision, string? policy)
-    {
-        var builder = new BatchBuilder(ExplainRoutingSchema);
-        foreach (var row in RoutingExplain.ToRows(decision)) builder.AddRow(row);
-        // What the access policy does to the statement, after the engines (one row; none without a policy).
-        if (policy is not null) builder.AddRow(["(access policy)", null, null, null, "policy", policy]);
-        return builder.Build();
-    }
-
-    private static readonly ResultSchema ExplainRoutingSchema = new([.. RoutingExplain.Columns.Select(c => new ColumnInfo(c, SqlType.String))]);
+    private void ValidateSetting(Hs2Session session, string key, string value) => _runner.ValidateSetting(session, key, value);
 
     private sealed class Unpin(Operation op) : IDisposable
     {
