@@ -40,7 +40,7 @@ public sealed partial class GatewayServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { gatewayDll, "serve", "--config", config, "--port", "0", "--http-port", "0", "--no-demo" }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { gatewayDll, "serve", "--config", config, "--port", "0", "--http-port", "0", "--trino-port", "0", "--no-demo" }) start.ArgumentList.Add(a);
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

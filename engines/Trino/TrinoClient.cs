@@ -62,16 +62,23 @@ public sealed class TrinoClient : IDisposable
     }
 
     internal async Task<TrinoPage> NextAsync(Uri next, TrinoSessionState state, IReadOnlyList<TrinoColumn>? known, CancellationToken cancellationToken) =>
-        await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, next), state, known, cancellationToken).ConfigureAwait(false);
+        await SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, next);
+            // Trino's own clients name the user on every request of a query; some servers (the gateway's frontend) check it.
+            request.Headers.TryAddWithoutValidation(TrinoHeaders.User, state.User);
+            return request;
+        }, state, known, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Ends a query on the coordinator (DELETE of its nextUri); best effort, bounded, never throws.</summary>
-    internal async Task CancelAsync(Uri next)
+    internal async Task CancelAsync(Uri next, string? user = null)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Delete, next);
             request.Headers.Authorization = _authorization;
+            if (user is not null) request.Headers.TryAddWithoutValidation(TrinoHeaders.User, user);
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)

@@ -153,7 +153,7 @@ internal sealed class TrinoQueryResult : IQueryResult
         if (_next is { } next)
         {
             _next = null;
-            await _session.Client.CancelAsync(next).ConfigureAwait(false);
+            await _session.Client.CancelAsync(next, _session.State.User).ConfigureAwait(false);
         }
         _session.Ended(this);
         _interrupt.Dispose();

@@ -9,6 +9,9 @@ public sealed record GatewayOptions
 
     public BinaryListenerOptions Binary { get; init; } = new();
     public HttpListenerOptions Http { get; init; } = new();
+
+    /// <summary>The Trino client protocol's listener (Trino CLI, JDBC, Superset trino://, DBeaver's Trino driver).</summary>
+    public TrinoListenerOptions Trino { get; init; } = new();
     public TlsOptions Tls { get; init; } = new();
     public AuthOptions Auth { get; init; } = new();
     public LimitOptions Limits { get; init; } = new();
@@ -79,6 +82,29 @@ public sealed record HttpListenerOptions
 
     /// <summary>Kestrel's MinRequestBodyDataRate in bytes per second (after a 5 s grace): a slower upload is cut off.</summary>
     public double MinRequestBodyBytesPerSecond { get; init; } = 240;
+}
+
+/// <summary>The Trino client protocol (<c>POST /v1/statement</c> and its <c>nextUri</c> pages) on a listener of its own.</summary>
+public sealed record TrinoListenerOptions
+{
+    public bool Enabled { get; init; } = true;
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 10002;
+
+    /// <summary>TLS on this listener; unset means on exactly when <see cref="TlsOptions.CertificatePath"/> is configured.</summary>
+    public bool? Tls { get; init; }
+
+    /// <summary>How long a request waits for its statement before answering with its state and the next link (Trino's own is about 1 s).</summary>
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>About how much JSON of rows one page carries.</summary>
+    public int TargetPageBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Rows read from the statement at a time while a page fills.</summary>
+    public int RowsPerFetch { get; init; } = 10_000;
+
+    /// <summary>A query whose client asks for nothing for this long is canceled and its session closed.</summary>
+    public TimeSpan QueryIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>The server certificate shared by the listeners that use TLS.</summary>

@@ -71,7 +71,7 @@ public static class GatewayOptionsValidation
 /// <summary>Gateway:Binary, Gateway:Http and Gateway:Tls.</summary>
 public sealed class ListenersOptionsValidator : GatewayOptionsSectionValidator
 {
-    public override string Section => "Gateway:Binary, Gateway:Http, Gateway:Tls";
+    public override string Section => "Gateway:Binary, Gateway:Http, Gateway:Trino, Gateway:Tls";
 
     protected override void Validate(GatewayOptions o, List<string> errors)
     {
@@ -94,9 +94,21 @@ public sealed class ListenersOptionsValidator : GatewayOptionsSectionValidator
             if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(7)) errors.Add($"Gateway:{key} must be between 0 and 7 days (was {value}).");
         }
         if (o.Http.MinRequestBodyBytesPerSecond < 0) errors.Add("Gateway:Http:MinRequestBodyBytesPerSecond must be 0 (off) or more.");
-        if (o.Binary.Enabled && o.Http.Enabled && o.Binary.Port == o.Http.Port && o.Binary.Port != 0)
+        if (o.Trino.Enabled)
         {
-            errors.Add($"Gateway:Binary:Port and Gateway:Http:Port are both {o.Binary.Port}: the listeners need different ports.");
+            ValidateListener(errors, "Trino", o.Trino.Host, o.Trino.Port, o.Trino.Tls, o);
+            if (o.Trino.MaxWait <= TimeSpan.Zero || o.Trino.MaxWait > TimeSpan.FromMinutes(1)) errors.Add($"Gateway:Trino:MaxWait must be positive and at most 1 minute (was {o.Trino.MaxWait}).");
+            if (o.Trino.TargetPageBytes < 4096) errors.Add($"Gateway:Trino:TargetPageBytes must be at least 4096 (was {o.Trino.TargetPageBytes}).");
+            if (o.Trino.RowsPerFetch < 1) errors.Add($"Gateway:Trino:RowsPerFetch must be at least 1 (was {o.Trino.RowsPerFetch}).");
+            if (o.Trino.QueryIdleTimeout <= TimeSpan.Zero || o.Trino.QueryIdleTimeout > TimeSpan.FromDays(1)) errors.Add($"Gateway:Trino:QueryIdleTimeout must be positive and at most 1 day (was {o.Trino.QueryIdleTimeout}).");
+        }
+        var ports = new List<(string Name, int Port)>();
+        if (o.Binary.Enabled) ports.Add(("Binary", o.Binary.Port));
+        if (o.Http.Enabled) ports.Add(("Http", o.Http.Port));
+        if (o.Trino.Enabled) ports.Add(("Trino", o.Trino.Port));
+        foreach (var clash in ports.Where(p => p.Port != 0).GroupBy(p => p.Port).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{string.Join(" and ", clash.Select(p => $"Gateway:{p.Name}:Port"))} are {(clash.Count() == 2 ? "both" : "all")} {clash.Key}: the listeners need different ports.");
         }
         if (!o.Tls.IsConfigured && (o.Tls.KeyPath is not null || o.Tls.Password is not null))
         {

@@ -167,6 +167,7 @@ public static class GatewayHost
         });
         builder.Services.AddSingleton(sp => new RefusalLog(sp.GetRequiredService<ILogger<RefusalLog>>(), sp.GetRequiredService<TimeProvider>(), options.Limits.RefusalLogInterval));
         builder.Services.AddSingleton<HttpThriftHandler>();
+        builder.Services.AddSingleton<Trino.TrinoFrontend>();
         var endpoints = new GatewayEndpoints(options);
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddHostedService<SessionSweeper>();
@@ -220,6 +221,22 @@ public static class GatewayHost
                     });
                 });
             }
+            if (options.Trino.Enabled)
+            {
+                kestrel.Listen(ParseAddress(options.Trino.Host), options.Trino.Port, listen =>
+                {
+                    endpoints.TrinoListen = listen;
+                    listen.Protocols = endpoints.TrinoTls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                    if (endpoints.TrinoTls) listen.UseHttps(HttpsOptions(security.Tls!));
+                    listen.Use(next => async connection =>
+                    {
+                        using var counted = endpoints.TrinoConnections.TryEnter((connection.RemoteEndPoint as IPEndPoint)?.Address);
+                        if (counted is null) connection.Items[HttpThriftHandler.OverAddressCapItem] = true;
+                        connection.Items[GatewayEndpoints.TrinoConnectionItem] = true;
+                        await next(connection).ConfigureAwait(false);
+                    });
+                });
+            }
         });
 
         var app = builder.Build();
@@ -254,6 +271,28 @@ public static class GatewayHost
         // Every reload is validated by every section's validator; routing (rules, costs, engine profiles) follows a valid one,
         // an invalid one is refused whole and logged with every problem.
         app.Services.GetRequiredService<GatewayConfigurationWatcher>().Start();
+        if (options.Trino.Enabled)
+        {
+            // The Trino listener's requests go to the Trino frontend, the HTTP listener's to HiveServer2.
+            var trino = app.Services.GetRequiredService<Trino.TrinoFrontend>();
+            app.Use(async (context, next) =>
+            {
+                if (context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.ContainsKey(GatewayEndpoints.TrinoConnectionItem) != true)
+                {
+                    await next(context).ConfigureAwait(false);
+                    return;
+                }
+                if (context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()!.Items.ContainsKey(HttpThriftHandler.OverAddressCapItem))
+                {
+                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    context.Response.Headers.RetryAfter = "5";
+                    context.Response.Headers.Connection = "close";
+                    await context.Response.WriteAsync($"Too many connections from {context.Connection.RemoteIpAddress} (Gateway:Limits:MaxConnectionsPerAddress = {options.Limits.MaxConnectionsPerAddress}); close idle connections and try again.\n").ConfigureAwait(false);
+                    return;
+                }
+                await trino.InvokeAsync(context).ConfigureAwait(false);
+            });
+        }
         if (options.Http.Enabled) app.Run(app.Services.GetRequiredService<HttpThriftHandler>().InvokeAsync);
         app.Lifetime.ApplicationStopped.Register(() =>
         {
@@ -296,11 +335,24 @@ public sealed record GatewaySecurity(TlsCertificate? Tls, JwtKeyProvider? JwtKey
 /// <summary>The listeners as configured and, once the host has started, as bound (port 0 becomes a real port).</summary>
 public sealed class GatewayEndpoints(GatewayOptions options)
 {
+    /// <summary>Marks a connection of the Trino listener, so that its requests go to the Trino frontend.</summary>
+    internal const string TrinoConnectionItem = "gateway.trino";
+
     internal ListenOptions? BinaryListen { get; set; }
     internal ListenOptions? HttpListen { get; set; }
+    internal ListenOptions? TrinoListen { get; set; }
 
     public bool BinaryTls { get; } = options.Binary.Enabled && options.Tls.Enabled(options.Binary.Tls);
     public bool HttpTls { get; } = options.Http.Enabled && options.Tls.Enabled(options.Http.Tls);
+    public bool TrinoTls { get; } = options.Trino.Enabled && options.Tls.Enabled(options.Trino.Tls);
+
+    /// <summary>The Trino listener's open connections per client address (Limits:MaxConnectionsPerAddress).</summary>
+    public ConnectionsPerAddress TrinoConnections { get; } = new(options.Limits.MaxConnectionsPerAddress);
+
+    public IPEndPoint? Trino => TrinoListen?.IPEndPoint;
+
+    /// <summary>The Trino listener's URL as clients on this machine reach it.</summary>
+    public Uri? TrinoUri => Trino is { } ep ? new Uri($"{(TrinoTls ? "https" : "http")}://{Reachable(ep.Address)}:{ep.Port}") : null;
     public string HttpPath { get; } = options.Http.Path;
 
     /// <summary>The HTTP listener's open connections per client address (Limits:MaxConnectionsPerAddress).</summary>

@@ -165,7 +165,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { GatewayDll, "serve", "--port", binaryPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--http-port", "0", "--data", data, "--auth", "password-file" }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { GatewayDll, "serve", "--port", binaryPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--http-port", "0", "--trino-port", "0", "--data", data, "--auth", "password-file" }) start.ArgumentList.Add(a);
         if (!demoData) start.ArgumentList.Add("--no-demo");
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         if (tls)
@@ -212,7 +212,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     [GeneratedRegex(@"binary on [^\s,]+:(?<port>\d+)")]
     private static partial Regex BinaryPattern();
 
-    [GeneratedRegex(@"HTTP on (?<uri>https?://\S+)")]
+    [GeneratedRegex(@"HTTP on (?<uri>https?://[^\s,]+)")]
     private static partial Regex HttpPattern();
 
     /// <summary>Kills the process (SIGKILL): open connections are reset, nothing is closed gracefully.</summary>

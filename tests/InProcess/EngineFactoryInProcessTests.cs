@@ -31,6 +31,7 @@ public sealed class EngineFactoryInProcessTests
             ["Gateway:DataFolder"] = folder,
             ["Gateway:Binary:Port"] = "0",
             ["Gateway:Http:Enabled"] = "false",
+            ["Gateway:Trino:Enabled"] = "false",
             ["Gateway:DuckDb:DemoData"] = "false",
             ["Gateway:Engines:0:Name"] = "lake",
             ["Gateway:Engines:0:Kind"] = "Flink",

@@ -30,6 +30,9 @@ public sealed class GatewayInstance : IAsyncDisposable
     /// <summary>The HTTP endpoint, e.g. http://127.0.0.1:port/cliservice.</summary>
     public Uri HttpUri => Endpoints.HttpUri ?? throw new InvalidOperationException("The HTTP listener is disabled.");
 
+    /// <summary>The Trino listener's URL (http://127.0.0.1:port).</summary>
+    public Uri TrinoUri => Endpoints.TrinoUri ?? throw new InvalidOperationException("The Trino listener is disabled.");
+
     public IServiceProvider Services => _app.Services;
 
     public static async Task<GatewayInstance> StartAsync(IDictionary<string, string?>? settings = null, string? dataFolder = null, TimeProvider? time = null,
@@ -41,6 +44,7 @@ public sealed class GatewayInstance : IAsyncDisposable
             ["Gateway:DataFolder"] = dataFolder,
             ["Gateway:Binary:Port"] = "0",
             ["Gateway:Http:Port"] = "0",
+            ["Gateway:Trino:Port"] = "0",
             ["Gateway:DuckDb:DemoData"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
         };

@@ -430,6 +430,7 @@ public sealed class RoutingReloadInProcessTests
                 ["Gateway:DataFolder"] = folder,
                 ["Gateway:Binary:Port"] = "0",
                 ["Gateway:Http:Enabled"] = "false",
+                ["Gateway:Trino:Enabled"] = "false",
                 ["Gateway:DuckDb:DemoData"] = "false",
                 ["Gateway:Engines:0:Name"] = "scratch",
                 ["Gateway:Engines:0:Database"] = ":memory:",

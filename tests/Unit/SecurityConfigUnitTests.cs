@@ -69,7 +69,7 @@ public class SecurityConfigUnitTests : IDisposable
         });
         Assert.Contains(errors, e => e.Contains("Gateway:Http:Host '0.0.0.0' is not loopback", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("Gateway:Http:Path must start with '/'", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Contains("both 10000", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Gateway:Binary:Port and Gateway:Http:Port are both 10000", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("Gateway:Http:Tls is true but no certificate", StringComparison.Ordinal));
         Assert.Empty(Errors(new GatewayOptions { Http = new HttpListenerOptions { Enabled = false, Host = "0.0.0.0" } }));
     }

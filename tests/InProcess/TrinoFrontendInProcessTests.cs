@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Gateway.Engines;
+using Gateway.Engines.Trino;
+using Gateway.Protocol.Columnar;
+using Gateway.Server.Auth;
+
+namespace Gateway.Tests.InProcess;
+
+/// <summary>
+/// The Trino frontend at the protocol level: info, the queued first answer and its pages, repeated and stale tokens,
+/// other users' queries, authentication and impersonation; and the project's own Trino engine adapter against it.
+/// </summary>
+public sealed class TrinoFrontendInProcessTests(TrinoFrontendInProcessTests.Gateways gateways) : IClassFixture<TrinoFrontendInProcessTests.Gateways>, IDisposable
+{
+    /// <summary>Two gateways for the class: an open one with the demo data, and one with a password file.</summary>
+    public sealed class Gateways : IAsyncLifetime
+    {
+        public GatewayInstance Open { get; private set; } = null!;
+        public GatewayInstance Secured { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Open = await GatewayInstance.StartAsync();
+            var folder = Directory.CreateTempSubdirectory("gw-trino-secured").FullName;
+            PasswordFile.Write(Path.Combine(folder, "users.txt"), new Dictionary<string, PasswordEntry> { ["alice"] = new(PasswordHash.Create("alice-pw", 1000), ["analysts"]) });
+            Secured = await GatewayInstance.StartAsync(new Dictionary<string, string?>
+            {
+                ["Gateway:Auth:Mode"] = "PasswordFile",
+                ["Gateway:Auth:PasswordFile"] = Path.Combine(folder, "users.txt"),
+                ["Gateway:DuckDb:DemoData"] = "false",
+            }, Path.Combine(folder, "data"));
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Open.DisposeAsync();
+            await Secured.DisposeAsync();
+        }
+    }
+
+    private GatewayInstance _open => gateways.Open;
+    private GatewayInstance _secured => gateways.Secured;
+    private readonly HttpClient _http = new();
+
+    public void Dispose() => _http.Dispose();
+
+    private static HttpRequestMessage Request(HttpMethod method, Uri uri, string? user, string? body = null, string? basic = null)
+    {
+        var request = new HttpRequestMessage(method, uri);
+        if (user is not null) request.Headers.Add("X-Trino-User", user);
+        if (basic is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(basic)));
+        if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "text/plain");
+        return request;
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement? Json, string Text)> SendAsync(HttpRequestMessage request)
+    {
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        JsonElement? json = response.Content.Headers.ContentType?.MediaType == "application/json" ? JsonDocument.Parse(text).RootElement.Clone() : null;
+        return (response.StatusCode, json, text);
+    }
+
+    [Fact]
+    public async Task PagesFollowTheProtocolAndBelongToTheirUser()
+    {
+        var info = await SendAsync(Request(HttpMethod.Get, new Uri(_open.TrinoUri, "/v1/info"), null));
+        Assert.Equal(HttpStatusCode.OK, info.Status);
+        Assert.False(info.Json!.Value.GetProperty("starting").GetBoolean());
+
+        var noUser = await SendAsync(Request(HttpMethod.Post, new Uri(_open.TrinoUri, "/v1/statement"), null, "SELECT 1"));
+        Assert.Equal(HttpStatusCode.BadRequest, noUser.Status);
+        var empty = await SendAsync(Request(HttpMethod.Post, new Uri(_open.TrinoUri, "/v1/statement"), "ann", "  "));
+        Assert.Equal(HttpStatusCode.BadRequest, empty.Status);
+
+        var queued = await SendAsync(Request(HttpMethod.Post, new Uri(_open.TrinoUri, "/v1/statement"), "ann", "SELECT 6 * 7 AS answer"));
+        Assert.Equal("QUEUED", queued.Json!.Value.GetProperty("stats").GetProperty("state").GetString());
+        Assert.False(queued.Json.Value.TryGetProperty("data", out _));
+        var next = new Uri(queued.Json.Value.GetProperty("nextUri").GetString()!);
+        Assert.Matches(@"^/v1/statement/executing/\d{8}_\d{6}_\d{5}_[0-9a-f]{10}/[0-9a-f]{32}/1$", next.AbsolutePath);
+
+        // Another user does not see the query, whatever link they hold.
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Request(HttpMethod.Get, next, "bob"))).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Request(HttpMethod.Get, new Uri(next, "x"), "ann"))).Status);
+        var badSlug = new Uri(next, next.AbsolutePath.Replace(next.Segments[^2].TrimEnd('/'), new string('0', 32), StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Request(HttpMethod.Get, badSlug, "ann"))).Status);
+
+        var page = await SendAsync(Request(HttpMethod.Get, next, "ann"));
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        var json = page.Json!.Value;
+        Assert.Equal("FINISHED", json.GetProperty("stats").GetProperty("state").GetString());
+        Assert.Equal("answer", json.GetProperty("columns")[0].GetProperty("name").GetString());
+        Assert.Equal("integer", json.GetProperty("columns")[0].GetProperty("typeSignature").GetProperty("rawType").GetString());
+        Assert.Equal(42, json.GetProperty("data")[0][0].GetInt32());
+        Assert.False(json.TryGetProperty("nextUri", out _));
+        // The query is over: its links are gone.
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Request(HttpMethod.Get, next, "ann"))).Status);
+    }
+
+    [Fact]
+    public async Task ARepeatedTokenGetsTheSamePageAndAStaleOneIsGone()
+    {
+        var queued = await SendAsync(Request(HttpMethod.Post, new Uri(_open.TrinoUri, "/v1/statement"), "ann", "SELECT sale_id FROM demo.sales"));
+        var first = new Uri(queued.Json!.Value.GetProperty("nextUri").GetString()!);
+        var a = await SendAsync(Request(HttpMethod.Get, first, "ann"));
+        var again = await SendAsync(Request(HttpMethod.Get, first, "ann"));
+        Assert.Equal(a.Text, again.Text);
+        var second = new Uri(a.Json!.Value.GetProperty("nextUri").GetString()!);
+        Assert.EndsWith("/2", second.AbsolutePath, StringComparison.Ordinal);
+        await SendAsync(Request(HttpMethod.Get, second, "ann"));
+        Assert.Equal(HttpStatusCode.Gone, (await SendAsync(Request(HttpMethod.Get, first, "ann"))).Status);
+        // DELETE cancels; the links go.
+        var cancel = await SendAsync(Request(HttpMethod.Delete, second, "ann"));
+        Assert.Equal(HttpStatusCode.NoContent, cancel.Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Request(HttpMethod.Get, second, "ann"))).Status);
+    }
+
+    [Fact]
+    public async Task CredentialsAreCheckedAndAnotherUserIsImpersonationTheAccessPolicyDecides()
+    {
+        var uri = new Uri(_secured.TrinoUri, "/v1/statement");
+        var none = await SendAsync(Request(HttpMethod.Post, uri, "alice", "SELECT 1"));
+        Assert.Equal(HttpStatusCode.Unauthorized, none.Status);
+        var wrong = await SendAsync(Request(HttpMethod.Post, uri, "alice", "SELECT 1", "alice:nope"));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.Status);
+
+        var ok = await SendAsync(Request(HttpMethod.Post, uri, "alice", "SELECT 1 AS x", "alice:alice-pw"));
+        var page = await SendAsync(Request(HttpMethod.Get, new Uri(ok.Json!.Value.GetProperty("nextUri").GetString()!), "alice", basic: "alice:alice-pw"));
+        Assert.Equal(1, page.Json!.Value.GetProperty("data")[0][0].GetInt32());
+
+        var asBob = await SendAsync(Request(HttpMethod.Post, uri, "bob", "SELECT 1", "alice:alice-pw"));
+        var refused = await SendAsync(Request(HttpMethod.Get, new Uri(asBob.Json!.Value.GetProperty("nextUri").GetString()!), "bob", basic: "alice:alice-pw"));
+        var error = refused.Json!.Value.GetProperty("error");
+        Assert.Equal("PERMISSION_DENIED", error.GetProperty("errorName").GetString());
+        Assert.Contains("alice may not act as bob", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheTrinoEngineAdapterReadsWhatTheFrontendWrites()
+    {
+        await using var engine = new TrinoEngine(new TrinoEngineOptions { Name = "self", Port = _open.TrinoUri.Port, User = "adapter", Catalog = "embedded", Schema = "demo" });
+        Assert.True((await engine.CheckHealthAsync(CancellationToken.None)).Healthy);
+        await using var session = await engine.OpenSessionAsync(new EngineSessionOptions("adapter"), CancellationToken.None);
+        await using var result = await session.ExecuteAsync(
+            "SELECT CAST('12.34' AS DECIMAL(10,2)) AS d, DATE '2024-02-29' AS dt, TIMESTAMP '2024-01-31 12:34:56.123456' AS ts, 'h\u00e9' AS s, CAST(NULL AS BIGINT) AS n, count(*) AS c FROM sales",
+            ExecuteOptions.Default, CancellationToken.None);
+        Assert.Equal([SqlType.Decimal(10, 2), SqlType.Date, SqlType.Timestamp, SqlType.String, SqlType.BigInt, SqlType.BigInt], result.Schema.Columns.Select(c => c.Type));
+        using var batch = (await result.ReadBatchAsync(100, CancellationToken.None))!;
+        Assert.Equal((Int128)1234, ((PrimitiveColumn<Int128>)batch.Columns[0]).Values[0]);
+        Assert.Equal(new DateOnly(2024, 2, 29), ValueConversions.DateFromDays(((PrimitiveColumn<int>)batch.Columns[1]).Values[0]));
+        Assert.Equal(new DateTime(2024, 1, 31, 12, 34, 56).AddTicks(1234560), ValueConversions.TimestampFromMicros(((PrimitiveColumn<long>)batch.Columns[2]).Values[0]));
+        Assert.Equal("h\u00e9", ((BinaryColumn)batch.Columns[3]).GetString(0));
+        Assert.True(batch.Columns[4].IsNull(0));
+        Assert.Equal(1_000_000, ((PrimitiveColumn<long>)batch.Columns[5]).Values[0]);
+
+        var error = await Assert.ThrowsAsync<EngineException>(() => session.ExecuteAsync("SELECT * FROM nowhere_at_all", ExecuteOptions.Default, CancellationToken.None).AsTask());
+        Assert.Equal("42S02", error.SqlState);
+        Assert.False(error.Retryable);
+    }
+}
