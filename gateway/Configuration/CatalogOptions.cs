@@ -10,6 +10,9 @@ public enum CatalogKind
 
     /// <summary>A Hive Metastore, read from its own PostgreSQL database (numRows, totalSize, numFiles parameters).</summary>
     HiveMetastore,
+
+    /// <summary>A catalog of a Trino engine (<see cref="CatalogOptions.Engine"/>), read through it: information_schema names, SHOW STATS FOR statistics.</summary>
+    Trino,
 }
 
 /// <summary>
@@ -28,6 +31,9 @@ public sealed record CatalogOptions
 
     /// <summary>Instead of <see cref="ConnectionString"/>: a configured Postgres engine whose connection settings to use.</summary>
     public string? Engine { get; init; }
+
+    /// <summary>Trino: the catalog's name on the coordinator (defaults to <see cref="Name"/>).</summary>
+    public string? TrinoCatalog { get; init; }
 
     /// <summary>HiveMetastore: the metastore catalog (Hive 3's CTLGS) whose databases to read.</summary>
     public string HiveCatalog { get; init; } = "hive";

@@ -334,6 +334,10 @@ public sealed class CatalogsOptionsValidator : GatewayOptionsSectionValidator
                     errors.Add($"{key}:Engine '{c.Engine}' is not a configured Postgres engine.");
                 }
             }
+            if (c.Kind == CatalogKind.Trino && o.Engines.FirstOrDefault(e => e.Name.Equals(c.Engine, StringComparison.OrdinalIgnoreCase)) is not { Kind: Gateway.Engines.EngineKind.Trino })
+            {
+                errors.Add($"{key}:Engine must name a configured Trino engine (the one that reads the catalog; was '{c.Engine}').");
+            }
             if (c.CacheTtl < TimeSpan.Zero) errors.Add($"{key}:CacheTtl must not be negative.");
         }
         var catalogs = ConfigurationRules.CatalogNames(o);

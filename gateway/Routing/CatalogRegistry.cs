@@ -53,6 +53,9 @@ public sealed class CatalogRegistry : IAsyncDisposable
                 CatalogKind.Embedded => new EmbeddedCatalog(embeddedEngine, options.DataFolder, time, CatalogOptions.EmbeddedName),
                 CatalogKind.Postgres => new PostgresCatalog(c.Name, c.ConnectionString ?? ConnectionOf(c, options), time),
                 CatalogKind.HiveMetastore => new HiveMetastoreCatalog(c.Name, c.ConnectionString ?? ConnectionOf(c, options), time, c.HiveCatalog),
+                CatalogKind.Trino => engines.Find(c.Engine ?? "")?.Engine is Gateway.Engines.Trino.TrinoEngine trino
+                    ? new Gateway.Catalog.Trino.TrinoCatalog(c.Name, trino, c.TrinoCatalog, time, trino.Options.Schema)
+                    : throw new InvalidOperationException($"Gateway:Catalogs '{c.Name}': engine '{c.Engine}' is not a configured Trino engine."),
                 _ => throw new InvalidOperationException($"Gateway:Catalogs '{c.Name}': kind {c.Kind} is not available in this build."),
             };
             if (c.Kind != CatalogKind.Embedded) owned.Add(catalog);

@@ -54,3 +54,75 @@ public sealed class TrinoEngineInProcessTests : IAsyncLifetime
         Assert.Equal("1", (await c.QueryAsync("SELECT 1")).Rows[0][0]);
     }
 }
+
+/// <summary>The router sends a lake table's statements to DuckDB or to Trino by its size, from Trino's own statistics (SHOW STATS FOR).</summary>
+public sealed class TrinoRoutingInProcessTests : IAsyncLifetime
+{
+    private TrinoFakeCoordinator _trino = null!;
+    private GatewayInstance _gateway = null!;
+
+    private static string StatsColumns => "[" + string.Join(",",
+        Column("column_name", "varchar", Sig("varchar")), Column("data_size", "double", Sig("double")), Column("distinct_values_count", "double", Sig("double")),
+        Column("nulls_fraction", "double", Sig("double")), Column("row_count", "double", Sig("double")), Column("low_value", "varchar", Sig("varchar")),
+        Column("high_value", "varchar", Sig("varchar"))) + "]";
+
+    public async Task InitializeAsync()
+    {
+        _trino = await TrinoFakeCoordinator.StartAsync();
+        _trino.Answer = sql => sql switch
+        {
+            _ when sql.StartsWith("SHOW STATS FOR \"lake\".\"sales\".\"events\"", StringComparison.Ordinal) =>
+                Query(StatsColumns, "[[\"id\",null,1.0E9,0.0,null,\"1\",\"1000000000\"],[\"payload\",5.0E11,null,0.0,null,null,null],[null,null,null,null,1.0E9,null,null]]"),
+            _ when sql.StartsWith("SHOW STATS FOR \"lake\".\"sales\".\"regions\"", StringComparison.Ordinal) =>
+                Query(StatsColumns, "[[\"name\",2048.0,12.0,0.0,null,null,null],[null,null,null,null,12.0,null,null]]"),
+            _ when sql.StartsWith("SHOW STATS FOR", StringComparison.Ordinal) => null,
+            _ when sql.Contains("events", StringComparison.Ordinal) => Query($"[{Column("n", "bigint", Sig("bigint"))}]", "[[1000000000]]"),
+            _ => Query($"[{Column("x", "integer", Sig("integer"))}]", "[[1]]"),
+        };
+        _gateway = await GatewayInstance.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:Engines:0:Name"] = "trino",
+            ["Gateway:Engines:0:Kind"] = "Trino",
+            ["Gateway:Engines:0:Trino:Port"] = _trino.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Gateway:Engines:0:Trino:Catalog"] = "lake",
+            ["Gateway:Engines:0:Trino:Schema"] = "sales",
+            ["Gateway:Engines:0:Catalogs:0"] = "lake",
+            // A cluster: more overhead per statement, more bytes per second (docs/routing.md, the cost model).
+            ["Gateway:Engines:0:Routing:Cost:PerQueryOverhead"] = "00:00:00.150",
+            ["Gateway:Engines:0:Routing:Cost:ScanBytesPerSecond"] = "2000000000",
+            ["Gateway:Engines:1:Routing:Cost:PerQueryOverhead"] = "00:00:00.005",
+            ["Gateway:Engines:1:Routing:Cost:ScanBytesPerSecond"] = "500000000",
+            // The lake is readable by the embedded DuckDB too (as through DuckLake or Iceberg): the cost model chooses.
+            ["Gateway:Engines:1:Name"] = "duckdb",
+            ["Gateway:Engines:1:Catalogs:0"] = "embedded",
+            ["Gateway:Engines:1:Catalogs:1"] = "lake",
+            ["Gateway:Catalogs:0:Name"] = "lake",
+            ["Gateway:Catalogs:0:Kind"] = "Trino",
+            ["Gateway:Catalogs:0:Engine"] = "trino",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _trino.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ABigLakeTableGoesToTrinoAndASmallOneToDuckDbByStatistics()
+    {
+        await using var c = await _gateway.ConnectAsync(user: "analyst");
+        var big = (await c.QueryAsync("EXPLAIN ROUTING SELECT count(*) FROM lake.sales.events")).Rows;
+        var text = string.Join("\n", big.Select(r => string.Join(" | ", r)));
+        var chosen = big.Single(r => r[0] == "trino");
+        Assert.True(chosen[1] == "yes" && chosen[4] == "cost", text);
+        Assert.Contains("reads lake.sales.events (500 GB)", text, StringComparison.Ordinal);
+
+        var small = (await c.QueryAsync("EXPLAIN ROUTING SELECT * FROM lake.sales.regions")).Rows;
+        Assert.Equal("cost", small.Single(r => r[0] == "duckdb")[4]);
+
+        // And the statement itself runs on Trino.
+        Assert.Equal("1000000000", (await c.QueryAsync("SELECT count(*) AS n FROM lake.sales.events")).Rows.Single()[0]);
+        Assert.Contains(_trino.Statements, s => s.Sql == "SELECT count(*) AS n FROM lake.sales.events");
+    }
+}
