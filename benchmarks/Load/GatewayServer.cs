@@ -22,6 +22,9 @@ public sealed partial class GatewayServer : IAsyncDisposable
 
     /// <summary>The HTTP listener's URI (http://127.0.0.1:port/cliservice).</summary>
     public Uri? HttpUri { get; private set; }
+
+    /// <summary>The Trino protocol listener (http://127.0.0.1:port/), when it is on.</summary>
+    public Uri? TrinoUri { get; private set; }
     public int Pid => _process.Id;
     public ProcessMemory Memory => new(_process.Id);
 
@@ -66,6 +69,7 @@ public sealed partial class GatewayServer : IAsyncDisposable
             if (!match.Success) throw new InvalidOperationException($"Unexpected line: {line}");
             server.Port = int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture);
             if (HttpListening().Match(line) is { Success: true } http) server.HttpUri = new Uri(http.Groups["uri"].Value);
+            if (TrinoListening().Match(line) is { Success: true } trino) server.TrinoUri = new Uri(trino.Groups["uri"].Value);
             return server;
         }
         catch (Exception e)
@@ -142,4 +146,7 @@ public sealed partial class GatewayServer : IAsyncDisposable
 
     [GeneratedRegex(@"HTTP on (?<uri>https?://[^\s,]+)")]
     private static partial Regex HttpListening();
+
+    [GeneratedRegex(@"Trino protocol on (?<uri>https?://[^\s,]+)")]
+    private static partial Regex TrinoListening();
 }

@@ -161,7 +161,15 @@ public static class LoadDriver
                     inProc is null ? "—" : Report.Ratio(r.RowsPerSecond / inProc.RowsPerSecond), Report.Ratio(r.RowsPerSecond / pg.RowsPerSecond),
                     isGateway ? Report.Mb(r.WireBytes) : "—", isGateway ? $"{Report.Mb(r.RssBefore)} → {Report.Mb(r.PeakRss)}" : "—", isGateway ? Report.Mb(r.PeakGcHeap) : "—"];
             }));
-        foreach (var g in runs.Where(r => r.Path.StartsWith("gateway", StringComparison.Ordinal)))
+        // The Trino protocol against the same rows over HS2 (Thrift columns) at the same fetch size.
+        foreach (var t in runs.Where(r => r.Path == LargeFetchScenario.TrinoPath))
+        {
+            if (runs.FirstOrDefault(x => x.Path == LargeFetchScenario.ThriftPath && x.FetchSize == t.FetchSize) is not { } hs2) continue;
+            var vsHs2 = t.RowsPerSecond / hs2.RowsPerSecond;
+            report.Target($"Large fetch over the Trino protocol (fetch size {t.FetchSize:N0}) ≥ 0.25× the same rows over HS2 Thrift columns",
+                $"{Report.Ratio(vsHs2)} ({Report.N(t.RowsPerSecond)} vs {Report.N(hs2.RowsPerSecond)} rows/s)", vsHs2 >= 0.25);
+        }
+        foreach (var g in runs.Where(r => r.Path.StartsWith("gateway", StringComparison.Ordinal) && r.Path != LargeFetchScenario.TrinoPath))
         {
             var inProc = runs.First(x => x.Path.StartsWith("in-process", StringComparison.Ordinal) && x.FetchSize == g.FetchSize);
             var vsDuck = g.RowsPerSecond / inProc.RowsPerSecond;

@@ -15,7 +15,7 @@ public sealed record LoadOptions
     public IReadOnlyList<int> FetchSizes { get; init; } = [10_000, 100_000];
 
     /// <summary>How the gateway's rows travel to the client: Thrift columns, Arrow batches (canReadArrowResult), or both.</summary>
-    public HashSet<string> FetchPaths { get; init; } = ["thrift", "arrow"];
+    public HashSet<string> FetchPaths { get; init; } = ["thrift", "arrow", "trino"];
 
     /// <summary>Each large-fetch measurement runs this often; the best run is reported (the machine is shared).</summary>
     public int Repeat { get; init; } = 2;
@@ -58,7 +58,7 @@ public sealed record LoadOptions
           --small               development scale: 200k fetch rows, 2 s points, 1,000 sessions, 5M streamed rows
           --rows N              large-fetch rows (default 10,000,000)
           --fetch-sizes a,b     rows per FetchResults (default 10000,100000)
-          --fetch-paths a,b     thrift (Thrift columns), arrow (Arrow batches) (default: both)
+          --fetch-paths a,b     thrift (Thrift columns), arrow (Arrow batches), trino (the Trino protocol frontend) (default: all)
           --repeat N            runs per large-fetch measurement, best reported (default 2)
           --concurrency a,b     latency concurrency levels (default 1,8,64,256)
           --duration S          seconds per latency point (default 10)
@@ -119,8 +119,8 @@ public sealed record LoadOptions
         }
         var unknown = o.Scenarios.Except(["fetch", "latency", "sessions", "streaming", "fairness"]).ToList();
         if (unknown.Count > 0) throw new ArgumentException($"Unknown scenario(s): {string.Join(", ", unknown)}.");
-        var paths = o.FetchPaths.Except(["thrift", "arrow"]).ToList();
-        if (paths.Count > 0 || o.FetchPaths.Count == 0) throw new ArgumentException($"Unknown fetch path(s): {string.Join(", ", paths)} (thrift, arrow).");
+        var paths = o.FetchPaths.Except(["thrift", "arrow", "trino"]).ToList();
+        if (paths.Count > 0 || o.FetchPaths.Count == 0) throw new ArgumentException($"Unknown fetch path(s): {string.Join(", ", paths)} (thrift, arrow, trino).");
         if (o.FetchRows < 1 || o.Repeat < 1 || o.Sessions < 1 || o.SessionsPerConnection < 1 || o.StreamRows < 1 || o.FetchSizes.Any(s => s < 1) || o.Concurrency.Any(c => c < 1))
         {
             throw new ArgumentException("Counts must be positive.");
