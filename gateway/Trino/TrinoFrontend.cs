@@ -201,6 +201,14 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
         {
             if (refused is not null) query.Decided = Page(query, refused, null);
             else if (SessionStatement(query, sql, query.DecidedHeaders) is { } handled) query.Decided = handled;
+            else if (TrinoListings.Parse(sql) is { } listing)
+            {
+                // Browsing (SHOW CATALOGS/SCHEMAS/TABLES/COLUMNS, DESCRIBE): answered from the metadata, in Trino's layouts.
+                var batch = await listing(session!, _sessions, context.RequestAborted).ConfigureAwait(false);
+                var op = new MaterializedOperation(session!, OperationType.ExecuteStatement, _time, batch);
+                _sessions.AddOperation(op);
+                query.Operation = op;
+            }
             else query.Operation = await _runner.StartAsync(session!, new StatementRequest(TrinoStatementText.ToGateway(sql)) { RunAsync = true }, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is GatewayException or Gateway.Engines.EngineException or OperationCanceledException)

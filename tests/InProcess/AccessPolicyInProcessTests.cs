@@ -156,6 +156,42 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
         Assert.Contains("SET cannot change who the session runs as", change.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>One statement through the Trino frontend with Basic credentials: its rows, or its error's message.</summary>
+    private async Task<(List<string?[]> Rows, string? Error)> TrinoAsync(string user, string sql)
+    {
+        using var http = new HttpClient();
+        var auth = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{user}-pw")));
+        using var post = new HttpRequestMessage(HttpMethod.Post, new Uri(_gateway.TrinoUri, "/v1/statement")) { Content = new StringContent(sql) };
+        post.Headers.Authorization = auth;
+        post.Headers.Add("X-Trino-Schema", "demo");
+        var page = System.Text.Json.JsonDocument.Parse(await (await http.SendAsync(post)).Content.ReadAsStringAsync()).RootElement.Clone();
+        var rows = new List<string?[]>();
+        while (page.TryGetProperty("nextUri", out var next))
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, next.GetString());
+            get.Headers.Authorization = auth;
+            page = System.Text.Json.JsonDocument.Parse(await (await http.SendAsync(get)).Content.ReadAsStringAsync()).RootElement.Clone();
+            if (page.TryGetProperty("data", out var data)) rows.AddRange(data.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.ValueKind == System.Text.Json.JsonValueKind.Null ? null : v.ToString()).ToArray()));
+        }
+        return (rows, page.TryGetProperty("error", out var error) ? error.GetProperty("message").GetString() : null);
+    }
+
+    [Fact]
+    public async Task TheTrinoFrontendEnforcesTheSamePolicy()
+    {
+        var (hers, _) = await TrinoAsync("alice", "SELECT * FROM customers ORDER BY customer_id LIMIT 20");
+        await using var alice = await As("alice");
+        Assert.Equal((await alice.QueryAsync("SELECT * FROM demo.customers ORDER BY customer_id LIMIT 20")).Rows, hers);
+        var (_, denied) = await TrinoAsync("alice", "SELECT * FROM stores");
+        Assert.StartsWith("Access denied: alice may not SELECT embedded.demo.stores", denied, StringComparison.Ordinal);
+        // Browsing lists what she may see, as GetTables and SHOW TABLES do over HS2.
+        Assert.Equal([["customers"], ["products"], ["sales"]], (await TrinoAsync("alice", "SHOW TABLES FROM demo")).Rows);
+        Assert.DoesNotContain("email", (await TrinoAsync("alice", "DESCRIBE customers")).Rows.Select(r => r[0]));
+        Assert.Empty((await TrinoAsync("mallory", "SHOW TABLES FROM demo")).Rows);
+        Assert.Empty((await TrinoAsync("mallory", "SELECT * FROM information_schema.tables")).Rows);
+        Assert.Contains(["stores"], (await TrinoAsync("root", "SHOW TABLES FROM demo")).Rows);
+    }
+
     [Fact]
     public async Task SessionPropertiesAtOpenFollowTheirSectionAsASetDoes()
     {

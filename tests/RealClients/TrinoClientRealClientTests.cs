@@ -44,6 +44,23 @@ public class TrinoClientRealClientTests(GatewayFixture fixture)
         Assert.Equal(["tinyint", "smallint", "integer", "bigint", "double", "decimal(10,2)", "date", "timestamp(6)", "boolean", "varchar"], types);
     }
 
+    [Fact]
+    public async Task BrowsingStatementsAreAnsweredInTrinosLayouts()
+    {
+        var r = await RunAsync(new { }, "SHOW CATALOGS", "SHOW SCHEMAS LIKE 'de%'", "SHOW TABLES FROM demo", "SHOW TABLES LIKE 'sal%'", "SHOW COLUMNS FROM demo.products", "DESCRIBE products", "DESCRIBE no_such_table");
+        Assert.Equal("Catalog", r[0].GetProperty("columns")[0].GetProperty("name").GetString());
+        Assert.Contains(["embedded"], r[0].GetProperty("rows").EnumerateArray().Select(Row));
+        Assert.Equal([["demo"]], r[1].GetProperty("rows").EnumerateArray().Select(Row));
+        var tables = r[2].GetProperty("rows").EnumerateArray().Select(row => row[0].GetString()).ToList();
+        Assert.Superset(new HashSet<string?> { "sales", "products", "customers", "stores" }, tables.ToHashSet());
+        Assert.Equal([["sales"]], r[3].GetProperty("rows").EnumerateArray().Select(Row));
+        Assert.Equal(["Column", "Type", "Extra", "Comment"], r[4].GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        var columns = r[4].GetProperty("rows").EnumerateArray().Select(Row).ToList();
+        Assert.Equal("product_id", columns[0][0]);
+        Assert.Equal(r[4].GetProperty("rows").GetRawText(), r[5].GetProperty("rows").GetRawText());
+        Assert.Equal("TABLE_NOT_FOUND", r[6].GetProperty("error").GetProperty("errorName").GetString());
+    }
+
     /// <summary>The HS2 spelling of the same statement (Hive quotes names with backticks).</summary>
     private static string TrinoStatementTextForHs2(string sql) => sql.Replace("\"quoted name\"", "`quoted name`", StringComparison.Ordinal);
 
