@@ -210,8 +210,12 @@ public static class TrinoTypes
         _ => SqlType.String,
     };
 
-    /// <summary>The type Trino knows <paramref name="type"/> as (the gateway's frontend and CASTs use it).</summary>
-    public static string ToTrino(SqlType type)
+    /// <summary>
+    /// The type Trino knows <paramref name="type"/> as (the gateway's frontend and CASTs use it). With
+    /// <paramref name="intervalsAsText"/> an interval is <c>varchar</c>: the gateway's interval mixes months with days,
+    /// which no single Trino interval type holds, so the frontend sends its text.
+    /// </summary>
+    public static string ToTrino(SqlType type, bool intervalsAsText = false)
     {
         ArgumentNullException.ThrowIfNull(type);
         return type.Kind switch
@@ -233,10 +237,10 @@ public static class TrinoTypes
             SqlTypeKind.Time => "time(6)",
             SqlTypeKind.Timestamp => "timestamp(6)",
             SqlTypeKind.TimestampTz => "timestamp(6) with time zone",
-            SqlTypeKind.Interval => "interval day to second",
-            SqlTypeKind.Array => $"array({ToTrino(type.Element!)})",
-            SqlTypeKind.Map => $"map({ToTrino(type.Fields[0].Type)}, {ToTrino(type.Fields[1].Type)})",
-            SqlTypeKind.Struct => $"row({string.Join(", ", type.Fields.Select(f => $"\"{f.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\" {ToTrino(f.Type)}"))})",
+            SqlTypeKind.Interval => intervalsAsText ? "varchar" : "interval day to second",
+            SqlTypeKind.Array => $"array({ToTrino(type.Element!, intervalsAsText)})",
+            SqlTypeKind.Map => $"map({ToTrino(type.Fields[0].Type, intervalsAsText)}, {ToTrino(type.Fields[1].Type, intervalsAsText)})",
+            SqlTypeKind.Struct => $"row({string.Join(", ", type.Fields.Select(f => $"\"{f.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\" {ToTrino(f.Type, intervalsAsText)}"))})",
             _ => "varchar",
         };
     }

@@ -13,29 +13,7 @@ namespace Gateway.Server.Trino;
 /// </summary>
 internal static class TrinoJson
 {
-    public static string TypeText(SqlType type) => type.Kind switch
-    {
-        SqlTypeKind.Null => "unknown",
-        SqlTypeKind.Boolean => "boolean",
-        SqlTypeKind.TinyInt => "tinyint",
-        SqlTypeKind.SmallInt => "smallint",
-        SqlTypeKind.Int => "integer",
-        SqlTypeKind.BigInt => "bigint",
-        SqlTypeKind.Float => "real",
-        SqlTypeKind.Double => "double",
-        SqlTypeKind.Decimal => $"decimal({type.Precision},{type.Scale})",
-        SqlTypeKind.Varchar => $"varchar({type.Length})",
-        SqlTypeKind.Char => $"char({type.Length})",
-        SqlTypeKind.Binary => "varbinary",
-        SqlTypeKind.Date => "date",
-        SqlTypeKind.Time => "time(6)",
-        SqlTypeKind.Timestamp => "timestamp(6)",
-        SqlTypeKind.TimestampTz => "timestamp(6) with time zone",
-        SqlTypeKind.Array => $"array({TypeText(type.Element!)})",
-        SqlTypeKind.Map => $"map({TypeText(type.Fields[0].Type)}, {TypeText(type.Fields[1].Type)})",
-        SqlTypeKind.Struct => $"row({string.Join(", ", type.Fields.Select(f => $"\"{f.Name.Replace("\"", "\"\"", StringComparison.Ordinal)}\" {TypeText(f.Type)}"))})",
-        _ => "varchar",
-    };
+    public static string TypeText(SqlType type) => Gateway.Engines.Trino.TrinoTypes.ToTrino(type, intervalsAsText: true);
 
     public static void WriteSignature(Utf8JsonWriter w, SqlType type)
     {
