@@ -126,3 +126,42 @@ public sealed class TrinoRoutingInProcessTests : IAsyncLifetime
         Assert.Contains(_trino.Statements, s => s.Sql == "SELECT count(*) AS n FROM lake.sales.events");
     }
 }
+
+/// <summary>A Trino engine that is down before the first row: the statement fails over to the next engine, and the operation log says so.</summary>
+public sealed class TrinoFailoverInProcessTests : IAsyncLifetime
+{
+    private GatewayInstance _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        // Nothing listens on the Trino engine's port: a refused connection, as when the coordinator is down.
+        var port = FreePort();
+        _gateway = await GatewayInstance.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:Engines:0:Name"] = "trino",
+            ["Gateway:Engines:0:Kind"] = "Trino",
+            ["Gateway:Engines:0:Trino:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Gateway:Engines:0:Health:Enabled"] = "false",
+            ["Gateway:Routing:Rules:0:Name"] = "interactive-to-trino",
+            ["Gateway:Routing:Rules:0:Engine"] = "trino",
+        });
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        socket.Start();
+        return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
+    }
+
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task AReadFailsOverToDuckDbWhenTrinoIsDown()
+    {
+        await using var c = await _gateway.ConnectAsync(user: "analyst");
+        var explain = (await c.QueryAsync("EXPLAIN ROUTING SELECT 41 + 1 AS answer")).Rows;
+        Assert.Equal("rule #0", explain.Single(r => r[0] == "trino")[4]);
+        Assert.Equal("42", (await c.QueryAsync("SELECT 41 + 1 AS answer")).Rows.Single()[0]);
+    }
+}
