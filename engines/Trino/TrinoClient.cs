@@ -87,6 +87,45 @@ public sealed class TrinoClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// A spooled segment's bytes, from the spooling storage: with the segment's own headers only (a presigned URL or
+    /// storage credentials the coordinator chose), never the engine's Authorization, bounded by MaxPageBytes.
+    /// </summary>
+    internal async Task<ReadOnlyMemory<byte>> SegmentAsync(TrinoSegment segment, CancellationToken cancellationToken)
+    {
+        var uri = segment.Uri ?? throw new EngineException("Trino's answer is not in the documented format: a spooled segment has no uri.", "08S01");
+        if (uri.Scheme is not ("http" or "https")) throw new EngineException($"A spooled segment's uri is not http(s): {uri.Scheme}.", "08S01");
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        foreach (var (name, values) in segment.Headers)
+        {
+            if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) && _authorization is not null) continue;
+            request.Headers.TryAddWithoutValidation(name, values);
+        }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Options.RequestTimeout);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK) throw new EngineException($"A spooled segment of Trino's result could not be read ({(int)response.StatusCode}).", "08S01", retryable: (int)response.StatusCode >= 500);
+        return await ReadBoundedAsync(response, Options.MaxPageBytes, deadline.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Tells the coordinator a segment was read (its storage may drop it); best effort, bounded.</summary>
+    internal async Task AcknowledgeAsync(TrinoSegment segment)
+    {
+        if (segment.AckUri is not { } ack) return;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, ack);
+            // The engine's credentials go only to the coordinator itself.
+            if (ack.Host.Equals(Options.Host, StringComparison.OrdinalIgnoreCase) && ack.Port == Options.Port) request.Headers.Authorization = _authorization;
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        {
+            // The storage expires segments on its own.
+        }
+    }
+
     /// <summary><c>GET /v1/info</c>: up and not starting, with its version; or why not.</summary>
     internal async Task<(bool Up, string Detail)> InfoAsync(CancellationToken cancellationToken)
     {

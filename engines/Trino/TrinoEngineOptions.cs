@@ -63,6 +63,14 @@ public sealed record TrinoEngineOptions
     /// <summary>How long a 502/503/504 (a load balancer in front of a busy or restarting coordinator) is retried before the statement fails.</summary>
     public TimeSpan RetryFor { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The spooling protocol's encodings to ask for (<c>X-Trino-Query-Data-Encoding</c>), most preferred first, from
+    /// <c>json+zstd</c>, <c>json+lz4</c>, <c>json</c>; empty (the default) keeps the direct protocol. A coordinator
+    /// without spooling answers directly either way. Spooled segments are fetched from the spooling storage with their
+    /// own headers, never with the engine's credentials.
+    /// </summary>
+    public IReadOnlyList<string> QueryDataEncodings { get; init; } = [];
+
     /// <summary>The largest result page (or segment) accepted, in bytes; a larger one fails the statement rather than the gateway.</summary>
     public int MaxPageBytes { get; init; } = 64 * 1024 * 1024;
 
@@ -87,6 +95,10 @@ public sealed record TrinoEngineOptions
         foreach (var (key, value) in SessionProperties ?? new Dictionary<string, string>())
         {
             if (!TrinoHeaders.IsToken(key) || value.Any(char.IsControl)) throw new ArgumentException($"{who}: session property '{key}' is not a valid name=value.");
+        }
+        foreach (var encoding in QueryDataEncodings)
+        {
+            if (encoding is not ("json" or "json+zstd" or "json+lz4")) throw new ArgumentException($"{who}: query data encoding '{encoding}' is not one of json+zstd, json+lz4, json.");
         }
         foreach (var tag in ClientTags)
         {

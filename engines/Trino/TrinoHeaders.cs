@@ -81,6 +81,7 @@ internal sealed class TrinoSessionState
         if (options.ClientTags.Count > 0) headers.TryAddWithoutValidation(TrinoHeaders.ClientTags, string.Join(',', options.ClientTags));
         // Always sent ("NONE" outside a transaction): it tells the coordinator this client carries transaction ids.
         headers.TryAddWithoutValidation(TrinoHeaders.TransactionId, TransactionId ?? "NONE");
+        if (options.QueryDataEncodings.Count > 0) headers.TryAddWithoutValidation(TrinoHeaders.QueryDataEncoding, string.Join(',', options.QueryDataEncodings));
         foreach (var (k, v) in Properties) headers.TryAddWithoutValidation(TrinoHeaders.Session, k + "=" + Uri.EscapeDataString(v));
         foreach (var (k, v) in Prepared) headers.TryAddWithoutValidation(TrinoHeaders.PreparedStatement, k + "=" + Uri.EscapeDataString(v));
     }

@@ -29,6 +29,11 @@ public sealed class TrinoPage : IDisposable
     public string? State { get; private init; }
     public double? ProgressPercentage { get; private init; }
     public string? UpdateType { get; private init; }
+
+    /// <summary>With the spooling protocol: the segments' encoding (<c>json</c>, <c>json+zstd</c>, <c>json+lz4</c>) and the segments, in row order.</summary>
+    public string? Encoding { get; private init; }
+
+    public IReadOnlyList<TrinoSegment>? Segments { get; private init; }
     public long? UpdateCount { get; private init; }
 
     /// <summary>Hands the rows to the caller, who disposes them.</summary>
@@ -57,6 +62,8 @@ public sealed class TrinoPage : IDisposable
         double? progress = null;
         long? updateCount = null;
         int dataStart = -1, dataLength = 0;
+        string? encoding = null;
+        IReadOnlyList<TrinoSegment>? segments = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             if (reader.TokenType != JsonTokenType.PropertyName) throw Bad("a member has no name");
@@ -85,7 +92,15 @@ public sealed class TrinoPage : IDisposable
                     dataLength = (int)reader.BytesConsumed - dataStart;
                     break;
                 case "data" when reader.TokenType == JsonTokenType.StartObject:
-                    throw Bad("the rows come as spooled segments, which this client did not ask for");
+                    {
+                        // The spooling protocol: {"encoding": ..., "segments": [...]}.
+                        using var doc = JsonDocument.ParseValue(ref reader);
+                        var root = doc.RootElement;
+                        encoding = root.TryGetProperty("encoding", out var enc) ? enc.GetString() : null;
+                        segments = root.TryGetProperty("segments", out var segs) && segs.ValueKind == JsonValueKind.Array ? [.. segs.EnumerateArray().Select(TrinoSegment.Parse)] : [];
+                        if (encoding is null) throw Bad("spooled rows without their encoding");
+                        break;
+                    }
                 case "stats" when reader.TokenType == JsonTokenType.StartObject:
                     {
                         using var doc = JsonDocument.ParseValue(ref reader);
@@ -135,6 +150,8 @@ public sealed class TrinoPage : IDisposable
             ProgressPercentage = progress,
             UpdateType = updateType,
             UpdateCount = updateCount,
+            Encoding = encoding,
+            Segments = segments,
         };
     }
 

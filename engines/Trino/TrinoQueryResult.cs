@@ -15,6 +15,7 @@ internal sealed class TrinoQueryResult : IQueryResult
     private Uri? _next;
     private IReadOnlyList<TrinoColumn>? _columns;
     private ColumnBatch? _pending;
+    private readonly Queue<(TrinoSegment Segment, string Encoding)> _segments = new();
     private int _pendingOffset;
     private int _disposed;
 
@@ -46,6 +47,7 @@ internal sealed class TrinoQueryResult : IQueryResult
                 while (result._next is not null) result.Absorb(await session.Client.NextAsync(result._next, session.State, result._columns, linked.Token).ConfigureAwait(false));
                 result._pending?.Dispose();
                 result._pending = null;
+                result._segments.Clear();
                 result.HasRows = false;
                 result.Schema = ResultSchema.Empty;
             }
@@ -84,6 +86,10 @@ internal sealed class TrinoQueryResult : IQueryResult
                 _next = null;
                 throw TrinoErrors.ToException(error, QueryId);
             }
+            if (page.Segments is { Count: > 0 } segments)
+            {
+                foreach (var segment in segments.OrderBy(x => x.RowOffset ?? 0)) _segments.Enqueue((segment, page.Encoding!));
+            }
             if (page.TakeRows() is { } rows)
             {
                 if (_pending is not null)
@@ -105,9 +111,10 @@ internal sealed class TrinoQueryResult : IQueryResult
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _interrupt.Token);
         try
         {
-            while (_pending is null && _next is not null)
+            while (_pending is null && (_segments.Count > 0 || _next is not null))
             {
-                Absorb(await _session.Client.NextAsync(_next, _session.State, _columns, linked.Token).ConfigureAwait(false));
+                if (_segments.TryDequeue(out var spooled)) await LoadSegmentAsync(spooled.Segment, spooled.Encoding, linked.Token).ConfigureAwait(false);
+                else Absorb(await _session.Client.NextAsync(_next!, _session.State, _columns, linked.Token).ConfigureAwait(false));
             }
         }
         catch (OperationCanceledException) when (_interrupt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -132,6 +139,32 @@ internal sealed class TrinoQueryResult : IQueryResult
         return slice;
     }
 
+    /// <summary>One segment's rows (inline, or fetched from the spooling storage and acknowledged) as the pending batch.</summary>
+    private async Task LoadSegmentAsync(TrinoSegment segment, string encoding, CancellationToken cancellationToken)
+    {
+        var bytes = segment.Type switch
+        {
+            "inline" => segment.Data!,
+            "spooled" => await _session.Client.SegmentAsync(segment, cancellationToken).ConfigureAwait(false),
+            _ => throw new EngineException($"Trino's answer is not in the documented format: a segment of type '{segment.Type}'.", "08S01"),
+        };
+        var json = segment.Decode(bytes, encoding, _session.Engine.Options.MaxPageBytes);
+        var rows = TrinoValues.ReadRows(json.Span, Schema);
+        if (segment.RowsCount is { } expected && expected != rows.RowCount)
+        {
+            rows.Dispose();
+            throw new EngineException($"A segment of Trino's result holds {rows.RowCount} rows, not the {expected} its metadata says.", "08S01");
+        }
+        if (segment.Type == "spooled") await _session.Client.AcknowledgeAsync(segment).ConfigureAwait(false);
+        if (rows.RowCount == 0)
+        {
+            rows.Dispose();
+            return;
+        }
+        _pending = rows;
+        _pendingOffset = 0;
+    }
+
     /// <summary>Stops a fetch in flight and, on dispose, the query.</summary>
     public void Interrupt()
     {
@@ -150,6 +183,7 @@ internal sealed class TrinoQueryResult : IQueryResult
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _pending?.Dispose();
         _pending = null;
+        _segments.Clear();
         if (_next is { } next)
         {
             _next = null;

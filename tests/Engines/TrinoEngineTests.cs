@@ -330,6 +330,47 @@ public sealed class TrinoEngineTests : IAsyncLifetime
         Assert.Equal("labels", columns[1].Comment);
     }
 
+    [Fact]
+    public async Task SpooledResultsAreReadInlineAndFromStorageInEveryEncoding()
+    {
+        static byte[] Rows(int from, int count) => Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Range(from, count).Select(i => $"[{i},\"r{i}\"]")) + "]");
+        var plain = Rows(0, 3);
+        var zstd = new ZstdSharp.Compressor().Wrap(Rows(3, 4)).ToArray();
+        var lz4Source = Rows(7, 5);
+        var lz4 = new byte[K4os.Compression.LZ4.LZ4Codec.MaximumOutputSize(lz4Source.Length)];
+        lz4 = lz4[..K4os.Compression.LZ4.LZ4Codec.Encode(lz4Source, lz4)];
+        _trino.Spooled[1] = new ZstdSharp.Compressor().Wrap(Rows(12, 2)).ToArray();
+        var columns = $"[{Column("n", "bigint", Sig("bigint"))},{Column("s", "varchar", Sig("varchar", LongArg(2147483647)))}]";
+        string Inline(byte[] data, long offset, long count, long? uncompressed = null) =>
+            $"{{\"type\":\"inline\",\"data\":\"{Convert.ToBase64String(data)}\",\"metadata\":{{\"rowOffset\":{offset},\"rowsCount\":{count},\"segmentSize\":{data.Length}{(uncompressed is { } u ? $",\"uncompressedSize\":{u}" : "")}}}}}";
+        var spooled = $"{{\"type\":\"spooled\",\"uri\":\"http://127.0.0.1:{_trino.Port}/v1/spooled/download/1\",\"ackUri\":\"http://127.0.0.1:{_trino.Port}/v1/spooled/ack/1\",\"metadata\":{{\"rowOffset\":12,\"rowsCount\":2,\"segmentSize\":{_trino.Spooled[1].Length}}},\"headers\":{{\"X-Segment-Key\":[\"key-1\"]}}}}";
+        _trino.Answer = _ => new Script([
+            Page("QUEUED"),
+            Page("RUNNING", columns, $"{{\"encoding\":\"json\",\"segments\":[{Inline(plain, 0, 3)}]}}"),
+            Page("RUNNING", columns, $"{{\"encoding\":\"json+zstd\",\"segments\":[{Inline(zstd, 3, 4, 0)},{spooled}]}}".Replace(",\"uncompressedSize\":0", "", StringComparison.Ordinal)),
+            Page("FINISHED", columns, $"{{\"encoding\":\"json+lz4\",\"segments\":[{Inline(lz4, 7, 5, lz4Source.Length)}]}}"),
+        ]);
+        await using var engine = new TrinoEngine(Options() with { Auth = TrinoAuth.Bearer, Token = "coordinator-only", QueryDataEncodings = ["json+zstd", "json+lz4", "json"] });
+        await using var session = await engine.OpenSessionAsync(new EngineSessionOptions("alice"), CancellationToken.None);
+        await using var result = await session.ExecuteAsync("SELECT n, s FROM spooled", ExecuteOptions.Default, CancellationToken.None);
+        var values = new List<long>();
+        foreach (var b in await ReadAll(result))
+        {
+            for (var r = 0; r < b.RowCount; r++)
+            {
+                values.Add(((PrimitiveColumn<long>)b.Columns[0]).Values[r]);
+                Assert.Equal($"r{values[^1]}", ((BinaryColumn)b.Columns[1]).GetString(r));
+            }
+        }
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => (long)i).Concat([12L, 13L]).Concat(Enumerable.Range(7, 5).Select(i => (long)i)), values);
+        Assert.Equal("json+zstd,json+lz4,json", _trino.Statements.Single().Headers["X-Trino-Query-Data-Encoding"].Single());
+        Assert.Equal([1], _trino.Acknowledged);
+        // The storage got the segment's header, never the coordinator's token.
+        var download = _trino.Requests.Single(r => r.Path == "/v1/spooled/download/1");
+        Assert.Null(download.Authorization);
+        Assert.Equal("key-1", download.SegmentKey);
+    }
+
     [Theory]
     [InlineData("decimal(10,2)", "decimal(10,2)")]
     [InlineData("varchar", "string")]

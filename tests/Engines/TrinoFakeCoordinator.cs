@@ -40,6 +40,15 @@ public sealed class TrinoFakeCoordinator : IAsyncDisposable
 
     public bool Starting { get; set; }
 
+    /// <summary>Every request: its path, its Authorization header and its X-Segment-Key header.</summary>
+    public ConcurrentQueue<(string Path, string? Authorization, string? SegmentKey)> Requests { get; } = new();
+
+    /// <summary>Spooled segments served at /v1/spooled/download/{n} (to a request with X-Segment-Key: key-{n}).</summary>
+    public ConcurrentDictionary<int, byte[]> Spooled { get; } = new();
+
+    /// <summary>The segments acknowledged at /v1/spooled/ack/{n}.</summary>
+    public ConcurrentQueue<int> Acknowledged { get; } = new();
+
     /// <summary>The authorization headers seen, in order.</summary>
     public ConcurrentQueue<string?> Authorizations { get; } = new();
 
@@ -57,6 +66,7 @@ public sealed class TrinoFakeCoordinator : IAsyncDisposable
         fake._app.Use(async (context, next) =>
         {
             fake.Authorizations.Enqueue(context.Request.Headers.Authorization.FirstOrDefault());
+            fake.Requests.Enqueue((context.Request.Path.Value ?? "", context.Request.Headers.Authorization.FirstOrDefault(), context.Request.Headers["X-Segment-Key"].FirstOrDefault()));
             if (Interlocked.Decrement(ref fake.Unavailable) >= 0)
             {
                 context.Response.StatusCode = 503;
@@ -71,6 +81,20 @@ public sealed class TrinoFakeCoordinator : IAsyncDisposable
             await context.Response.WriteAsync($$"""{"nodeVersion":{"version":"468"},"environment":"test","coordinator":true,"starting":{{(fake.Starting ? "true" : "false")}},"uptime":"1.00m"}""");
         });
         fake._app.MapPost("/v1/statement", fake.SubmitAsync);
+        fake._app.MapGet("/v1/spooled/download/{n}", async (HttpContext c, int n) =>
+        {
+            if (!fake.Spooled.TryGetValue(n, out var bytes) || c.Request.Headers["X-Segment-Key"] != $"key-{n}")
+            {
+                c.Response.StatusCode = 404;
+                return;
+            }
+            await c.Response.Body.WriteAsync(bytes);
+        });
+        fake._app.MapGet("/v1/spooled/ack/{n}", (int n) =>
+        {
+            fake.Acknowledged.Enqueue(n);
+            return Results.Ok();
+        });
         fake._app.MapGet("/v1/statement/executing/{id}/{token}", (HttpContext c, string id, int token) => fake.PageAsync(c, id, token));
         fake._app.MapDelete("/v1/statement/executing/{id}/{token}", (string id, int token) =>
         {
