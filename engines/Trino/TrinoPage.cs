@@ -80,6 +80,10 @@ public sealed class TrinoPage : IDisposable
                 case "nextUri":
                     next = reader.TokenType == JsonTokenType.String ? Resolve(baseUri, reader.GetString()!) : null;
                     break;
+                case "columns" when reader.TokenType == JsonTokenType.StartArray && known is not null:
+                    // Every page repeats them; the first page's stand for the query.
+                    reader.Skip();
+                    break;
                 case "columns" when reader.TokenType == JsonTokenType.StartArray:
                     {
                         using var doc = JsonDocument.ParseValue(ref reader);

@@ -41,7 +41,7 @@ public sealed partial class HiveService : ITCLIService
         _caller = caller;
         _userFromRequest = userFromRequest;
         _logger = logger;
-        _runner = new StatementRunner(sessions, options);
+        _runner = sessions.Runner;
     }
 
     public CallerContext Caller => _caller;

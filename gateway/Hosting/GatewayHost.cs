@@ -213,12 +213,7 @@ public static class GatewayHost
                     listen.Protocols = endpoints.HttpTls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     if (endpoints.HttpTls) listen.UseHttps(HttpsOptions(security.Tls!));
                     // After TLS, so that the refusal is an HTTP answer (503, Retry-After) the client can read, not a closed socket.
-                    listen.Use(next => async connection =>
-                    {
-                        using var counted = endpoints.HttpConnections.TryEnter((connection.RemoteEndPoint as IPEndPoint)?.Address);
-                        if (counted is null) connection.Items[HttpThriftHandler.OverAddressCapItem] = true;
-                        await next(connection).ConfigureAwait(false);
-                    });
+                    CountPerAddress(listen, endpoints.HttpConnections, null);
                 });
             }
             if (options.Trino.Enabled)
@@ -228,13 +223,7 @@ public static class GatewayHost
                     endpoints.TrinoListen = listen;
                     listen.Protocols = endpoints.TrinoTls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     if (endpoints.TrinoTls) listen.UseHttps(HttpsOptions(security.Tls!));
-                    listen.Use(next => async connection =>
-                    {
-                        using var counted = endpoints.TrinoConnections.TryEnter((connection.RemoteEndPoint as IPEndPoint)?.Address);
-                        if (counted is null) connection.Items[HttpThriftHandler.OverAddressCapItem] = true;
-                        connection.Items[GatewayEndpoints.TrinoConnectionItem] = true;
-                        await next(connection).ConfigureAwait(false);
-                    });
+                    CountPerAddress(listen, endpoints.TrinoConnections, GatewayEndpoints.TrinoConnectionItem);
                 });
             }
         });
@@ -287,7 +276,7 @@ public static class GatewayHost
                     context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                     context.Response.Headers.RetryAfter = "5";
                     context.Response.Headers.Connection = "close";
-                    await context.Response.WriteAsync($"Too many connections from {context.Connection.RemoteIpAddress} (Gateway:Limits:MaxConnectionsPerAddress = {options.Limits.MaxConnectionsPerAddress}); close idle connections and try again.\n").ConfigureAwait(false);
+                    await context.Response.WriteAsync(HttpThriftHandler.TooManyConnections(context.Connection.RemoteIpAddress?.ToString(), options.Limits.MaxConnectionsPerAddress) + "\n").ConfigureAwait(false);
                     return;
                 }
                 await trino.InvokeAsync(context).ConfigureAwait(false);
@@ -305,6 +294,19 @@ public static class GatewayHost
         });
         return app;
     }
+
+    /// <summary>
+    /// Counts an HTTP listener's connections per client address; one over the cap is marked (its requests get 503 with
+    /// Retry-After). <paramref name="marker"/>, when given, marks every connection of the listener (which frontend it is).
+    /// </summary>
+    private static void CountPerAddress(ListenOptions listen, ConnectionsPerAddress table, string? marker) =>
+        listen.Use(next => async connection =>
+        {
+            using var counted = table.TryEnter((connection.RemoteEndPoint as IPEndPoint)?.Address);
+            if (counted is null) connection.Items[HttpThriftHandler.OverAddressCapItem] = true;
+            if (marker is not null) connection.Items[marker] = true;
+            await next(connection).ConfigureAwait(false);
+        });
 
     private static HttpsConnectionAdapterOptions HttpsOptions(TlsCertificate tls) => new()
     {

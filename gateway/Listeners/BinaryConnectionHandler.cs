@@ -187,7 +187,7 @@ public sealed partial class BinaryConnectionHandler : ConnectionHandler
     private async Task RefuseBusyAsync(PipeReader input, PipeWriter output, string? remote, System.Net.IPAddress address, CancellationToken ct)
     {
         if (_refusals?.ShouldLog(306, "connections per address") != false) LogTooManyConnections(_logger, remote, _perAddress.Max);
-        var message = $"Too many connections from {address} (Gateway:Limits:MaxConnectionsPerAddress = {_perAddress.Max}); close idle connections and try again.";
+        var message = HttpThriftHandler.TooManyConnections(address.ToString(), _perAddress.Max);
         using var quick = CancellationTokenSource.CreateLinkedTokenSource(ct);
         quick.CancelAfter(TimeSpan.FromSeconds(1));
         var first = await input.ReadAsync(quick.Token).ConfigureAwait(false);

@@ -329,9 +329,12 @@ public sealed partial class HttpThriftHandler
         }
         context.Response.Headers.RetryAfter = "5";
         context.Response.Headers.Connection = "close";
-        await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable,
-            $"Too many connections from {remote} (Gateway:Limits:MaxConnectionsPerAddress = {max}); close idle connections and try again.").ConfigureAwait(false);
+        await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, TooManyConnections(remote, max)).ConfigureAwait(false);
     }
+
+    /// <summary>The refusal of a connection over its address's cap, the same on every HTTP listener.</summary>
+    internal static string TooManyConnections(string? remote, int max) =>
+        $"Too many connections from {remote} (Gateway:Limits:MaxConnectionsPerAddress = {max}); close idle connections and try again.";
 
     private static async Task RefuseAsync(HttpContext context, int status, string reason)
     {

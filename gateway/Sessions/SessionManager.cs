@@ -48,6 +48,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(pools);
         ArgumentNullException.ThrowIfNull(routing);
         _limits = options.Limits;
+        Runner = new Statements.StatementRunner(this, options);
         Engines = engines;
         Pools = pools;
         Routing = routing;
@@ -61,6 +62,9 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     /// <summary>The access policy and its enforcement; null when the host was built without one (tests).</summary>
     public Policy.AccessControlService? AccessControl { get; }
+
+    /// <summary>The statement runner every frontend hands its statements to (one per gateway; it holds no state of its own).</summary>
+    public Statements.StatementRunner Runner { get; }
 
     /// <summary>Decides which engine runs each statement.</summary>
     public Routing.RoutingService Routing { get; }

@@ -54,7 +54,7 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        _runner = new StatementRunner(sessions, options);
+        _runner = sessions.Runner;
         _started = time.GetUtcNow();
         var every = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, Math.Min(options.Trino.QueryIdleTimeout.Ticks / 4, TimeSpan.FromSeconds(30).Ticks)));
         _sweeper = time.CreateTimer(_ => _ = SweepAsync(), null, every, every);
@@ -327,7 +327,7 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
             return Json(w =>
             {
                 Header(w, query, Next(query));
-                if (op.Schema.Count > 0) WriteColumns(w, query, op.Schema);
+                if (op.Schema.Count > 0) TrinoJson.WriteColumns(w, op.Schema);
                 Stats(w, query, op.Progress);
             });
         }
@@ -384,7 +384,7 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
         {
             w.WriteStartObject();
             Header(w, query, "{NEXT}");
-            WriteColumns(w, query, op.Schema);
+            TrinoJson.WriteColumns(w, op.Schema);
             w.WriteStartArray("data");
             try
             {
@@ -431,12 +431,6 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
         replacement.CopyTo(result.AsSpan(at));
         json[(at + marker.Length)..].CopyTo(result.AsSpan(at + replacement.Length));
         return result;
-    }
-
-    private static void WriteColumns(Utf8JsonWriter w, TrinoQuery query, ResultSchema schema)
-    {
-        TrinoJson.WriteColumns(w, schema);
-        query.ColumnsSent = true;
     }
 
     private static string Next(TrinoQuery query) => $"{query.BaseUri}{ExecutingPrefix}{query.Id}/{query.Slug}/{query.Token + 1}";
@@ -489,11 +483,11 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
     private static byte[] Page(TrinoQuery query, Exception error, ResultSchema? schema)
     {
         query.State = "FAILED";
-        var (message, sqlState, code) = error switch
+        var (message, sqlState) = error switch
         {
-            GatewayException g => (g.Message, g.SqlState, g.ErrorCode),
-            Gateway.Engines.EngineException e => (e.Message, e.SqlState, e.ErrorCode),
-            _ => ("The statement failed.", "HY000", 0),
+            GatewayException g => (g.Message, g.SqlState),
+            Gateway.Engines.EngineException e => (e.Message, e.SqlState),
+            _ => ("The statement failed.", "HY000"),
         };
         var (name, trinoCode, type) = TrinoErrorOf(sqlState, message);
         return Json(w =>
@@ -516,7 +510,6 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
             w.WriteEndArray();
             w.WriteEndObject();
             w.WriteEndObject();
-            _ = code;
         });
     }
 

@@ -31,8 +31,6 @@ internal sealed class TrinoQuery(string owner, Hs2Session? session, string sql, 
     /// <summary>The last page sent (with its token), served again when the client repeats the request after a lost answer.</summary>
     public byte[]? LastPage { get; set; }
 
-    public bool ColumnsSent { get; set; }
-
     /// <summary>The answer decided at submit (a refusal, a session statement): the page after the queued one, with its headers.</summary>
     public byte[]? Decided { get; set; }
 

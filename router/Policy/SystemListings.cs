@@ -53,17 +53,8 @@ public static class SystemListings
     public static string TablesFilter(IEnumerable<(string Schema, string Table)> tables, EngineKind engine)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        var bySchema = BySchema(tables.Select(t => (t.Schema, t.Table, (IReadOnlyCollection<string>)[])));
-        if (bySchema.Count == 0) return "1 = 0";
-        var sb = new StringBuilder("table_catalog = current_catalog AND (");
-        var first = true;
-        foreach (var (schema, names) in bySchema)
-        {
-            if (!first) sb.Append(" OR ");
-            first = false;
-            sb.Append('(').Append(Schema("table_schema", schema, engine)).Append(" AND table_name IN (").Append(Literals(names.Keys, engine)).Append("))");
-        }
-        return sb.Append(')').ToString();
+        return Filter(BySchema(tables.Select(t => (t.Schema, t.Table, (IReadOnlyCollection<string>)[]))), engine,
+            names => $"table_name IN ({Literals(names.Keys, engine)})");
     }
 
     /// <summary>
@@ -73,15 +64,8 @@ public static class SystemListings
     public static string ColumnsFilter(IEnumerable<(string Schema, string Table, IReadOnlyCollection<string> Blocked)> tables, EngineKind engine)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        var bySchema = BySchema(tables);
-        if (bySchema.Count == 0) return "1 = 0";
-        var sb = new StringBuilder("table_catalog = current_catalog AND (");
-        var first = true;
-        foreach (var (schema, names) in bySchema)
+        return Filter(BySchema(tables), engine, names =>
         {
-            if (!first) sb.Append(" OR ");
-            first = false;
-            sb.Append('(').Append(Schema("table_schema", schema, engine)).Append(" AND (");
             var open = names.Where(n => n.Value.Count == 0).Select(n => n.Key).ToList();
             var parts = new List<string>();
             if (open.Count > 0) parts.Add($"table_name IN ({Literals(open, engine)})");
@@ -89,7 +73,22 @@ public static class SystemListings
             {
                 parts.Add($"(table_name = {PolicyRewriter.Literal(table, engine)} AND lower(column_name) NOT IN ({Literals(blocked.Select(b => b.ToLowerInvariant()), engine)}))");
             }
-            sb.Append(string.Join(" OR ", parts)).Append("))");
+            return "(" + string.Join(" OR ", parts) + ")";
+        });
+    }
+
+    /// <summary>The engine's database and, per schema, what <paramref name="tablesOf"/> allows of it; nothing when no table is visible.</summary>
+    private static string Filter(SortedDictionary<string, SortedDictionary<string, IReadOnlyCollection<string>>> bySchema, EngineKind engine,
+        Func<SortedDictionary<string, IReadOnlyCollection<string>>, string> tablesOf)
+    {
+        if (bySchema.Count == 0) return "1 = 0";
+        var sb = new StringBuilder("table_catalog = current_catalog AND (");
+        var first = true;
+        foreach (var (schema, names) in bySchema)
+        {
+            if (!first) sb.Append(" OR ");
+            first = false;
+            sb.Append('(').Append(Schema("table_schema", schema, engine)).Append(" AND ").Append(tablesOf(names)).Append(')');
         }
         return sb.Append(')').ToString();
     }
