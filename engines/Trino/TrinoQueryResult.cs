@@ -18,6 +18,7 @@ internal sealed class TrinoQueryResult : IQueryResult
     private readonly Queue<(TrinoSegment Segment, string Encoding)> _segments = new();
     private int _pendingOffset;
     private int _disposed;
+    private string? _closedBecause;
 
     private TrinoQueryResult(TrinoSession session) => _session = session;
 
@@ -32,6 +33,7 @@ internal sealed class TrinoQueryResult : IQueryResult
     public static async Task<TrinoQueryResult> StartAsync(TrinoSession session, string sql, CancellationToken cancellationToken)
     {
         var result = new TrinoQueryResult(session);
+        session.Started(result);
         try
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, result._interrupt.Token);
@@ -106,8 +108,15 @@ internal sealed class TrinoQueryResult : IQueryResult
 
     public async ValueTask<ColumnBatch?> ReadBatchAsync(int maxRows, CancellationToken cancellationToken)
     {
+        if (_closedBecause is { } reason) throw new EngineException($"The result is closed: {reason}.", "24000");
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
+        if (_interrupt.IsCancellationRequested)
+        {
+            // Interrupted between fetches: the rows already here are not handed out either.
+            await CancelRemoteAsync().ConfigureAwait(false);
+            throw new EngineException("The statement was canceled.", "HY008");
+        }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _interrupt.Token);
         try
         {
@@ -119,6 +128,7 @@ internal sealed class TrinoQueryResult : IQueryResult
         }
         catch (OperationCanceledException) when (_interrupt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            await CancelRemoteAsync().ConfigureAwait(false);
             throw new EngineException("The statement was canceled.", "HY008");
         }
         if (_pending is not { } batch) return null;
@@ -178,17 +188,26 @@ internal sealed class TrinoQueryResult : IQueryResult
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the result for the session (a newer statement started): later reads fail with 24000 and <paramref name="reason"/>.</summary>
+    internal ValueTask CloseAsync(string reason)
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _closedBecause ??= reason;
+        return DisposeAsync();
+    }
+
+    /// <summary>Ends the query on the coordinator (DELETE of its next link) if it has not ended.</summary>
+    private async Task CancelRemoteAsync()
+    {
         _pending?.Dispose();
         _pending = null;
         _segments.Clear();
-        if (_next is { } next)
-        {
-            _next = null;
-            await _session.Client.CancelAsync(next, _session.State.User).ConfigureAwait(false);
-        }
+        if (Interlocked.Exchange(ref _next, null) is { } next) await _session.Client.CancelAsync(next, _session.State.User).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await CancelRemoteAsync().ConfigureAwait(false);
         _session.Ended(this);
         _interrupt.Dispose();
     }

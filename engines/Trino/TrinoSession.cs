@@ -44,25 +44,19 @@ public sealed class TrinoSession : IEngineSession
         if (options.Parameters.Count > 0)
         {
             // Trino binds parameters through a prepared statement: the text travels in a header, the values as literals.
-            State.Prepared[ParameterStatement] = text;
-            text = $"EXECUTE {ParameterStatement} USING {string.Join(", ", Ordered(options.Parameters).Select(Literal))}";
+            var (prepared, ordered) = TrinoSql.Positional(text, options.Parameters);
+            State.Prepared[ParameterStatement] = prepared;
+            text = ordered.Count == 0 ? $"EXECUTE {ParameterStatement}" : $"EXECUTE {ParameterStatement} USING {string.Join(", ", ordered.Select(Literal))}";
         }
         try
         {
-            var result = await TrinoQueryResult.StartAsync(this, text, cancellationToken).ConfigureAwait(false);
-            _open = result;
-            return result;
+            // The result registers itself as the open one before its first request, so an Interrupt while it starts reaches it.
+            return await TrinoQueryResult.StartAsync(this, text, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             State.Prepared.Remove(ParameterStatement);
         }
-    }
-
-    private static IEnumerable<QueryParameter> Ordered(IReadOnlyList<QueryParameter> parameters)
-    {
-        if (parameters.Any(p => p.Name is not null)) throw new EngineException("Trino takes positional parameters (?) only, not named ones.", "07001");
-        return parameters.OrderBy(p => p.Ordinal);
     }
 
     /// <summary>A parameter as a Trino literal of its type.</summary>
@@ -93,11 +87,14 @@ public sealed class TrinoSession : IEngineSession
         return Encoding.ASCII.GetString(text[..ValueFormatter.FormatDecimal(unscaled, scale, text)]);
     }
 
+    internal void Started(TrinoQueryResult result) => Volatile.Write(ref _open, result);
+
     internal void Ended(TrinoQueryResult result) => Interlocked.CompareExchange(ref _open, null, result);
 
+    /// <summary>A new statement closes the open result (its query canceled on the coordinator); reading it then fails with 24000.</summary>
     private async Task EndOpenResultAsync()
     {
-        if (Interlocked.Exchange(ref _open, null) is { } open) await open.DisposeAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _open, null) is { } open) await open.CloseAsync("a newer statement started on the session").ConfigureAwait(false);
     }
 
     public void Interrupt() => Volatile.Read(ref _open)?.Interrupt();

@@ -36,4 +36,37 @@ internal static class TrinoSql
         }
         return text;
     }
+
+    /// <summary>
+    /// Trino binds by position only (<c>EXECUTE ... USING</c>): named markers <c>:name</c> of the given names become
+    /// <c>?</c>, and the values are listed in the order the markers appear (a name used twice is sent twice, an unused
+    /// one not at all). Positional parameters come back in ordinal order, the text unchanged.
+    /// </summary>
+    public static (string Sql, List<QueryParameter> Ordered) Positional(string sql, IReadOnlyList<QueryParameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        var named = parameters.Count > 0 && parameters[0].Name is not null;
+        if (parameters.Any(p => (p.Name is not null) != named)) throw new EngineException("Parameters must be all named or all positional.", "07001");
+        if (!named) return (sql, [.. parameters.OrderBy(p => p.Ordinal)]);
+        var byName = new Dictionary<string, QueryParameter>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in parameters) byName[p.Name!] = p;
+        var tokens = SqlLexer.Tokenize(sql, Lexing);
+        var sb = new StringBuilder(sql.Length);
+        var ordered = new List<QueryParameter>();
+        var copied = 0;
+        for (var k = 0; k + 1 < tokens.Count; k++)
+        {
+            var t = tokens[k];
+            if (t.Kind != SqlTokenKind.Operator || t.Value != ":" || tokens[k + 1] is not { Kind: SqlTokenKind.Word } w || w.Start != t.End
+                || !byName.TryGetValue(w.Value, out var value))
+            {
+                continue;
+            }
+            sb.Append(sql, copied, t.Start - copied).Append('?');
+            copied = w.End;
+            ordered.Add(value);
+            k++;
+        }
+        return (sb.Append(sql, copied, sql.Length - copied).ToString(), ordered);
+    }
 }

@@ -200,16 +200,7 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
         try
         {
             if (refused is not null) query.Decided = Page(query, refused, null);
-            else if (SessionStatement(query, sql, query.DecidedHeaders) is { } handled) query.Decided = handled;
-            else if (TrinoListings.Parse(sql) is { } listing)
-            {
-                // Browsing (SHOW CATALOGS/SCHEMAS/TABLES/COLUMNS, DESCRIBE): answered from the metadata, in Trino's layouts.
-                var batch = await listing(session!, _sessions, context.RequestAborted).ConfigureAwait(false);
-                var op = new MaterializedOperation(session!, OperationType.ExecuteStatement, _time, batch);
-                _sessions.AddOperation(op);
-                query.Operation = op;
-            }
-            else query.Operation = await _runner.StartAsync(session!, new StatementRequest(TrinoStatementText.ToGateway(sql)) { RunAsync = true }, context.RequestAborted).ConfigureAwait(false);
+            else await StartAsync(query, session!, headers, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is GatewayException or Gateway.Engines.EngineException or OperationCanceledException)
         {
@@ -228,6 +219,80 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
         query.LastPage = queued;
         query.Token = 1;
         await WriteAsync(context, queued).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Decides what a query is and starts it: a session statement (SET/RESET SESSION, PREPARE, DEALLOCATE PREPARE) is
+    /// answered at once; browsing from the metadata; EXECUTE runs its prepared statement with the values bound; USE of a
+    /// gateway catalog's schema runs as USE of the schema; anything else goes to the statement runner as written.
+    /// </summary>
+    private async Task StartAsync(TrinoQuery query, Hs2Session session, IHeaderDictionary headers, CancellationToken ct)
+    {
+        var sql = query.Sql;
+        var tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino);
+        if (SessionStatement(query, sql, query.DecidedHeaders) is { } handled)
+        {
+            query.Decided = handled;
+            return;
+        }
+        if (TrinoPrepared.Prepare(sql, tokens) is { } prepare)
+        {
+            query.DecidedHeaders.Add(new(TrinoHeaderNames.AddedPrepare, Uri.EscapeDataString(prepare.Name) + "=" + Uri.EscapeDataString(prepare.Statement)));
+            query.Decided = Done(query, "PREPARE");
+            return;
+        }
+        if (TrinoPrepared.Deallocate(tokens) is { } deallocate)
+        {
+            query.DecidedHeaders.Add(new(TrinoHeaderNames.DeallocatedPrepare, Uri.EscapeDataString(deallocate)));
+            query.Decided = Done(query, "DEALLOCATE");
+            return;
+        }
+        IReadOnlyList<Gateway.Engines.QueryParameter> parameters = [];
+        if (TrinoPrepared.Execute(tokens, TrinoPrepared.FromHeaders(headers[TrinoHeaderNames.PreparedStatement]), session.Formatter.Zone) is { } execute)
+        {
+            (sql, parameters) = execute;
+            query.Statement = sql;
+        }
+        if (TrinoSystemJdbc.Parse(sql) is { } jdbc)
+        {
+            // DatabaseMetaData of Trino's JDBC driver: system.jdbc, built from the metadata the user may see.
+            var rows = await TrinoSystemJdbc.QueryAsync(session, _sessions, jdbc.Sql, jdbc.Tables, ct).ConfigureAwait(false);
+            var op = new MaterializedOperation(session, OperationType.ExecuteStatement, _time, rows);
+            _sessions.AddOperation(op);
+            query.Operation = op;
+            return;
+        }
+        if (TrinoListings.Parse(sql) is { } listing)
+        {
+            // Browsing (SHOW CATALOGS/SCHEMAS/TABLES/COLUMNS, DESCRIBE): answered from the metadata, in Trino's layouts.
+            var batch = await listing(session, _sessions, ct).ConfigureAwait(false);
+            var op = new MaterializedOperation(session, OperationType.ExecuteStatement, _time, batch);
+            _sessions.AddOperation(op);
+            query.Operation = op;
+            return;
+        }
+        if (UseOfCatalog(sql) is { } use)
+        {
+            query.UseCatalog = use.Catalog;
+            sql = "USE " + TrinoStatementText.ToGateway(TrinoSessionQuote(use.Schema));
+        }
+        else sql = TrinoStatementText.ToGateway(sql);
+        query.Operation = await _runner.StartAsync(session, new StatementRequest(sql) { RunAsync = true, Parameters = parameters }, ct).ConfigureAwait(false);
+    }
+
+    private static string TrinoSessionQuote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>
+    /// <c>USE catalog.schema</c> where the catalog is one of the gateway's (what SHOW CATALOGS lists): the gateway's USE
+    /// takes the schema, and the client is told both. Null for anything else (a catalog the engine itself knows included).
+    /// </summary>
+    private (string Catalog, string Schema)? UseOfCatalog(string sql)
+    {
+        var tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino).Where(t => t.Kind != SqlTokenKind.Semicolon).ToList();
+        if (tokens is not [var use, var catalog, { Kind: SqlTokenKind.Dot }, var schema] || !use.IsWord("USE") || !catalog.IsIdentifier || !schema.IsIdentifier) return null;
+        var name = catalog.Kind == SqlTokenKind.Word ? catalog.Value.ToLowerInvariant() : catalog.Value;
+        if (_sessions.Routing.Catalogs.Find(name) is not { } known) return null;
+        return (known.Name, schema.Kind == SqlTokenKind.Word ? schema.Value.ToLowerInvariant() : schema.Value);
     }
 
     /// <summary>
@@ -350,7 +415,8 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
             {
                 headers.Add(new(TrinoHeaderNames.SetSchema, session.CurrentDatabase));
             }
-            var verb = UpdateType(query.Sql);
+            if (query.UseCatalog is { } catalog) headers.Add(new(TrinoHeaderNames.SetCatalog, catalog));
+            var verb = UpdateType(query.Statement);
             return Json(w =>
             {
                 Header(w, query, next: null);
@@ -695,4 +761,8 @@ internal static class TrinoHeaderNames
     public const string SetSession = Gateway.Engines.Trino.TrinoHeaders.SetSession;
     public const string ClearSession = Gateway.Engines.Trino.TrinoHeaders.ClearSession;
     public const string SetSchema = Gateway.Engines.Trino.TrinoHeaders.SetSchema;
+    public const string SetCatalog = Gateway.Engines.Trino.TrinoHeaders.SetCatalog;
+    public const string PreparedStatement = Gateway.Engines.Trino.TrinoHeaders.PreparedStatement;
+    public const string AddedPrepare = Gateway.Engines.Trino.TrinoHeaders.AddedPrepare;
+    public const string DeallocatedPrepare = Gateway.Engines.Trino.TrinoHeaders.DeallocatedPrepare;
 }

@@ -130,14 +130,17 @@ internal static class TrinoListings
         return builder.Build();
     }
 
-    private static ColumnBatch CatalogsOf(Hs2Session session, SessionManager sessions, Regex? like)
+    private static ColumnBatch CatalogsOf(Hs2Session session, SessionManager sessions, Regex? like) =>
+        Names(Catalogs, VisibleCatalogs(session, sessions).Where(n => like is null || like.IsMatch(n)));
+
+    /// <summary>The gateway's catalogs the session's user may use, by name.</summary>
+    internal static IReadOnlyList<string> VisibleCatalogs(Hs2Session session, SessionManager sessions)
     {
         var policy = sessions.AccessControl?.Current;
         var subject = new Router.Policy.AccessSubject(session.User, session.Info.Groups);
-        var names = sessions.Routing.Catalogs.All.Select(c => c.Name)
+        return [.. sessions.Routing.Catalogs.All.Select(c => c.Name)
             .Where(n => policy is null || policy.CatalogAccessFor(subject, n).Access != Router.Policy.CatalogAccess.None)
-            .Where(n => like is null || like.IsMatch(n)).Order(StringComparer.Ordinal);
-        return Names(Catalogs, names);
+            .Order(StringComparer.Ordinal)];
     }
 
     private static async ValueTask<ColumnBatch> SchemasOf(Hs2Session session, SessionManager sessions, Regex? like, CancellationToken ct)
@@ -188,5 +191,5 @@ internal static class TrinoListings
         schema.Equals("default", StringComparison.OrdinalIgnoreCase) && current is "main" or "public" ? current : schema;
 
     /// <summary>A name as a JDBC pattern that matches only itself.</summary>
-    private static string Escape(string name) => name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+    internal static string Escape(string name) => name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 }

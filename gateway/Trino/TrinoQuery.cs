@@ -20,6 +20,12 @@ internal sealed class TrinoQuery(string owner, Hs2Session? session, string sql, 
     /// <summary>scheme://host:port as the client reached the frontend: the base of the query's links.</summary>
     public string BaseUri { get; } = baseUri;
     public string Sql { get; } = sql;
+
+    /// <summary>The statement that runs: <see cref="Sql"/>, or the prepared statement an EXECUTE names.</summary>
+    public string Statement { get; set; } = sql;
+
+    /// <summary>Set by <c>USE catalog.schema</c> naming a gateway catalog: sent as X-Trino-Set-Catalog once it succeeds.</summary>
+    public string? UseCatalog { get; set; }
     public DateTimeOffset Created { get; } = created;
     public SemaphoreSlim Gate { get; } = new(1, 1);
 

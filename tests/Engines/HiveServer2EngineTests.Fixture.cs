@@ -111,18 +111,22 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output;
 
-    private GatewayProcess(Process process, StringBuilder output, string dataFolder, int binaryPort, Uri httpUri)
+    private GatewayProcess(Process process, StringBuilder output, string dataFolder, int binaryPort, Uri httpUri, Uri trinoUri)
     {
         _process = process;
         _output = output;
         DataFolder = dataFolder;
         BinaryPort = binaryPort;
         HttpUri = httpUri;
+        TrinoUri = trinoUri;
     }
 
     public string DataFolder { get; }
     public int BinaryPort { get; }
     public Uri HttpUri { get; }
+
+    /// <summary>The Trino protocol listener (https when the process has the test certificate).</summary>
+    public Uri TrinoUri { get; }
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
 
@@ -196,8 +200,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             var line = await listening.Task.WaitAsync(TimeSpan.FromMinutes(2));
             var binary = BinaryPattern().Match(line);
             var http = HttpPattern().Match(line);
-            if (!binary.Success || !http.Success) throw new InvalidOperationException($"Unexpected listening line: {line}");
-            return new GatewayProcess(process, output, data, int.Parse(binary.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture), new Uri(http.Groups["uri"].Value));
+            var trino = TrinoPattern().Match(line);
+            if (!binary.Success || !http.Success || !trino.Success) throw new InvalidOperationException($"Unexpected listening line: {line}");
+            return new GatewayProcess(process, output, data, int.Parse(binary.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture),
+                new Uri(http.Groups["uri"].Value), new Uri(trino.Groups["uri"].Value));
         }
         catch (Exception e)
         {
@@ -214,6 +220,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     [GeneratedRegex(@"HTTP on (?<uri>https?://[^\s,]+)")]
     private static partial Regex HttpPattern();
+
+    [GeneratedRegex(@"Trino protocol on (?<uri>https?://[^\s,]+)")]
+    private static partial Regex TrinoPattern();
 
     /// <summary>Kills the process (SIGKILL): open connections are reset, nothing is closed gracefully.</summary>
     public void Kill() => Stop(_process);

@@ -190,6 +190,20 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
         Assert.Empty((await TrinoAsync("mallory", "SHOW TABLES FROM demo")).Rows);
         Assert.Empty((await TrinoAsync("mallory", "SELECT * FROM information_schema.tables")).Rows);
         Assert.Contains(["stores"], (await TrinoAsync("root", "SHOW TABLES FROM demo")).Rows);
+
+        // Trino's JDBC driver (DBeaver) browses through system.jdbc: the same visibility, whatever the query says.
+        const string tables = "SELECT table_name FROM system.jdbc.tables WHERE table_schem = 'demo' ORDER BY table_name";
+        Assert.Equal([["customers"], ["products"], ["sales"]], (await TrinoAsync("alice", tables)).Rows);
+        Assert.Contains(["stores"], (await TrinoAsync("root", tables)).Rows);
+        Assert.Empty((await TrinoAsync("mallory", tables)).Rows);
+        Assert.Empty((await TrinoAsync("mallory", "SELECT * FROM system.jdbc.tables t1, system.jdbc.columns c WHERE t1.table_name LIKE '%' OR c.table_name IS NOT NULL")).Rows);
+        var columns = (await TrinoAsync("alice", "SELECT column_name FROM system.jdbc.columns WHERE table_schem = 'demo' AND table_name = 'customers' ORDER BY ordinal_position")).Rows;
+        Assert.NotEmpty(columns);
+        Assert.DoesNotContain(["email"], columns);
+        Assert.Contains(["email"], (await TrinoAsync("root", "SELECT column_name FROM system.jdbc.columns WHERE table_name = 'customers'")).Rows);
+        // The throwaway database behind it reaches no file.
+        var (_, file) = await TrinoAsync("root", "SELECT * FROM system.jdbc.catalogs, read_text('/etc/passwd')");
+        Assert.NotNull(file);
     }
 
     [Fact]

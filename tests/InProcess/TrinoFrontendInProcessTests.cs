@@ -100,6 +100,65 @@ public sealed class TrinoFrontendInProcessTests(TrinoFrontendInProcessTests.Gate
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Request(HttpMethod.Get, next, "ann"))).Status);
     }
 
+    /// <summary>Runs one statement as ann with extra request headers: its rows, its error, and the headers of its last page.</summary>
+    private async Task<(List<string?[]> Rows, JsonElement? Error, Dictionary<string, string[]> Headers)> RunAsync(string sql, params (string Name, string Value)[] headers)
+    {
+        var post = Request(HttpMethod.Post, new Uri(_open.TrinoUri, "/v1/statement"), "ann", sql);
+        foreach (var (name, value) in headers) post.Headers.TryAddWithoutValidation(name, value);
+        var page = (await SendAsync(post)).Json!.Value;
+        var rows = new List<string?[]>();
+        var last = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+        while (page.TryGetProperty("nextUri", out var next))
+        {
+            using var response = await _http.SendAsync(Request(HttpMethod.Get, new Uri(next.GetString()!), "ann"));
+            page = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            last = response.Headers.ToDictionary(h => h.Key, h => h.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+            if (page.TryGetProperty("data", out var data)) rows.AddRange(data.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Null ? null : v.ToString()).ToArray()));
+        }
+        return (rows, page.TryGetProperty("error", out var error) ? error : null, last);
+    }
+
+    [Fact]
+    public async Task PreparedStatementsTravelInHeadersAndBindTheirValues()
+    {
+        var prepare = await RunAsync("PREPARE top_sales FROM SELECT sale_id, ? AS label FROM demo.sales WHERE sale_id <= ? ORDER BY sale_id");
+        Assert.Null(prepare.Error);
+        var added = Assert.Single(prepare.Headers["X-Trino-Added-Prepare"]);
+        Assert.StartsWith("top_sales=", added, StringComparison.Ordinal);
+
+        var prepared = ("X-Trino-Prepared-Statement", added);
+        var (rows, error, _) = await RunAsync("EXECUTE top_sales USING 'it''s -- \\ ?', BIGINT '3'", prepared);
+        Assert.Null(error);
+        Assert.Equal([["1", "it's -- \\ ?"], ["2", "it's -- \\ ?"], ["3", "it's -- \\ ?"]], rows);
+
+        // The client's own session statement text is never parsed for values: a value that is not a literal is refused.
+        var expression = await RunAsync("EXECUTE top_sales USING (SELECT 'x'), 3", prepared);
+        Assert.Equal("NOT_SUPPORTED", expression.Error!.Value.GetProperty("errorName").GetString());
+        var unknown = await RunAsync("EXECUTE nowhere USING 1");
+        Assert.Contains("Prepared statement not found: nowhere", unknown.Error!.Value.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // EXECUTE IMMEDIATE (Trino 418+): the statement in a string, typed literals of every kind.
+        (rows, error, _) = await RunAsync("EXECUTE IMMEDIATE 'SELECT ? AS d, ? AS ts, ? AS b, ? AS n, ? AS x, ? AS f' USING DATE '2024-02-29', TIMESTAMP '2024-01-31 12:00:00.5', X'00ff', NULL, -1.25, true");
+        Assert.Null(error);
+        Assert.Equal([["2024-02-29", "2024-01-31 12:00:00.500000", "AP8=", null, "-1.25", "True"]], rows);
+
+        var deallocate = await RunAsync("DEALLOCATE PREPARE top_sales", prepared);
+        Assert.Equal("top_sales", Assert.Single(deallocate.Headers["X-Trino-Deallocated-Prepare"]));
+    }
+
+    [Fact]
+    public async Task UseOfAGatewayCatalogSetsTheCatalogAndTheSchema()
+    {
+        var (_, error, headers) = await RunAsync("USE embedded.demo");
+        Assert.Null(error);
+        Assert.Equal("embedded", Assert.Single(headers["X-Trino-Set-Catalog"]));
+        Assert.Equal("demo", Assert.Single(headers["X-Trino-Set-Schema"]));
+        var (rows, _, _) = await RunAsync("SELECT count(*) FROM sales", ("X-Trino-Catalog", "embedded"), ("X-Trino-Schema", "demo"));
+        Assert.Equal([["1000000"]], rows);
+        var missing = await RunAsync("USE embedded.no_such_schema");
+        Assert.NotNull(missing.Error);
+    }
+
     [Fact]
     public async Task ARepeatedTokenGetsTheSamePageAndAStaleOneIsGone()
     {
