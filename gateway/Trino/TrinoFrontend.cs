@@ -253,10 +253,10 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
             (sql, parameters) = execute;
             query.Statement = sql;
         }
-        if (TrinoSystemJdbc.Parse(sql) is { } jdbc)
+        if (TrinoMetadataTables.Parse(sql) is { } metadata)
         {
-            // DatabaseMetaData of Trino's JDBC driver: system.jdbc, built from the metadata the user may see.
-            var rows = await TrinoSystemJdbc.QueryAsync(session, _sessions, jdbc.Sql, jdbc.Tables, ct).ConfigureAwait(false);
+            // system.jdbc (Trino's JDBC driver) and information_schema (SQLAlchemy, Superset, dbt-trino), built from the metadata the user may see.
+            var rows = await TrinoMetadataTables.QueryAsync(session, _sessions, metadata, ct).ConfigureAwait(false);
             var op = new MaterializedOperation(session, OperationType.ExecuteStatement, _time, rows);
             _sessions.AddOperation(op);
             query.Operation = op;

@@ -201,6 +201,14 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
         Assert.NotEmpty(columns);
         Assert.DoesNotContain(["email"], columns);
         Assert.Contains(["email"], (await TrinoAsync("root", "SELECT column_name FROM system.jdbc.columns WHERE table_name = 'customers'")).Rows);
+        // So does information_schema, as Superset's and SQLAlchemy's trino:// dialect read it.
+        Assert.Equal([["customers"], ["products"], ["sales"]],
+            (await TrinoAsync("alice", "SELECT table_name FROM information_schema.tables WHERE table_schema = 'demo' AND table_type = 'BASE TABLE' ORDER BY 1")).Rows);
+        var described = (await TrinoAsync("alice", "SELECT column_name, data_type, column_default, UPPER(is_nullable) AS is_nullable FROM information_schema.columns WHERE table_schema = 'demo' AND table_name = 'customers' ORDER BY ordinal_position")).Rows;
+        Assert.NotEmpty(described);
+        Assert.DoesNotContain("email", described.Select(r => r[0]));
+        Assert.Contains(["demo"], (await TrinoAsync("alice", "SELECT schema_name FROM embedded.information_schema.schemata")).Rows);
+        Assert.Empty((await TrinoAsync("mallory", "SELECT * FROM embedded.information_schema.columns")).Rows);
         // The throwaway database behind it reaches no file.
         var (_, file) = await TrinoAsync("root", "SELECT * FROM system.jdbc.catalogs, read_text('/etc/passwd')");
         Assert.NotNull(file);

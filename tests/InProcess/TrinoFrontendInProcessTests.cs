@@ -160,6 +160,33 @@ public sealed class TrinoFrontendInProcessTests(TrinoFrontendInProcessTests.Gate
     }
 
     [Fact]
+    public async Task MetadataTablesAnswerInTrinosShapesWhateverTheEngine()
+    {
+        // information_schema.columns names types as Trino does (SQLAlchemy's trino dialect parses data_type).
+        var (rows, error, _) = await RunAsync("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'demo' AND table_name = 'sales' ORDER BY ordinal_position");
+        Assert.Null(error);
+        Assert.NotEmpty(rows);
+        Assert.All(rows, r => Assert.Matches("^(bigint|integer|smallint|tinyint|double|real|boolean|date|varchar|varbinary|decimal\\(\\d+,\\d+\\)|timestamp\\(\\d\\)( with time zone)?)$", r[1]!));
+        // system.jdbc as Trino's JDBC driver queries it: LIKE with ESCAPE, ORDER BY, every column the driver names.
+        (rows, error, _) = await RunAsync(
+            "SELECT TABLE_CAT, TABLE_SCHEM, TABLE_NAME, TABLE_TYPE, REMARKS, TYPE_CAT, TYPE_SCHEM, TYPE_NAME, SELF_REFERENCING_COL_NAME, REF_GENERATION FROM system.jdbc.tables"
+            + " WHERE TABLE_CAT = 'embedded' AND TABLE_SCHEM LIKE 'demo' ESCAPE '\\' AND TABLE_NAME LIKE 's%' ESCAPE '\\' ORDER BY TABLE_TYPE, TABLE_CAT, TABLE_SCHEM, TABLE_NAME",
+            ("X-Trino-Catalog", "embedded"));
+        Assert.Null(error);
+        Assert.Contains(rows, r => r[2] == "sales" && r[3] == "TABLE" && r[0] == "embedded");
+        (rows, _, _) = await RunAsync("SELECT data_type, type_name, ordinal_position FROM system.jdbc.columns WHERE table_schem = 'demo' AND table_name = 'sales' AND column_name = 'sale_id'");
+        Assert.Equal([["-5", "bigint", "1"]], rows);
+        Assert.Contains(["embedded"], (await RunAsync("SELECT table_cat FROM system.jdbc.catalogs")).Rows);
+
+        var missing = await RunAsync("SELECT * FROM system.jdbc.nope");
+        Assert.Equal("TABLE_NOT_FOUND", missing.Error!.Value.GetProperty("errorName").GetString());
+        // Only the metadata tables exist there: a query that joins an ordinary table fails, and harms nothing.
+        var mixed = await RunAsync("SELECT * FROM information_schema.tables t JOIN demo.sales s ON t.table_name = 'x'");
+        Assert.NotNull(mixed.Error);
+        Assert.Equal([["1"]], (await RunAsync("SELECT 1")).Rows);
+    }
+
+    [Fact]
     public async Task ARepeatedTokenGetsTheSamePageAndAStaleOneIsGone()
     {
         var queued = await SendAsync(Request(HttpMethod.Post, new Uri(_open.TrinoUri, "/v1/statement"), "ann", "SELECT sale_id FROM demo.sales"));

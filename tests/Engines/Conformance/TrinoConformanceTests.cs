@@ -28,12 +28,14 @@ public sealed class TrinoDialect : ConformanceDialect
         new("time", "TIME '13:45:30.123456'", "CAST(NULL AS TIME)", SqlType.Time, "13:45:30.123456"),
         new("timestamp", "TIMESTAMP '1969-12-31 23:59:59.999999'", "CAST(NULL AS TIMESTAMP)", SqlType.Timestamp, "1969-12-31 23:59:59.999999"),
         new("timestamptz", "CAST(TIMESTAMP '2024-02-29 11:45:30.5' AS TIMESTAMPTZ)", "CAST(NULL AS TIMESTAMPTZ)", SqlType.TimestampTz, "2024-02-29 11:45:30.5"),
+        // Trino's intervals are year-to-month or day-to-second, never both: DuckDB's interval travels as its text.
         new("interval", "INTERVAL '1 year 2 months 3 days 04:05:06.000007'", "CAST(NULL AS INTERVAL)", SqlType.String, "1 year 2 months 3 days 04:05:06.000007"),
         new("integer[]", "[1, NULL, 3]", "CAST(NULL AS INTEGER[])", SqlType.Array(SqlType.Int), "[1,null,3]"),
         new("varchar[]", "['a', NULL, 'c']", "CAST(NULL AS VARCHAR[])", SqlType.Array(SqlType.String), "[\"a\",null,\"c\"]"),
         new("map", "MAP {'k': 1}", "CAST(NULL AS MAP(VARCHAR, INTEGER))", SqlType.Map(SqlType.String, SqlType.Int), "{\"k\":1}"),
         new("struct", "{'x': 1, 'y': 'z'}", "CAST(NULL AS STRUCT(x INTEGER, y VARCHAR))",
             SqlType.Struct([new SqlField("x", SqlType.Int), new SqlField("y", SqlType.String)]), "{\"x\":1,\"y\":\"z\"}"),
+        // Trino has uuid; the gateway's types have no uuid kind, so it arrives as its text (as from DuckDB itself).
         new("uuid", "CAST('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11' AS UUID)", "CAST(NULL AS UUID)", SqlType.String, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
     ];
 
