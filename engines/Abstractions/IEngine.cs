@@ -28,6 +28,18 @@ public interface IEngine : IAsyncDisposable
     ValueTask<string?> FindDatabaseAsync(string database, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
 }
 
+/// <summary>Statements an engine itself says are running and waiting (all its clients', not only the gateway's), and when it said so.</summary>
+public sealed record EngineLoadReport(int Running, int Queued, DateTimeOffset At);
+
+/// <summary>
+/// An engine that reads its own load (a cluster other clients also use): the gateway's router takes the larger of what it
+/// counts itself and <see cref="ReportedLoad"/>. Null when the engine has not said, or said too long ago to trust.
+/// </summary>
+public interface IEngineLoadSource
+{
+    EngineLoadReport? ReportedLoad { get; }
+}
+
 /// <summary>What one health check found.</summary>
 /// <param name="Healthy">The engine answered as it should.</param>
 /// <param name="Detail">Short and human: "ok, 3 ms", "Cannot connect to db:5432 (Connection refused)", "timed out after 2 s".</param>

@@ -71,6 +71,13 @@ public sealed record TrinoEngineOptions
     /// </summary>
     public IReadOnlyList<string> QueryDataEncodings { get; init; } = [];
 
+    /// <summary>
+    /// Read the cluster's running and queued queries (<c>system.runtime.queries</c>, every query the engine's user may
+    /// see) with each health check, so the router sees the load of Trino's other clients too. A coordinator that
+    /// refuses the query leaves the load to what the gateway counts itself.
+    /// </summary>
+    public bool ReadLoad { get; init; } = true;
+
     /// <summary>The largest result page (or segment) accepted, in bytes; a larger one fails the statement rather than the gateway.</summary>
     public int MaxPageBytes { get; init; } = 64 * 1024 * 1024;
 

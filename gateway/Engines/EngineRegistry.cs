@@ -102,6 +102,15 @@ public sealed class EngineRegistry : IAsyncDisposable
 
     public RegisteredEngine? Find(string name) => _byName.GetValueOrDefault(name.Trim());
 
+    /// <summary>
+    /// The gateway catalog an engine's own objects are named under (by the access policy and by the Trino frontend's
+    /// listings): its first <c>Catalogs</c> entry; the embedded DuckDB's is <c>embedded</c>; an engine that lists none is a
+    /// catalog of its own name.
+    /// </summary>
+    public static string CatalogOf(RegisteredEngine engine) =>
+        engine.Options.Catalogs is { Count: > 0 } catalogs ? catalogs[0]
+        : engine.Name.Equals(EmbeddedName, StringComparison.OrdinalIgnoreCase) ? Configuration.CatalogOptions.EmbeddedName : engine.Name;
+
     /// <summary>The registered engine running <paramref name="engine"/>.</summary>
     public RegisteredEngine? Of(IEngine engine) => All.FirstOrDefault(e => ReferenceEquals(e.Engine, engine));
 

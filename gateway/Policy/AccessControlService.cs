@@ -471,7 +471,7 @@ public sealed partial class AccessControlService : IDisposable
     private (string Catalog, Func<string, string> Fold) Naming(string engineName)
     {
         var engine = _engines.Find(engineName);
-        var catalog = engine?.Options.Catalogs is { Count: > 0 } catalogs ? catalogs[0]
+        var catalog = engine is not null ? EngineRegistry.CatalogOf(engine)
             : engineName.Equals(EngineRegistry.EmbeddedName, StringComparison.OrdinalIgnoreCase) ? CatalogOptions.EmbeddedName : engineName;
         Func<string, string> fold = engine?.Kind == Gateway.Engines.EngineKind.Postgres ? static s => s : static s => s.ToLowerInvariant();
         return (catalog, fold);

@@ -13,6 +13,9 @@ public sealed class RoutingMetrics : IDisposable
     public const string MeterName = "Gateway.Routing";
 
     private readonly Meter _meter;
+
+    /// <summary>This instance's meter (every gateway in a process has its own, under <see cref="MeterName"/>).</summary>
+    public Meter Meter => _meter;
     private readonly Counter<long> _decisions;
     private readonly Counter<long> _failovers;
     private readonly ConcurrentDictionary<(string Engine, string DecidedBy), long> _decisionTotals = new();

@@ -1,3 +1,4 @@
+using Gateway.Engines;
 using Gateway.Protocol.Sql;
 using Gateway.Router.Routing;
 using Gateway.Router.Sql;
@@ -142,6 +143,12 @@ public sealed partial class RoutingService : IDisposable
             var i = snapshot.CandidateOrder[n];
             var e = _engines.All[i];
             var (running, queued) = e.Load;
+            if (e.Engine is IEngineLoadSource { ReportedLoad: { } reported })
+            {
+                // The cluster's own count includes other clients' statements; the gateway's includes what it has just admitted.
+                running = Math.Max(running, reported.Running);
+                queued = Math.Max(queued, reported.Queued);
+            }
             var load = new EngineLoad
             {
                 Running = running,

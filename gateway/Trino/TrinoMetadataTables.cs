@@ -5,6 +5,7 @@ using Gateway.Engines.DuckDb;
 using Gateway.Protocol.Columnar;
 using Gateway.Protocol.Sql;
 using Gateway.Router.Policy;
+using Gateway.Server.Engines;
 using Gateway.Server.Sessions;
 
 namespace Gateway.Server.Trino;
@@ -130,9 +131,10 @@ internal static class TrinoMetadataTables
             if (!Tables.Any(t => t.Key == name)) throw new GatewayException($"Table '{(name.StartsWith(Jdbc + ".", StringComparison.Ordinal) ? "system." : "")}{name}' does not exist", "42S02");
         }
         var catalogs = TrinoListings.VisibleCatalogs(session, sessions);
-        var catalog = CatalogOf(session, sessions, catalogs);
-        // catalog.information_schema lists that catalog: the session engine's objects are listed under the session's catalog only.
-        var listed = request.Catalogs.All(c => c.Equals(catalog, StringComparison.OrdinalIgnoreCase)) && catalogs.Count > 0;
+        var catalog = CatalogOf(session, sessions);
+        // catalog.information_schema lists that catalog: the session engine's objects are listed under their own catalog only,
+        // and not at all when the user may not use it.
+        var listed = request.Catalogs.All(c => c.Equals(catalog, StringComparison.OrdinalIgnoreCase)) && catalogs.Contains(catalog, StringComparer.OrdinalIgnoreCase);
         var filter = Pushdown(request.Sql);
         await using var scratch = new DuckDbEngine(DuckDbEngineOptions.InMemory(threads: 1) with { Name = "trino-metadata", MemoryLimit = "256MB" });
         await using var db = await scratch.OpenSessionAsync(new EngineSessionOptions(session.User), ct).ConfigureAwait(false);
@@ -216,11 +218,12 @@ internal static class TrinoMetadataTables
         return (schema, table);
     }
 
-    /// <summary>The catalog name the session engine's objects are listed under: the session's catalog, else the first the user may use.</summary>
-    private static string CatalogOf(Hs2Session session, SessionManager sessions, IReadOnlyList<string> visible) =>
-        session.Conf.GetValueOrDefault(Routing.RoutingService.CatalogConf) is { } current && visible.Contains(current, StringComparer.OrdinalIgnoreCase)
-            ? visible.First(v => v.Equals(current, StringComparison.OrdinalIgnoreCase))
-            : visible.FirstOrDefault() ?? sessions.Routing.Catalogs.All.FirstOrDefault()?.Name ?? "embedded";
+    /// <summary>
+    /// The catalog the session engine's objects are listed under: the one the access policy names them by
+    /// (<see cref="EngineRegistry.CatalogOf"/>), so the visibility applied and the name shown agree.
+    /// </summary>
+    private static string CatalogOf(Hs2Session session, SessionManager sessions) =>
+        sessions.Engines.Of(session.Engine) is { } engine ? EngineRegistry.CatalogOf(engine) : EngineRegistry.CatalogOf(sessions.Engines.Default);
 
     /// <summary>The rows of the metadata tables for one query, each engine listing asked once (several tables may need it).</summary>
     private sealed class Source(Hs2Session session, SessionManager sessions, IReadOnlyList<string> catalogs, string catalog, bool listed, (string? Schema, string? Table) filter) : IAsyncDisposable

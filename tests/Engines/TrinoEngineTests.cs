@@ -292,6 +292,37 @@ public sealed class TrinoEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HealthChecksReadTheClustersLoadUnlessTold()
+    {
+        _trino.Answer = sql => sql.Contains("system.runtime.queries", StringComparison.Ordinal)
+            ? Query($"[{Column("running", "bigint", Sig("bigint"))},{Column("queued", "bigint", Sig("bigint"))}]", "[[7,3]]")
+            : null;
+        Assert.Null(_engine.ReportedLoad);
+        var health = await _engine.CheckHealthAsync(CancellationToken.None);
+        Assert.Contains("6 running, 3 queued", health.Detail, StringComparison.Ordinal);
+        Assert.Equal((6, 3), (_engine.ReportedLoad!.Running, _engine.ReportedLoad.Queued));
+        var sent = Assert.Single(_trino.Statements, s => s.Sql.Contains("system.runtime.queries", StringComparison.Ordinal));
+        Assert.Equal("svc", sent.Headers["X-Trino-User"].Single());
+
+        // A coordinator that refuses the query (no access to system.runtime) is still healthy; the load ages out.
+        var time = new Gateway.Tests.InProcess.ManualTimeProvider();
+        await using var refused = new TrinoEngine(Options(), time);
+        _trino.Answer = _ => null;
+        Assert.True((await refused.CheckHealthAsync(CancellationToken.None)).Healthy);
+        Assert.Null(refused.ReportedLoad);
+        await using var quiet = new TrinoEngine(Options() with { ReadLoad = false });
+        var before = _trino.Statements.Count;
+        Assert.True((await quiet.CheckHealthAsync(CancellationToken.None)).Healthy);
+        Assert.Equal(before, _trino.Statements.Count);
+
+        _trino.Answer = sql => Query($"[{Column("running", "bigint", Sig("bigint"))},{Column("queued", "bigint", Sig("bigint"))}]", "[[2,0]]");
+        await refused.CheckHealthAsync(CancellationToken.None);
+        Assert.NotNull(refused.ReportedLoad);
+        time.Advance(TrinoEngine.LoadMaxAge);
+        Assert.Null(refused.ReportedLoad);
+    }
+
+    [Fact]
     public async Task LinksAwayFromTheCoordinatorAndOversizedPagesAreRefused()
     {
         _trino.Answer = _ => new Script([Page("QUEUED").Replace("{next}", "\"nextUri\":\"http://attacker.example:8080/steal\",", StringComparison.Ordinal)]);

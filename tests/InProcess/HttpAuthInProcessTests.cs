@@ -339,6 +339,35 @@ public class HttpAuthInProcessTests(HttpAuthFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheTrinoListenerTakesTheSameJwtsAndTokens()
+    {
+        global::Gateway.Engines.Trino.TrinoEngineOptions Options(string user, string token) => new()
+        {
+            Name = "trino-jwt",
+            Port = Gateway.TrinoUri.Port,
+            Auth = global::Gateway.Engines.Trino.TrinoAuth.Bearer,
+            User = user,
+            Token = token,
+            Catalog = "embedded",
+        };
+        async Task<string?> ScalarAsync(global::Gateway.Engines.Trino.TrinoEngineOptions options)
+        {
+            await using var engine = new global::Gateway.Engines.Trino.TrinoEngine(options);
+            await using var session = await engine.OpenSessionAsync(new global::Gateway.Engines.EngineSessionOptions(options.User), CancellationToken.None);
+            return (await global::Gateway.Tests.Engines.EngineText.QueryAsync(session, "SELECT 41 + 1")).Rows.Single()[0];
+        }
+
+        Assert.Equal("42", await ScalarAsync(Options("trino-jwt", fixture.Rs256("trino-jwt", kid: "k1", key: fixture.RsaKey1))));
+        Assert.Equal("42", await ScalarAsync(Options("svc-static", HttpAuthFixture.StaticToken)));
+        // The token names the user: another X-Trino-User is impersonation, refused without an access policy.
+        var other = await Assert.ThrowsAsync<global::Gateway.Engines.EngineException>(() => ScalarAsync(Options("someone-else", fixture.Hs256("trino-jwt"))));
+        Assert.Contains("trino-jwt may not act as someone-else", other.Message, StringComparison.Ordinal);
+        var expired = await Assert.ThrowsAsync<global::Gateway.Engines.EngineException>(() => ScalarAsync(Options("u", BadToken("expired"))));
+        Assert.Equal("28000", expired.SqlState);
+        Assert.False(expired.Retryable);
+    }
+
+    [Fact]
     public async Task JwtRs256FromTheJwksFilePicksTheKeyByKid()
     {
         await using (var c = await Gateway.ConnectHttpAsync(bearer: fixture.Rs256("rs-user", kid: "k2")))

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Engines.HiveServer2;
 using Gateway.Protocol.Hive;
 using Gateway.Server.Auth;
 using Gateway.Server.Configuration;
@@ -21,6 +22,12 @@ public sealed class LdapGatewaysFixture : IAsyncLifetime
     public GatewayInstance SimpleBind { get; private set; } = null!;
     public GatewayInstance SearchBind { get; private set; } = null!;
     public GatewayInstance Chain { get; private set; } = null!;
+
+    /// <summary>What the three gateways log: a refused login's reason (the client is told only that the directory is unavailable).</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    private void Capture(Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(services, Logs);
 
     /// <summary>Settings every LDAP gateway here shares: the finance engine and rule, no login throttle (the tests fail logins on purpose).</summary>
     public static Dictionary<string, string?> Common(string mode) => new()
@@ -56,7 +63,7 @@ public sealed class LdapGatewaysFixture : IAsyncLifetime
         var simple = SimpleBindLdap(Common("Ldap"));
         foreach (var (k, v) in TestCertificate.GatewaySettings()) simple[k] = v;
         simple["Gateway:Binary:Tls"] = "false";
-        SimpleBind = await GatewayInstance.StartAsync(simple);
+        SimpleBind = await GatewayInstance.StartAsync(simple, services: Capture);
 
         var search = Common("Ldap");
         search["Gateway:Auth:Ldap:Urls:0"] = LdapTestServer.LdapsUrl;
@@ -67,7 +74,7 @@ public sealed class LdapGatewaysFixture : IAsyncLifetime
         search["Gateway:Auth:Ldap:UserFilter"] = "(&(objectClass=inetOrgPerson)(uid={0}))";
         search["Gateway:Auth:Ldap:GroupsAttribute"] = "";
         search["Gateway:Auth:Ldap:GroupSearchBase"] = LdapTestServer.Groups;
-        SearchBind = await GatewayInstance.StartAsync(search);
+        SearchBind = await GatewayInstance.StartAsync(search, services: Capture);
 
         var folder = Directory.CreateTempSubdirectory("gw-ldap-chain").FullName;
         PasswordFile.Write(Path.Combine(folder, "users.txt"), new Dictionary<string, PasswordEntry>
@@ -78,7 +85,7 @@ public sealed class LdapGatewaysFixture : IAsyncLifetime
         var chain = SimpleBindLdap(Common("Chain"));
         chain["Gateway:Auth:Chain:0"] = "Ldap";
         chain["Gateway:Auth:Chain:1"] = "PasswordFile";
-        Chain = await GatewayInstance.StartAsync(chain, folder);
+        Chain = await GatewayInstance.StartAsync(chain, folder, services: Capture);
     }
 
     public async Task DisposeAsync()
@@ -94,9 +101,19 @@ public sealed class LdapRealServiceTests(LdapGatewaysFixture fixture) : IClassFi
     private const string ToFinance = "Running on engine 'finance'";
     private const string ToDuckDb = "Running on engine 'duckdb'";
 
-    private static async Task<string> EngineOfAsync(GatewayInstance gateway, string user, string password)
+    private async Task<string> EngineOfAsync(GatewayInstance gateway, string user, string password)
     {
-        await using var c = await gateway.ConnectAsync(user, password);
+        HiveConnection c;
+        try
+        {
+            c = await gateway.ConnectAsync(user, password);
+        }
+        catch (Exception e) when (e.Message.Contains("directory is unavailable", StringComparison.Ordinal))
+        {
+            // Say why: the gateway logs the directory's own error.
+            throw new InvalidOperationException($"{e.Message} Logged: {string.Join(" | ", fixture.Logs.Lines.Where(l => l.Contains("directory", StringComparison.OrdinalIgnoreCase) || l.Contains("LDAP", StringComparison.Ordinal)))}", e);
+        }
+        await using var _ = c;
         await using var op = await c.ExecuteAsync("SELECT 1");
         await op.ReadAllAsTextAsync();
         var line = (await op.FetchLogAsync()).Single(l => l.Contains("Running on engine", StringComparison.Ordinal));
@@ -114,6 +131,20 @@ public sealed class LdapRealServiceTests(LdapGatewaysFixture fixture) : IClassFi
     {
         Assert.StartsWith(ToFinance, await EngineOfAsync(fixture.SimpleBind, "alice", LdapTestServer.Password("alice")), StringComparison.Ordinal);
         Assert.StartsWith(ToDuckDb, await EngineOfAsync(fixture.SimpleBind, "bob", LdapTestServer.Password("bob")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConcurrentStartTlsAndLdapsLoginsAllSucceed()
+    {
+        // libldap's TLS set-up is process-wide: logins over StartTLS and LDAPS at once, on two gateways, must not disturb each other.
+        var logins = Enumerable.Range(0, 24).Select(async i =>
+        {
+            var gateway = i % 2 == 0 ? fixture.SimpleBind : fixture.SearchBind;
+            var user = i % 4 < 2 ? "alice" : "bob";
+            await using var c = await gateway.ConnectAsync(user, LdapTestServer.Password(user));
+            return (await c.QueryAsync("SELECT 1")).Rows[0][0];
+        });
+        Assert.All(await Task.WhenAll(logins), v => Assert.Equal("1", v));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using Gateway.Engines.HiveServer2;
+using Gateway.Engines.Trino;
 using Gateway.Tests.Engines;
+using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Tests.Engines.TrinoFakeCoordinator;
 
 namespace Gateway.Tests.InProcess;
@@ -124,6 +126,38 @@ public sealed class TrinoRoutingInProcessTests : IAsyncLifetime
         // And the statement itself runs on Trino.
         Assert.Equal("1000000000", (await c.QueryAsync("SELECT count(*) AS n FROM lake.sales.events")).Rows.Single()[0]);
         Assert.Contains(_trino.Statements, s => s.Sql == "SELECT count(*) AS n FROM lake.sales.events");
+    }
+
+    [Fact]
+    public async Task TheClustersOwnLoadCountsInTheCost()
+    {
+        static Script Load(long running, long queued) =>
+            Query($"[{Column("running", "bigint", Sig("bigint"))},{Column("queued", "bigint", Sig("bigint"))}]", $"[[{running},{queued}]]");
+        var previous = _trino.Answer;
+        var engine = (TrinoEngine)_gateway.Services.GetRequiredService<Gateway.Server.Engines.EngineRegistry>().Find("trino")!.Engine;
+        var routing = _gateway.Services.GetRequiredService<Gateway.Server.Routing.RoutingService>();
+        try
+        {
+            // Other clients keep the cluster busy: 400 running (401 with the load query itself), 100 waiting.
+            _trino.Answer = sql => sql.Contains("system.runtime.queries", StringComparison.Ordinal) ? Load(401, 100) : previous(sql);
+            var health = await engine.CheckHealthAsync(CancellationToken.None);
+            Assert.True(health.Healthy);
+            Assert.Contains("400 running, 100 queued", health.Detail, StringComparison.Ordinal);
+            var load = routing.Candidates().Single(c => c.Name == "trino").Load;
+            Assert.Equal((400, 100), (load.Running, load.Queued));
+
+            await using var c = await _gateway.ConnectAsync(user: "analyst");
+            var rows = (await c.QueryAsync("EXPLAIN ROUTING SELECT count(*) FROM lake.sales.events")).Rows;
+            // The wait behind 468 statements outweighs the faster scan: the big table goes to DuckDB now.
+            Assert.Equal("yes", rows.Single(r => r[0] == "duckdb")[1]);
+        }
+        finally
+        {
+            _trino.Answer = sql => sql.Contains("system.runtime.queries", StringComparison.Ordinal) ? Load(1, 0) : previous(sql);
+            await engine.CheckHealthAsync(CancellationToken.None);
+            _trino.Answer = previous;
+        }
+        Assert.Equal(0, routing.Candidates().Single(c => c.Name == "trino").Load.Running);
     }
 }
 

@@ -221,7 +221,8 @@ public sealed class RoutingMetricsUnitTests
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == RoutingMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+            // Only this instance's: other gateways of the test run publish under the same meter name meanwhile.
+            if (ReferenceEquals(instrument.Meter, metrics.Meter)) l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
@@ -234,6 +235,7 @@ public sealed class RoutingMetricsUnitTests
         metrics.Decision("remote", "cost");
         metrics.Decision("remote", "cost");
         metrics.Failover("remote", "duckdb", "retryable error");
+        listener.Dispose();
 
         Assert.Equal(2, seen.Count(s => s.Instrument == "gateway.routing.decisions" && (string?)s.Tags["engine"] == "remote" && (string?)s.Tags["decided_by"] == "cost"));
         Assert.Contains(seen, s => s.Instrument == "gateway.routing.failovers" && (string?)s.Tags["from"] == "remote" && (string?)s.Tags["to"] == "duckdb" && (string?)s.Tags["reason"] == "retryable error");
