@@ -298,6 +298,24 @@ public sealed partial class AccessControlService : IDisposable
         return (new RestrictedSite(read.Reference, read.Name, SystemListings.Rule(read.Name, filter), null), null);
     }
 
+    /// <summary>
+    /// Whether the session's user may see a schema, a table or a column of the gateway catalog <paramref name="catalog"/>
+    /// as that catalog's own listing spells them (names folded to lower case unless <paramref name="caseSensitive"/>, as
+    /// for PostgreSQL): for listings of a catalog other than the session engine's.
+    /// </summary>
+    public CatalogVisibility VisibilityIn(Hs2Session session, string catalog, bool caseSensitive)
+    {
+        var policy = _policy;
+        Func<string, string> fold = caseSensitive ? static s => s : static s => s.ToLowerInvariant();
+        var subject = new AccessSubject(session.User, session.Info.Groups);
+        var name = catalog.ToLowerInvariant();
+        if (!policy.GovernsData) return CatalogVisibility.All;
+        return new(
+            schema => policy.SchemaVisibleTo(subject, name, SchemaName(schema, fold)),
+            (schema, table) => policy.TableVisibleTo(subject, name, SchemaName(schema, fold), fold(table)),
+            (schema, table, column) => policy.ColumnVisibleTo(subject, name, SchemaName(schema, fold), fold(table), column));
+    }
+
     /// <summary>The schemas of a GetSchemas answer that the session's user may see (all without data rules).</summary>
     public IReadOnlyList<Gateway.Engines.SchemaInfo> Visible(Hs2Session session, IReadOnlyList<Gateway.Engines.SchemaInfo> schemas)
     {
@@ -563,4 +581,10 @@ public sealed partial class AccessControlService : IDisposable
 public sealed record AccessPolicyReload(DateTimeOffset At, IReadOnlyList<string> Errors)
 {
     public bool Applied => Errors.Count == 0;
+}
+
+/// <summary>What of one catalog's listing a user may see (<see cref="AccessControlService.VisibilityIn"/>).</summary>
+public sealed record CatalogVisibility(Func<string, bool> Schema, Func<string, string, bool> Table, Func<string, string, string, bool> Column)
+{
+    public static CatalogVisibility All { get; } = new(_ => true, (_, _) => true, (_, _, _) => true);
 }

@@ -78,23 +78,26 @@ internal static class TrinoListings
         }
         if (Word("SCHEMAS"))
         {
+            string? catalog = null;
             if (Word("FROM") || Word("IN"))
             {
-                if (Name() is not { Count: 1 }) return null;
+                if (Name() is not { Count: 1 } name) return null;
+                catalog = name[0];
             }
             var like = Like(out var ok);
-            return ok && i == tokens.Count ? (s, m, ct) => SchemasOf(s, m, like, ct) : null;
+            return ok && i == tokens.Count ? (s, m, ct) => SchemasOf(s, m, catalog, like, ct) : null;
         }
         if (Word("TABLES"))
         {
-            string? schema = null;
+            string? schema = null, catalog = null;
             if (Word("FROM") || Word("IN"))
             {
                 if (Name() is not { Count: 1 or 2 } name) return null;
                 schema = name[^1];
+                if (name.Count == 2) catalog = name[0];
             }
             var like = Like(out var ok);
-            return ok && i == tokens.Count ? (s, m, ct) => TablesOf(s, m, schema, like, ct) : null;
+            return ok && i == tokens.Count ? (s, m, ct) => TablesOf(s, m, catalog, schema, like, ct) : null;
         }
         if (Word("COLUMNS") && (Word("FROM") || Word("IN")))
         {
@@ -143,26 +146,55 @@ internal static class TrinoListings
             .Order(StringComparer.Ordinal)];
     }
 
-    private static async ValueTask<ColumnBatch> SchemasOf(Hs2Session session, SessionManager sessions, Regex? like, CancellationToken ct)
+    /// <summary>
+    /// The catalog a listing names, when it is one of the gateway's other than the session engine's (whose objects come
+    /// from the engine's metadata, as before): its listing; a gateway catalog the user may not use, or none of that
+    /// name, does not exist for them.
+    /// </summary>
+    private static TrinoCatalogListing? OtherCatalog(Hs2Session session, SessionManager sessions, string? catalog, out string? name)
+    {
+        name = null;
+        if (catalog is null) return null;
+        var listing = new TrinoCatalogListing(session, sessions);
+        if (listing.IsEngineCatalog(catalog)) return null;
+        name = listing.Find(catalog) ?? throw new GatewayException($"Catalog '{catalog}' does not exist", "3D000");
+        return listing;
+    }
+
+    private static async ValueTask<ColumnBatch> SchemasOf(Hs2Session session, SessionManager sessions, string? catalog, Regex? like, CancellationToken ct)
     {
         IReadOnlyList<SchemaInfo> schemas;
-        await using (var lease = await session.AcquireEngineSessionAsync(ct).ConfigureAwait(false))
+        if (OtherCatalog(session, sessions, catalog, out var other) is { } listing)
         {
-            schemas = await lease.Session.Metadata.GetSchemasAsync(null, null, ct).ConfigureAwait(false);
+            schemas = await listing.SchemasAsync(other!, ct).ConfigureAwait(false);
         }
-        if (sessions.AccessControl is { } access) schemas = access.Visible(session, schemas);
+        else
+        {
+            await using (var lease = await session.AcquireEngineSessionAsync(ct).ConfigureAwait(false))
+            {
+                schemas = await lease.Session.Metadata.GetSchemasAsync(null, null, ct).ConfigureAwait(false);
+            }
+            if (sessions.AccessControl is { } access) schemas = access.Visible(session, schemas);
+        }
         return Names(Schemas, schemas.Select(s => s.Schema).Distinct(StringComparer.Ordinal).Where(n => like is null || like.IsMatch(n)).Order(StringComparer.Ordinal));
     }
 
-    private static async ValueTask<ColumnBatch> TablesOf(Hs2Session session, SessionManager sessions, string? schema, Regex? like, CancellationToken ct)
+    private static async ValueTask<ColumnBatch> TablesOf(Hs2Session session, SessionManager sessions, string? catalog, string? schema, Regex? like, CancellationToken ct)
     {
         var target = schema ?? session.CurrentDatabase;
         IReadOnlyList<TableInfo> tables;
-        await using (var lease = await session.AcquireEngineSessionAsync(ct).ConfigureAwait(false))
+        if (OtherCatalog(session, sessions, catalog, out var other) is { } listing)
         {
-            tables = await lease.Session.Metadata.GetTablesAsync(null, Escape(EngineSchema(target, lease.Session.CurrentDatabase)), null, null, ct).ConfigureAwait(false);
+            tables = await listing.TablesAsync(other!, target, ct).ConfigureAwait(false);
         }
-        if (sessions.AccessControl is { } access) tables = access.Visible(session, tables);
+        else
+        {
+            await using (var lease = await session.AcquireEngineSessionAsync(ct).ConfigureAwait(false))
+            {
+                tables = await lease.Session.Metadata.GetTablesAsync(null, Escape(EngineSchema(target, lease.Session.CurrentDatabase)), null, null, ct).ConfigureAwait(false);
+            }
+            if (sessions.AccessControl is { } access) tables = access.Visible(session, tables);
+        }
         return Names(Tables, tables.Select(t => t.Name).Distinct(StringComparer.Ordinal).Where(n => like is null || like.IsMatch(n)).Order(StringComparer.Ordinal));
     }
 
@@ -171,15 +203,24 @@ internal static class TrinoListings
         var table = name[^1];
         var schema = name.Count >= 2 ? name[^2] : session.CurrentDatabase;
         IReadOnlyList<ColumnMetadata> columns;
-        await using (var lease = await session.AcquireEngineSessionAsync(ct).ConfigureAwait(false))
+        if (OtherCatalog(session, sessions, name.Count == 3 ? name[0] : null, out var other) is { } listing)
         {
-            columns = await lease.Session.Metadata.GetColumnsAsync(null, Escape(EngineSchema(schema, lease.Session.CurrentDatabase)), Escape(table), null, ct).ConfigureAwait(false);
+            var tables = (await listing.TablesAsync(other!, schema, ct).ConfigureAwait(false)).Where(t => t.Name.Equals(table, StringComparison.OrdinalIgnoreCase)).ToList();
+            columns = tables.Count == 0 ? [] : await listing.ColumnsAsync(other!, tables, ct).ConfigureAwait(false);
+            if (columns.Count == 0) throw new GatewayException($"Table '{string.Join('.', name)}' does not exist", "42S02");
         }
-        if (columns.Count == 0) throw new GatewayException($"Table '{string.Join('.', name)}' does not exist", "42S02");
-        if (sessions.AccessControl is { } access)
+        else
         {
-            columns = access.Visible(session, columns);
-            if (columns.Count == 0) throw new GatewayException($"Access denied: {session.User} may not see {string.Join('.', name)}.", "42000");
+            await using (var lease = await session.AcquireEngineSessionAsync(ct).ConfigureAwait(false))
+            {
+                columns = await lease.Session.Metadata.GetColumnsAsync(null, Escape(EngineSchema(schema, lease.Session.CurrentDatabase)), Escape(table), null, ct).ConfigureAwait(false);
+            }
+            if (columns.Count == 0) throw new GatewayException($"Table '{string.Join('.', name)}' does not exist", "42S02");
+            if (sessions.AccessControl is { } access)
+            {
+                columns = access.Visible(session, columns);
+                if (columns.Count == 0) throw new GatewayException($"Access denied: {session.User} may not see {string.Join('.', name)}.", "42000");
+            }
         }
         var builder = new BatchBuilder(Columns);
         foreach (var c in columns.OrderBy(c => c.Position).Where(c => like is null || like.IsMatch(c.Name))) builder.AddRow(c.Name, TrinoJson.TypeText(c.Type), "", c.Comment ?? "");

@@ -15,12 +15,12 @@ namespace Gateway.Server.Trino;
 /// Metabase) and our own Trino engine adapter read for DatabaseMetaData, and <c>information_schema.*</c> (also
 /// <c>catalog.information_schema.*</c>), what Superset's and SQLAlchemy's <c>trino://</c> dialect and dbt-trino read, with
 /// Trino's type names in <c>data_type</c>. The gateway builds the rows the user may see (catalogs from the gateway's;
-/// schemas, tables and columns from the session engine's metadata, under the catalog the session uses, with the access
-/// policy's visibility) and runs the client's query over them in a throwaway in-memory DuckDB (sandboxed: no files, no
+/// schemas, tables and columns of each catalog as <see cref="TrinoCatalogListing"/> lists them: the session engine's
+/// from its live metadata, the others from their own listings; with the access policy's visibility) and runs the client's query over them in a throwaway in-memory DuckDB (sandboxed: no files, no
 /// network, a small memory limit, one thread), so any WHERE, LIKE ... ESCAPE, ORDER BY or join a tool writes is
 /// answered as Trino would, whatever engine the session is on. Only the tables a query names are built; equality and
-/// LIKE filters on the schema and table name of a query without OR/NOT are passed to the engine's metadata calls, so a
-/// large catalog is not listed whole for one table's columns. A query that also names an ordinary table fails (the
+/// LIKE filters on the schema and table name (and equality on the catalog) of a query without OR/NOT are applied to
+/// the listings, so a large catalog is not listed whole for one table's columns. A query that also names an ordinary table fails (the
 /// throwaway database has only these tables).
 /// </summary>
 internal static class TrinoMetadataTables
@@ -130,17 +130,18 @@ internal static class TrinoMetadataTables
         {
             if (!Tables.Any(t => t.Key == name)) throw new GatewayException($"Table '{(name.StartsWith(Jdbc + ".", StringComparison.Ordinal) ? "system." : "")}{name}' does not exist", "42S02");
         }
-        var catalogs = TrinoListings.VisibleCatalogs(session, sessions);
-        var catalog = CatalogOf(session, sessions);
-        // catalog.information_schema lists that catalog: the session engine's objects are listed under their own catalog only,
-        // and not at all when the user may not use it.
-        var listed = request.Catalogs.All(c => c.Equals(catalog, StringComparison.OrdinalIgnoreCase)) && catalogs.Contains(catalog, StringComparer.OrdinalIgnoreCase);
+        var listing = new TrinoCatalogListing(session, sessions);
         var filter = Pushdown(request.Sql);
+        // system.jdbc lists every catalog the user may use (or the one its query names); information_schema the catalog it is
+        // qualified with, else the session's current catalog (X-Trino-Catalog), else the session engine's.
+        IReadOnlyList<string> jdbcCatalogs = filter.Catalog is { } only ? [.. listing.Visible.Where(v => v.Equals(only, StringComparison.OrdinalIgnoreCase))] : listing.Visible;
+        var current = session.Conf.GetValueOrDefault(Routing.RoutingService.CatalogConf) ?? listing.EngineCatalog;
+        IReadOnlyList<string> infoCatalogs = [.. (request.Catalogs.Count > 0 ? (IEnumerable<string>)request.Catalogs : [current]).Select(listing.Find).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase)];
         await using var scratch = new DuckDbEngine(DuckDbEngineOptions.InMemory(threads: 1) with { Name = "trino-metadata", MemoryLimit = "256MB" });
         await using var db = await scratch.OpenSessionAsync(new EngineSessionOptions(session.User), ct).ConfigureAwait(false);
         await RunAsync(db, $"CREATE SCHEMA {Jdbc}", ct).ConfigureAwait(false);
         await RunAsync(db, $"CREATE SCHEMA {InfoLocal}", ct).ConfigureAwait(false);
-        var source = new Source(session, sessions, catalogs, catalog, listed, filter);
+        var source = new Source(session, sessions, listing, jdbcCatalogs, infoCatalogs, filter);
         try
         {
             foreach (var table in Tables.Where(t => request.Tables.Contains(t.Key)))
@@ -190,24 +191,32 @@ internal static class TrinoMetadataTables
         _ => throw new InvalidOperationException($"no literal for {value.GetType()}"),
     };
 
-    /// <summary>Equality or LIKE filters on the schema and table name columns, as JDBC patterns, when the query has no OR or NOT.</summary>
-    private static (string? Schema, string? Table) Pushdown(string sql)
+    /// <summary>
+    /// Equality or LIKE filters on the schema and table name columns, as JDBC patterns, and an equality on the catalog
+    /// column, when the query has no OR or NOT (so each must hold for every row it returns).
+    /// </summary>
+    private static (string? Catalog, string? Schema, string? Table) Pushdown(string sql)
     {
         var tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino);
-        if (tokens.Any(t => t.IsWord("OR") || t.IsWord("NOT"))) return (null, null);
-        string? schema = null, table = null;
+        if (tokens.Any(t => t.IsWord("OR") || t.IsWord("NOT"))) return (null, null, null);
+        string? catalog = null, schema = null, table = null;
         for (var k = 0; k + 2 < tokens.Count; k++)
         {
             var t = tokens[k];
-            if (!t.IsIdentifier || tokens[k + 2].Kind != SqlTokenKind.String) continue;
+            if (!t.IsIdentifier || tokens[k + 2].Kind != SqlTokenKind.String || (k > 0 && tokens[k - 1].Kind == SqlTokenKind.Dot && k + 3 < tokens.Count && tokens[k + 3].Kind == SqlTokenKind.Dot)) continue;
             var column = t.Kind == SqlTokenKind.Word ? t.Value.ToLowerInvariant() : t.Value;
-            if (column is not ("table_schem" or "table_schema" or "schema_name" or "table_name")) continue;
             var value = tokens[k + 2].Value;
+            if (column is "table_cat" or "table_catalog" or "catalog_name")
+            {
+                if (tokens[k + 1].IsOperator("=")) catalog ??= value;
+                continue;
+            }
+            if (column is not ("table_schem" or "table_schema" or "schema_name" or "table_name")) continue;
             string? pattern = null;
             if (tokens[k + 1].IsOperator("=")) pattern = TrinoListings.Escape(value);
             else if (tokens[k + 1].IsWord("LIKE"))
             {
-                // A JDBC pattern escapes with a backslash: the SQL pattern means the same only with ESCAPE '\' (or no backslash in it).
+                // A JDBC pattern escapes with a backslash: the SQL pattern means the same only with ESCAPE '\\' (or no backslash in it).
                 var escaped = k + 4 < tokens.Count && tokens[k + 3].IsWord("ESCAPE") && tokens[k + 4] is { Kind: SqlTokenKind.String, Value: "\\" };
                 if (escaped || !value.Contains('\\', StringComparison.Ordinal)) pattern = value;
             }
@@ -215,24 +224,18 @@ internal static class TrinoMetadataTables
             if (column == "table_name") table ??= pattern;
             else schema ??= pattern;
         }
-        return (schema, table);
+        return (catalog, schema, table);
     }
 
-    /// <summary>
-    /// The catalog the session engine's objects are listed under: the one the access policy names them by
-    /// (<see cref="EngineRegistry.CatalogOf"/>), so the visibility applied and the name shown agree.
-    /// </summary>
-    private static string CatalogOf(Hs2Session session, SessionManager sessions) =>
-        sessions.Engines.Of(session.Engine) is { } engine ? EngineRegistry.CatalogOf(engine) : EngineRegistry.CatalogOf(sessions.Engines.Default);
-
-    /// <summary>The rows of the metadata tables for one query, each engine listing asked once (several tables may need it).</summary>
-    private sealed class Source(Hs2Session session, SessionManager sessions, IReadOnlyList<string> catalogs, string catalog, bool listed, (string? Schema, string? Table) filter) : IAsyncDisposable
+    /// <summary>The rows of the metadata tables for one query, each listing read once (several tables may need it).</summary>
+    private sealed class Source(Hs2Session session, SessionManager sessions, TrinoCatalogListing listing, IReadOnlyList<string> jdbcCatalogs,
+        IReadOnlyList<string> infoCatalogs, (string? Catalog, string? Schema, string? Table) filter) : IAsyncDisposable
     {
         private IAsyncDisposable? _lease;
         private IEngineMetadata? _metadata;
-        private IReadOnlyList<SchemaInfo>? _schemas;
-        private IReadOnlyList<TableInfo>? _tables;
-        private IReadOnlyList<ColumnMetadata>? _columns;
+        private readonly Dictionary<string, IReadOnlyList<SchemaInfo>> _schemas = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, IReadOnlyList<TableInfo>> _tables = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, IReadOnlyList<ColumnMetadata>> _columns = new(StringComparer.OrdinalIgnoreCase);
 
         private async ValueTask<IEngineMetadata> MetadataAsync(CancellationToken ct)
         {
@@ -242,34 +245,57 @@ internal static class TrinoMetadataTables
             return _metadata = lease.Session.Metadata;
         }
 
-        private async ValueTask<IReadOnlyList<SchemaInfo>> SchemasAsync(CancellationToken ct)
+        private async ValueTask<IReadOnlyList<SchemaInfo>> SchemasAsync(string catalog, CancellationToken ct)
         {
-            if (_schemas is null)
+            if (_schemas.TryGetValue(catalog, out var known)) return known;
+            IReadOnlyList<SchemaInfo> schemas;
+            if (listing.IsEngineCatalog(catalog))
             {
-                var schemas = await (await MetadataAsync(ct).ConfigureAwait(false)).GetSchemasAsync(null, filter.Schema, ct).ConfigureAwait(false);
-                _schemas = sessions.AccessControl is { } access ? access.Visible(session, schemas) : schemas;
+                schemas = await (await MetadataAsync(ct).ConfigureAwait(false)).GetSchemasAsync(null, filter.Schema, ct).ConfigureAwait(false);
+                if (sessions.AccessControl is { } access) schemas = access.Visible(session, schemas);
             }
-            return _schemas;
+            else
+            {
+                var pattern = filter.Schema is { } p ? JdbcPattern.ToRegex(p) : null;
+                schemas = [.. (await listing.SchemasAsync(catalog, ct).ConfigureAwait(false)).Where(s => pattern is null || pattern.IsMatch(s.Schema))];
+            }
+            return _schemas[catalog] = schemas;
         }
 
-        private async ValueTask<IReadOnlyList<TableInfo>> TablesAsync(CancellationToken ct)
+        private async ValueTask<IReadOnlyList<TableInfo>> TablesAsync(string catalog, CancellationToken ct)
         {
-            if (_tables is null)
+            if (_tables.TryGetValue(catalog, out var known)) return known;
+            IReadOnlyList<TableInfo> tables;
+            if (listing.IsEngineCatalog(catalog))
             {
-                var tables = await (await MetadataAsync(ct).ConfigureAwait(false)).GetTablesAsync(null, filter.Schema, filter.Table, null, ct).ConfigureAwait(false);
-                _tables = sessions.AccessControl is { } access ? access.Visible(session, tables) : tables;
+                tables = await (await MetadataAsync(ct).ConfigureAwait(false)).GetTablesAsync(null, filter.Schema, filter.Table, null, ct).ConfigureAwait(false);
+                if (sessions.AccessControl is { } access) tables = access.Visible(session, tables);
             }
-            return _tables;
+            else
+            {
+                var schemaPattern = filter.Schema is { } p ? JdbcPattern.ToRegex(p) : null;
+                var tablePattern = filter.Table is { } q ? JdbcPattern.ToRegex(q) : null;
+                var exactSchema = filter.Schema is { } e && !e.Contains('%', StringComparison.Ordinal) && !e.Contains('_', StringComparison.Ordinal) ? e : null;
+                tables = [.. (await listing.TablesAsync(catalog, exactSchema, ct).ConfigureAwait(false))
+                    .Where(t => (schemaPattern is null || schemaPattern.IsMatch(t.Schema)) && (tablePattern is null || tablePattern.IsMatch(t.Name)))];
+            }
+            return _tables[catalog] = tables;
         }
 
-        private async ValueTask<IReadOnlyList<ColumnMetadata>> ColumnsAsync(CancellationToken ct)
+        private async ValueTask<IReadOnlyList<ColumnMetadata>> ColumnsAsync(string catalog, CancellationToken ct)
         {
-            if (_columns is null)
+            if (_columns.TryGetValue(catalog, out var known)) return known;
+            IReadOnlyList<ColumnMetadata> columns;
+            if (listing.IsEngineCatalog(catalog))
             {
-                var columns = await (await MetadataAsync(ct).ConfigureAwait(false)).GetColumnsAsync(null, filter.Schema, filter.Table, null, ct).ConfigureAwait(false);
-                _columns = sessions.AccessControl is { } access ? access.Visible(session, columns) : columns;
+                columns = await (await MetadataAsync(ct).ConfigureAwait(false)).GetColumnsAsync(null, filter.Schema, filter.Table, null, ct).ConfigureAwait(false);
+                if (sessions.AccessControl is { } access) columns = access.Visible(session, columns);
             }
-            return _columns;
+            else
+            {
+                columns = await listing.ColumnsAsync(catalog, await TablesAsync(catalog, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            }
+            return _columns[catalog] = columns;
         }
 
         public async ValueTask<List<object?[]>> RowsAsync(string table, CancellationToken ct)
@@ -278,7 +304,7 @@ internal static class TrinoMetadataTables
             switch (table)
             {
                 case "jdbc.catalogs":
-                    foreach (var c in catalogs) rows.Add([c]);
+                    foreach (var c in jdbcCatalogs) rows.Add([c]);
                     return rows;
                 case "jdbc.table_types":
                     rows.Add(["TABLE"]);
@@ -290,26 +316,34 @@ internal static class TrinoMetadataTables
                 case "information_schema.enabled_roles" or "information_schema.applicable_roles" or "information_schema.roles" or "information_schema.table_privileges":
                     return rows;
             }
-            if (!listed) return rows;
+            foreach (var catalog in table.StartsWith(Jdbc + ".", StringComparison.Ordinal) ? jdbcCatalogs : infoCatalogs)
+            {
+                await AddRowsAsync(rows, table, catalog, ct).ConfigureAwait(false);
+            }
+            return rows;
+        }
+
+        private async ValueTask AddRowsAsync(List<object?[]> rows, string table, string catalog, CancellationToken ct)
+        {
             switch (table)
             {
                 case "jdbc.schemas":
-                    foreach (var s in (await SchemasAsync(ct).ConfigureAwait(false)).Select(s => s.Schema).Distinct(StringComparer.Ordinal)) rows.Add([s, catalog]);
+                    foreach (var s in (await SchemasAsync(catalog, ct).ConfigureAwait(false)).Select(s => s.Schema).Distinct(StringComparer.Ordinal)) rows.Add([s, catalog]);
                     break;
                 case "information_schema.schemata":
-                    foreach (var s in (await SchemasAsync(ct).ConfigureAwait(false)).Select(s => s.Schema).Distinct(StringComparer.Ordinal)) rows.Add([catalog, s]);
+                    foreach (var s in (await SchemasAsync(catalog, ct).ConfigureAwait(false)).Select(s => s.Schema).Distinct(StringComparer.Ordinal)) rows.Add([catalog, s]);
                     break;
                 case "jdbc.tables":
-                    foreach (var t in await TablesAsync(ct).ConfigureAwait(false)) rows.Add([catalog, t.Schema, t.Name, TableType(t.TableType), t.Comment ?? "", null, null, null, null, null]);
+                    foreach (var t in await TablesAsync(catalog, ct).ConfigureAwait(false)) rows.Add([catalog, t.Schema, t.Name, TableType(t.TableType), t.Comment ?? "", null, null, null, null, null]);
                     break;
                 case "information_schema.tables":
-                    foreach (var t in await TablesAsync(ct).ConfigureAwait(false)) rows.Add([catalog, t.Schema, t.Name, TableType(t.TableType) == "VIEW" ? "VIEW" : "BASE TABLE"]);
+                    foreach (var t in await TablesAsync(catalog, ct).ConfigureAwait(false)) rows.Add([catalog, t.Schema, t.Name, TableType(t.TableType) == "VIEW" ? "VIEW" : "BASE TABLE"]);
                     break;
                 case "information_schema.views":
-                    foreach (var t in (await TablesAsync(ct).ConfigureAwait(false)).Where(t => TableType(t.TableType) == "VIEW")) rows.Add([catalog, t.Schema, t.Name, null, null]);
+                    foreach (var t in (await TablesAsync(catalog, ct).ConfigureAwait(false)).Where(t => TableType(t.TableType) == "VIEW")) rows.Add([catalog, t.Schema, t.Name, null, null]);
                     break;
                 case "jdbc.columns":
-                    foreach (var c in await ColumnsAsync(ct).ConfigureAwait(false))
+                    foreach (var c in await ColumnsAsync(catalog, ct).ConfigureAwait(false))
                     {
                         var type = c.Type;
                         rows.Add([catalog, c.Schema, c.Table, c.Name, (long)JdbcType(type), TrinoJson.TypeText(type), Precision(type), 0L, DecimalDigits(type), Radix(type),
@@ -317,20 +351,19 @@ internal static class TrinoMetadataTables
                     }
                     break;
                 case "information_schema.columns":
-                    foreach (var c in await ColumnsAsync(ct).ConfigureAwait(false))
+                    foreach (var c in await ColumnsAsync(catalog, ct).ConfigureAwait(false))
                     {
                         rows.Add([catalog, c.Schema, c.Table, c.Name, (long)c.Position, c.Default, c.Nullable ? "YES" : "NO", TrinoJson.TypeText(c.Type), c.Comment, null]);
                     }
                     break;
-                case "jdbc.primary_keys" when filter.Table is { } name && !name.Contains('%', StringComparison.Ordinal) && !name.Contains('_', StringComparison.Ordinal):
-                    // JDBC asks for one table's keys; the engine's metadata takes the exact name.
+                case "jdbc.primary_keys" when listing.IsEngineCatalog(catalog) && filter.Table is { } name && !name.Contains('%', StringComparison.Ordinal) && !name.Contains('_', StringComparison.Ordinal):
+                    // JDBC asks for one table's keys; the engine's metadata takes the exact name. Other catalogs list no keys.
                     foreach (var k in await (await MetadataAsync(ct).ConfigureAwait(false)).GetPrimaryKeysAsync(null, filter.Schema, name, ct).ConfigureAwait(false))
                     {
                         rows.Add([catalog, k.Schema, k.Table, k.Column, (long)k.KeySeq, k.Name]);
                     }
                     break;
             }
-            return rows;
         }
 
         public ValueTask DisposeAsync() => _lease?.DisposeAsync() ?? ValueTask.CompletedTask;

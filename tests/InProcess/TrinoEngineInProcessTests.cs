@@ -78,6 +78,17 @@ public sealed class TrinoRoutingInProcessTests : IAsyncLifetime
             _ when sql.StartsWith("SHOW STATS FOR \"lake\".\"sales\".\"regions\"", StringComparison.Ordinal) =>
                 Query(StatsColumns, "[[\"name\",2048.0,12.0,0.0,null,null,null],[null,null,null,null,12.0,null,null]]"),
             _ when sql.StartsWith("SHOW STATS FOR", StringComparison.Ordinal) => null,
+            _ when sql.Contains("information_schema.schemata", StringComparison.Ordinal) => Query($"[{Column("schema_name", "varchar", Sig("varchar"))}]", "[[\"marketing\"],[\"sales\"]]"),
+            _ when sql.Contains("information_schema.tables", StringComparison.Ordinal) && sql.Contains("'sales'", StringComparison.Ordinal) =>
+                Query($"[{Column("table_schema", "varchar", Sig("varchar"))},{Column("table_name", "varchar", Sig("varchar"))},{Column("table_type", "varchar", Sig("varchar"))}]",
+                    "[[\"sales\",\"events\",\"BASE TABLE\"],[\"sales\",\"regions\",\"BASE TABLE\"]]"),
+            _ when sql.Contains("information_schema.tables", StringComparison.Ordinal) =>
+                Query($"[{Column("table_schema", "varchar", Sig("varchar"))},{Column("table_name", "varchar", Sig("varchar"))},{Column("table_type", "varchar", Sig("varchar"))}]",
+                    "[[\"marketing\",\"campaigns\",\"VIEW\"],[\"sales\",\"events\",\"BASE TABLE\"],[\"sales\",\"regions\",\"BASE TABLE\"]]"),
+            _ when sql.Contains("information_schema.columns", StringComparison.Ordinal) && sql.Contains("'events'", StringComparison.Ordinal) =>
+                Query($"[{Column("column_name", "varchar", Sig("varchar"))},{Column("data_type", "varchar", Sig("varchar"))},{Column("ordinal_position", "bigint", Sig("bigint"))},{Column("is_nullable", "varchar", Sig("varchar"))},{Column("comment", "varchar", Sig("varchar"))}]",
+                    "[[\"id\",\"bigint\",1,\"NO\",null],[\"amount\",\"decimal(12,2)\",2,\"YES\",\"in euros\"],[\"tags\",\"array(varchar)\",3,\"YES\",null]]"),
+            _ when sql.Contains("information_schema.columns", StringComparison.Ordinal) => Query($"[{Column("column_name", "varchar", Sig("varchar"))}]", "[]"),
             _ when sql.Contains("events", StringComparison.Ordinal) => Query($"[{Column("n", "bigint", Sig("bigint"))}]", "[[1000000000]]"),
             _ => Query($"[{Column("x", "integer", Sig("integer"))}]", "[[1]]"),
         };
@@ -126,6 +137,45 @@ public sealed class TrinoRoutingInProcessTests : IAsyncLifetime
         // And the statement itself runs on Trino.
         Assert.Equal("1000000000", (await c.QueryAsync("SELECT count(*) AS n FROM lake.sales.events")).Rows.Single()[0]);
         Assert.Contains(_trino.Statements, s => s.Sql == "SELECT count(*) AS n FROM lake.sales.events");
+    }
+
+    /// <summary>One statement through the gateway's Trino frontend: its rows, or its error name.</summary>
+    private async Task<(List<string?[]> Rows, string? Error)> TrinoFrontendAsync(string sql)
+    {
+        using var http = new HttpClient();
+        using var post = new HttpRequestMessage(HttpMethod.Post, new Uri(_gateway.TrinoUri, "/v1/statement")) { Content = new StringContent(sql) };
+        post.Headers.Add("X-Trino-User", "analyst");
+        var page = System.Text.Json.JsonDocument.Parse(await (await http.SendAsync(post)).Content.ReadAsStringAsync()).RootElement.Clone();
+        var rows = new List<string?[]>();
+        while (page.TryGetProperty("nextUri", out var next))
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, next.GetString());
+            get.Headers.Add("X-Trino-User", "analyst");
+            page = System.Text.Json.JsonDocument.Parse(await (await http.SendAsync(get)).Content.ReadAsStringAsync()).RootElement.Clone();
+            if (page.TryGetProperty("data", out var data)) rows.AddRange(data.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.ValueKind == System.Text.Json.JsonValueKind.Null ? null : v.ToString()).ToArray()));
+        }
+        return (rows, page.TryGetProperty("error", out var error) ? error.GetProperty("errorName").GetString() : null);
+    }
+
+    [Fact]
+    public async Task TrinoClientsBrowseEveryCatalogFromItsOwnListing()
+    {
+        // The session's engine is the embedded DuckDB; the lake is listed by its own catalog (here through the Trino engine).
+        Assert.Equal([["embedded"], ["lake"]], (await TrinoFrontendAsync("SHOW CATALOGS")).Rows);
+        Assert.Equal([["marketing"], ["sales"]], (await TrinoFrontendAsync("SHOW SCHEMAS FROM lake")).Rows);
+        Assert.Equal([["events"], ["regions"]], (await TrinoFrontendAsync("SHOW TABLES FROM lake.sales")).Rows);
+        Assert.Equal([["id", "bigint", "", ""], ["amount", "decimal(12,2)", "", "in euros"], ["tags", "array(varchar)", "", ""]],
+            (await TrinoFrontendAsync("DESCRIBE lake.sales.events")).Rows);
+        Assert.Equal("CATALOG_NOT_FOUND", (await TrinoFrontendAsync("SHOW SCHEMAS FROM nowhere")).Error);
+
+        // The metadata tables list every catalog, each from its own listing.
+        var tables = (await TrinoFrontendAsync("SELECT table_cat, table_schem, table_name, table_type FROM system.jdbc.tables WHERE table_cat = 'lake' ORDER BY 2, 3")).Rows;
+        Assert.Equal([["lake", "marketing", "campaigns", "VIEW"], ["lake", "sales", "events", "TABLE"], ["lake", "sales", "regions", "TABLE"]], tables);
+        Assert.Contains(["lake"], (await TrinoFrontendAsync("SELECT DISTINCT table_catalog FROM system.jdbc.schemas")).Rows);
+        var columns = (await TrinoFrontendAsync("SELECT column_name, data_type, is_nullable FROM lake.information_schema.columns WHERE table_schema = 'sales' AND table_name = 'events' ORDER BY ordinal_position")).Rows;
+        Assert.Equal([["id", "bigint", "NO"], ["amount", "decimal(12,2)", "YES"], ["tags", "array(varchar)", "YES"]], columns);
+        var jdbc = (await TrinoFrontendAsync("SELECT data_type, column_size, decimal_digits FROM system.jdbc.columns WHERE table_cat = 'lake' AND table_schem = 'sales' AND table_name = 'events' AND column_name = 'amount'")).Rows;
+        Assert.Equal([["3", "12", "2"]], jdbc);
     }
 
     [Fact]

@@ -59,6 +59,19 @@ public class TrinoClientRealClientTests(GatewayFixture fixture)
         Assert.Equal("product_id", columns[0][0]);
         Assert.Equal(r[4].GetProperty("rows").GetRawText(), r[5].GetProperty("rows").GetRawText());
         Assert.Equal("TABLE_NOT_FOUND", r[6].GetProperty("error").GetProperty("errorName").GetString());
+
+        // What SQLAlchemy's trino dialect (Superset) and Trino's JDBC driver (DBeaver) send at connect time.
+        r = await RunAsync(new { },
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'demo' AND table_type = 'BASE TABLE' ORDER BY table_name",
+            "SELECT column_name, data_type, column_default, UPPER(is_nullable) AS is_nullable FROM information_schema.columns WHERE table_schema = 'demo' AND table_name = 'products' ORDER BY ordinal_position",
+            "SELECT TABLE_CAT FROM system.jdbc.catalogs ORDER BY TABLE_CAT",
+            "SELECT TABLE_SCHEM, TABLE_CATALOG FROM system.jdbc.schemas WHERE TABLE_CATALOG = 'embedded' AND TABLE_SCHEM LIKE 'de%' ESCAPE '\\' ORDER BY TABLE_CATALOG, TABLE_SCHEM");
+        Assert.Superset(new HashSet<string?> { "sales", "products", "customers", "stores" }, r[0].GetProperty("rows").EnumerateArray().Select(row => row[0].GetString()).ToHashSet());
+        var described = r[1].GetProperty("rows").EnumerateArray().Select(Row).ToList();
+        Assert.Equal(columns.Select(c => c[0]), described.Select(c => c[0]));
+        Assert.Equal(columns.Select(c => c[1]), described.Select(c => c[1]));
+        Assert.Contains(["embedded"], r[2].GetProperty("rows").EnumerateArray().Select(Row));
+        Assert.Equal([["demo", "embedded"]], r[3].GetProperty("rows").EnumerateArray().Select(Row));
     }
 
     /// <summary>The HS2 spelling of the same statement (Hive quotes names with backticks).</summary>

@@ -24,6 +24,45 @@ public class TrinoFrontendUnitTests
     public void LikeIsSqlsLike(string pattern, string name, bool matches) =>
         Assert.Equal(matches, TrinoListings.SqlLike(pattern, pattern.Contains('\\', StringComparison.Ordinal) ? '\\' : null).IsMatch(name));
 
+    [Theory]
+    [InlineData("int", "integer")]
+    [InlineData("STRING", "varchar")]
+    [InlineData("character varying(20)", "varchar(20)")]
+    [InlineData("numeric(10,2)", "decimal(10,2)")]
+    [InlineData("DECIMAL(38, 18)", "decimal(38,18)")]
+    [InlineData("timestamp without time zone", "timestamp(6)")]
+    [InlineData("timestamp(3) with time zone", "timestamp(6) with time zone")]
+    [InlineData("bytea", "varbinary")]
+    [InlineData("INTEGER[]", "array(integer)")]
+    [InlineData("array<map<string,int>>", "array(map(varchar, integer))")]
+    [InlineData("struct<a:int,b:array<string>>", "row(\"a\" integer, \"b\" array(varchar))")]
+    [InlineData("STRUCT(x INTEGER, y VARCHAR)", "row(\"x\" integer, \"y\" varchar)")]
+    [InlineData("MAP(VARCHAR, INTEGER)", "map(varchar, integer)")]
+    [InlineData("geometry", "varchar")]
+    public void CatalogTypesReadEachCatalogsSpelling(string text, string trino) =>
+        Assert.Equal(trino, TrinoJson.TypeText(Gateway.Catalog.CatalogTypes.Parse(text)));
+
+    [Theory]
+    [InlineData("SELECT * FROM system.jdbc.tables WHERE table_cat = 'x'", "SELECT * FROM jdbc.\"tables\" WHERE table_cat = 'x'", "jdbc.tables", "")]
+    [InlineData("SELECT * FROM \"SYSTEM\".jdbc.\"columns\" c", "SELECT * FROM jdbc.\"columns\" c", "", "")]
+    [InlineData("select * from information_schema.columns", "select * from trino_information_schema.\"columns\"", "information_schema.columns", "")]
+    [InlineData("SELECT * FROM lake.information_schema.tables t", "SELECT * FROM trino_information_schema.\"tables\" t", "information_schema.tables", "lake")]
+    public void MetadataTableNamesAreFoundOutsideStringsAndComments(string sql, string rewritten, string table, string catalog)
+    {
+        var request = TrinoMetadataTables.Parse(sql);
+        if (table.Length == 0 && sql.Contains("SYSTEM", StringComparison.Ordinal))
+        {
+            // A quoted "SYSTEM" is another name than system.
+            Assert.Null(request);
+            return;
+        }
+        Assert.NotNull(request);
+        Assert.Equal(rewritten, request.Sql);
+        Assert.Contains(table, request.Tables);
+        Assert.Equal(catalog.Length == 0 ? [] : [catalog], request.Catalogs);
+        Assert.Null(TrinoMetadataTables.Parse("SELECT 'system.jdbc.tables' /* information_schema.tables */"));
+    }
+
     [Fact]
     public void SessionHeadersAreCommaSeparatedAndUrlEncoded()
     {
