@@ -68,6 +68,23 @@ public sealed class TrinoRoutingInProcessTests : IAsyncLifetime
         Column("nulls_fraction", "double", Sig("double")), Column("row_count", "double", Sig("double")), Column("low_value", "varchar", Sig("varchar")),
         Column("high_value", "varchar", Sig("varchar"))) + "]";
 
+    /// <summary>The lake catalog's listings as the coordinator answers TrinoCatalog's information_schema queries; null for any other query.</summary>
+    internal static Script? LakeListing(string sql) => sql switch
+    {
+        _ when sql.Contains("information_schema.schemata", StringComparison.Ordinal) => Query($"[{Column("schema_name", "varchar", Sig("varchar"))}]", "[[\"marketing\"],[\"sales\"]]"),
+        _ when sql.Contains("information_schema.tables", StringComparison.Ordinal) && sql.Contains("'sales'", StringComparison.Ordinal) =>
+                Query($"[{Column("table_schema", "varchar", Sig("varchar"))},{Column("table_name", "varchar", Sig("varchar"))},{Column("table_type", "varchar", Sig("varchar"))}]",
+                    "[[\"sales\",\"events\",\"BASE TABLE\"],[\"sales\",\"regions\",\"BASE TABLE\"]]"),
+        _ when sql.Contains("information_schema.tables", StringComparison.Ordinal) =>
+                Query($"[{Column("table_schema", "varchar", Sig("varchar"))},{Column("table_name", "varchar", Sig("varchar"))},{Column("table_type", "varchar", Sig("varchar"))}]",
+                    "[[\"marketing\",\"campaigns\",\"VIEW\"],[\"sales\",\"events\",\"BASE TABLE\"],[\"sales\",\"regions\",\"BASE TABLE\"]]"),
+        _ when sql.Contains("information_schema.columns", StringComparison.Ordinal) && sql.Contains("'events'", StringComparison.Ordinal) =>
+                Query($"[{Column("column_name", "varchar", Sig("varchar"))},{Column("data_type", "varchar", Sig("varchar"))},{Column("ordinal_position", "bigint", Sig("bigint"))},{Column("is_nullable", "varchar", Sig("varchar"))},{Column("comment", "varchar", Sig("varchar"))}]",
+                    "[[\"id\",\"bigint\",1,\"NO\",null],[\"amount\",\"decimal(12,2)\",2,\"YES\",\"in euros\"],[\"tags\",\"array(varchar)\",3,\"YES\",null]]"),
+        _ when sql.Contains("information_schema.columns", StringComparison.Ordinal) => Query($"[{Column("column_name", "varchar", Sig("varchar"))}]", "[]"),
+        _ => null,
+    };
+
     public async Task InitializeAsync()
     {
         _trino = await TrinoFakeCoordinator.StartAsync();
@@ -78,17 +95,7 @@ public sealed class TrinoRoutingInProcessTests : IAsyncLifetime
             _ when sql.StartsWith("SHOW STATS FOR \"lake\".\"sales\".\"regions\"", StringComparison.Ordinal) =>
                 Query(StatsColumns, "[[\"name\",2048.0,12.0,0.0,null,null,null],[null,null,null,null,12.0,null,null]]"),
             _ when sql.StartsWith("SHOW STATS FOR", StringComparison.Ordinal) => null,
-            _ when sql.Contains("information_schema.schemata", StringComparison.Ordinal) => Query($"[{Column("schema_name", "varchar", Sig("varchar"))}]", "[[\"marketing\"],[\"sales\"]]"),
-            _ when sql.Contains("information_schema.tables", StringComparison.Ordinal) && sql.Contains("'sales'", StringComparison.Ordinal) =>
-                Query($"[{Column("table_schema", "varchar", Sig("varchar"))},{Column("table_name", "varchar", Sig("varchar"))},{Column("table_type", "varchar", Sig("varchar"))}]",
-                    "[[\"sales\",\"events\",\"BASE TABLE\"],[\"sales\",\"regions\",\"BASE TABLE\"]]"),
-            _ when sql.Contains("information_schema.tables", StringComparison.Ordinal) =>
-                Query($"[{Column("table_schema", "varchar", Sig("varchar"))},{Column("table_name", "varchar", Sig("varchar"))},{Column("table_type", "varchar", Sig("varchar"))}]",
-                    "[[\"marketing\",\"campaigns\",\"VIEW\"],[\"sales\",\"events\",\"BASE TABLE\"],[\"sales\",\"regions\",\"BASE TABLE\"]]"),
-            _ when sql.Contains("information_schema.columns", StringComparison.Ordinal) && sql.Contains("'events'", StringComparison.Ordinal) =>
-                Query($"[{Column("column_name", "varchar", Sig("varchar"))},{Column("data_type", "varchar", Sig("varchar"))},{Column("ordinal_position", "bigint", Sig("bigint"))},{Column("is_nullable", "varchar", Sig("varchar"))},{Column("comment", "varchar", Sig("varchar"))}]",
-                    "[[\"id\",\"bigint\",1,\"NO\",null],[\"amount\",\"decimal(12,2)\",2,\"YES\",\"in euros\"],[\"tags\",\"array(varchar)\",3,\"YES\",null]]"),
-            _ when sql.Contains("information_schema.columns", StringComparison.Ordinal) => Query($"[{Column("column_name", "varchar", Sig("varchar"))}]", "[]"),
+            _ when LakeListing(sql) is { } listed => listed,
             _ when sql.Contains("events", StringComparison.Ordinal) => Query($"[{Column("n", "bigint", Sig("bigint"))}]", "[[1000000000]]"),
             _ => Query($"[{Column("x", "integer", Sig("integer"))}]", "[[1]]"),
         };
