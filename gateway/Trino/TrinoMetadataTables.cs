@@ -392,7 +392,7 @@ internal static class TrinoMetadataTables
         ("array", SqlType.Array(SqlType.String)), ("map", SqlType.Map(SqlType.String, SqlType.String)), ("row", SqlType.Struct([new SqlField("f", SqlType.String)])),
     ];
 
-    /// <summary>java.sql.Types of a column, as Trino's JDBC tables give them.</summary>
+    /// <summary>java.sql.Types of a column, as Trino's JDBC tables give them (REAL, VARBINARY, TIME: not Hive's codes, <see cref="Hive.JdbcTypes"/>).</summary>
     internal static int JdbcType(SqlType type) => type.Kind switch
     {
         SqlTypeKind.Boolean => 16,
