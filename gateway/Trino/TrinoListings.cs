@@ -9,7 +9,7 @@ namespace Gateway.Server.Trino;
 
 /// <summary>
 /// Trino's browsing statements, answered by the gateway in Trino's layouts, the way BI tools and the Trino CLI send
-/// them at connect time: <c>SHOW CATALOGS</c> (the gateway's catalogs the user may use), <c>SHOW SCHEMAS</c>,
+/// them at connect time: <c>SHOW SESSION</c>, <c>SHOW CATALOGS</c> (the gateway's catalogs the user may use), <c>SHOW SCHEMAS</c>,
 /// <c>SHOW TABLES</c>, <c>SHOW COLUMNS FROM t</c> and <c>DESCRIBE t</c> (from the session engine's metadata, with the
 /// access policy's visibility, as GetSchemas/GetTables/GetColumns are), each with Trino's <c>LIKE</c> (SQL's
 /// <c>%</c> and <c>_</c>, escape <c>\</c>... when given <c>ESCAPE</c>). Any other statement is not one of these (null).
@@ -20,6 +20,7 @@ internal static class TrinoListings
     private static readonly ResultSchema Schemas = Schema("Schema");
     private static readonly ResultSchema Tables = Schema("Table");
     private static readonly ResultSchema Columns = Schema("Column", "Type", "Extra", "Comment");
+    private static readonly ResultSchema Session = Schema("Name", "Value", "Default", "Type", "Description");
 
     private static ResultSchema Schema(params string[] names) => new([.. names.Select(n => new ColumnInfo(n, SqlType.String))]);
 
@@ -71,6 +72,11 @@ internal static class TrinoListings
             return table is { Count: >= 1 and <= 3 } && i == tokens.Count ? (s, m, ct) => ColumnsOf(s, m, table, null, ct) : null;
         }
         if (!Word("SHOW")) return null;
+        if (Word("SESSION"))
+        {
+            var like = Like(out var ok);
+            return ok && i == tokens.Count ? (s, m, ct) => ValueTask.FromResult(SessionOf(s, like)) : null;
+        }
         if (Word("CATALOGS"))
         {
             var like = Like(out var ok);
@@ -135,6 +141,20 @@ internal static class TrinoListings
 
     private static ColumnBatch CatalogsOf(Hs2Session session, SessionManager sessions, Regex? like) =>
         Names(Catalogs, VisibleCatalogs(session, sessions).Where(n => like is null || like.IsMatch(n)));
+
+    /// <summary>
+    /// <c>SHOW SESSION</c>: the gateway session's settings (the client's <c>X-Trino-Session</c> properties, its time zone,
+    /// catalog and the rest), in Trino's layout; the gateway has no fixed property list, so Default is empty.
+    /// </summary>
+    private static ColumnBatch SessionOf(Hs2Session session, Regex? like)
+    {
+        var builder = new BatchBuilder(Session);
+        foreach (var (name, value) in session.Conf.Where(kv => like is null || like.IsMatch(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            builder.AddRow(name, value, "", "varchar", "gateway session setting");
+        }
+        return builder.Build();
+    }
 
     /// <summary>The gateway's catalogs the session's user may use, by name.</summary>
     internal static IReadOnlyList<string> VisibleCatalogs(Hs2Session session, SessionManager sessions)

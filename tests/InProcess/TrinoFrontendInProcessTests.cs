@@ -142,6 +142,10 @@ public sealed class TrinoFrontendInProcessTests(TrinoFrontendInProcessTests.Gate
         Assert.Null(error);
         Assert.Equal([["2024-02-29", "2024-01-31 12:00:00.500000", "AP8=", null, "-1.25", "True"]], rows);
 
+        // SHOW SESSION lists what the client's X-Trino-Session carries (and the gateway's own session settings).
+        var shown = await RunAsync("SHOW SESSION LIKE 'query%'", ("X-Trino-Session", "query_max_run_time=1h"));
+        Assert.Equal([["query_max_run_time", "1h", "", "varchar", "gateway session setting"]], shown.Rows);
+
         var deallocate = await RunAsync("DEALLOCATE PREPARE top_sales", prepared);
         Assert.Equal("top_sales", Assert.Single(deallocate.Headers["X-Trino-Deallocated-Prepare"]));
     }
