@@ -78,7 +78,18 @@ internal static class TrinoMetadataTables
     ];
 
     /// <summary>A query over the metadata tables: its text for the throwaway database, the tables it names, and the catalogs it names them in.</summary>
-    public sealed record Request(string Sql, IReadOnlySet<string> Tables, IReadOnlySet<string> Catalogs);
+    /// <param name="References">How many times the query names a metadata table (a self-join names one twice).</param>
+    public sealed record Request(string Sql, IReadOnlySet<string> Tables, IReadOnlySet<string> Catalogs, int References = 1);
+
+    /// <summary>Metadata-table queries that run at once in the process (each has its own throwaway database); more wait.</summary>
+    public const int MaxConcurrent = 4;
+
+    /// <summary>How long one may run, and how many rows its answer may have (it is materialized): bounds a cross join.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    public const int MaxRows = 1_000_000;
+
+    private static readonly SemaphoreSlim Slots = new(MaxConcurrent, MaxConcurrent);
 
     /// <summary>
     /// The query with its <c>system.jdbc.x</c>, <c>information_schema.x</c> and <c>catalog.information_schema.x</c>
@@ -88,6 +99,7 @@ internal static class TrinoMetadataTables
     {
         var tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino);
         HashSet<string>? names = null;
+        var references = 0;
         var catalogs = new HashSet<string>(StringComparer.Ordinal);
         var sb = new StringBuilder(sql.Length);
         var copied = 0;
@@ -116,11 +128,12 @@ internal static class TrinoMetadataTables
             else continue;
             var table = Name(tokens[last]);
             (names ??= new(StringComparer.Ordinal)).Add(schema + "." + table);
+            references++;
             sb.Append(sql, copied, tokens[first].Start - copied).Append(local).Append(".\"").Append(table.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
             copied = tokens[last].End;
             k = last;
         }
-        return names is null ? null : new(sb.Append(sql, copied, sql.Length - copied).ToString(), names, catalogs);
+        return names is null ? null : new(sb.Append(sql, copied, sql.Length - copied).ToString(), names, catalogs, references);
     }
 
     /// <summary>Builds the tables <paramref name="request"/> names for <paramref name="session"/>'s user and runs its query over them.</summary>
@@ -130,8 +143,30 @@ internal static class TrinoMetadataTables
         {
             if (!Tables.Any(t => t.Key == name)) throw new GatewayException($"Table '{(name.StartsWith(Jdbc + ".", StringComparison.Ordinal) ? "system." : "")}{name}' does not exist", "42S02");
         }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(Timeout);
+        if (!await Slots.WaitAsync(Timeout, ct).ConfigureAwait(false))
+        {
+            throw new GatewayException($"{MaxConcurrent} metadata queries are running already; try again.", "53000");
+        }
+        try
+        {
+            return await RunQueryAsync(session, sessions, request, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new GatewayException(string.Create(CultureInfo.InvariantCulture, $"The metadata query ran longer than {Timeout.TotalSeconds:0} s; narrow it."), "57014");
+        }
+        finally
+        {
+            Slots.Release();
+        }
+    }
+
+    private static async ValueTask<ColumnBatch> RunQueryAsync(Hs2Session session, SessionManager sessions, Request request, CancellationToken ct)
+    {
         var listing = new TrinoCatalogListing(session, sessions);
-        var filter = Pushdown(request.Sql);
+        var filter = Pushdown(request);
         // system.jdbc lists every catalog the user may use (or the one its query names); information_schema the catalog it is
         // qualified with, else the session's current catalog (X-Trino-Catalog), else the session engine's.
         IReadOnlyList<string> jdbcCatalogs = filter.Catalog is { } only ? [.. listing.Visible.Where(v => v.Equals(only, StringComparison.OrdinalIgnoreCase))] : listing.Visible;
@@ -163,7 +198,12 @@ internal static class TrinoMetadataTables
         var batches = new List<ColumnBatch>();
         try
         {
-            while (await result.ReadBatchAsync(10_000, ct).ConfigureAwait(false) is { } batch) batches.Add(batch);
+            var rows = 0L;
+            while (await result.ReadBatchAsync(10_000, ct).ConfigureAwait(false) is { } batch)
+            {
+                batches.Add(batch);
+                if ((rows += batch.RowCount) > MaxRows) throw new GatewayException(string.Create(CultureInfo.InvariantCulture, $"The metadata query returns more than {MaxRows:N0} rows; narrow it."), "54000");
+            }
             if (batches.Count == 1) return batches[0];
             var all = batches.Count == 0 ? new BatchBuilder(result.Schema).Build() : ColumnConcat.Concat(result.Schema, [.. batches.Select(b => (b, 0, b.RowCount))]);
             foreach (var b in batches) b.Dispose();
@@ -193,17 +233,21 @@ internal static class TrinoMetadataTables
 
     /// <summary>
     /// Equality or LIKE filters on the schema and table name columns, as JDBC patterns, and an equality on the catalog
-    /// column, when the query has no OR or NOT (so each must hold for every row it returns).
+    /// column, when they must hold for every row the query reads: one SELECT over one metadata table, no OR or NOT
+    /// (the drivers' own queries). Anything else lists everything and lets the query filter.
     /// </summary>
-    private static (string? Catalog, string? Schema, string? Table) Pushdown(string sql)
+    private static (string? Catalog, string? Schema, string? Table) Pushdown(Request request)
     {
-        var tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino);
-        if (tokens.Any(t => t.IsWord("OR") || t.IsWord("NOT"))) return (null, null, null);
+        var tokens = SqlLexer.Tokenize(request.Sql, SqlDialect.Trino);
+        if (request.References != 1 || tokens.Count(t => t.IsWord("SELECT")) != 1 || tokens.Any(t => t.IsWord("OR") || t.IsWord("NOT")))
+        {
+            return (null, null, null);
+        }
         string? catalog = null, schema = null, table = null;
         for (var k = 0; k + 2 < tokens.Count; k++)
         {
             var t = tokens[k];
-            if (!t.IsIdentifier || tokens[k + 2].Kind != SqlTokenKind.String || (k > 0 && tokens[k - 1].Kind == SqlTokenKind.Dot && k + 3 < tokens.Count && tokens[k + 3].Kind == SqlTokenKind.Dot)) continue;
+            if (!t.IsIdentifier || tokens[k + 2].Kind != SqlTokenKind.String) continue;
             var column = t.Kind == SqlTokenKind.Word ? t.Value.ToLowerInvariant() : t.Value;
             var value = tokens[k + 2].Value;
             if (column is "table_cat" or "table_catalog" or "catalog_name")

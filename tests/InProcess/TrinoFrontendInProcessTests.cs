@@ -182,6 +182,14 @@ public sealed class TrinoFrontendInProcessTests(TrinoFrontendInProcessTests.Gate
         Assert.Equal([["-5", "bigint", "1"]], rows);
         Assert.Contains(["embedded"], (await RunAsync("SELECT table_cat FROM system.jdbc.catalogs")).Rows);
 
+        // A filter of one part of the query is not applied to the listing the rest reads.
+        (rows, _, _) = await RunAsync("SELECT (SELECT count(*) FROM system.jdbc.tables WHERE table_name = 'sales') AS one, count(*) AS every FROM system.jdbc.tables");
+        Assert.Equal("1", rows.Single()[0]);
+        Assert.True(long.Parse(rows.Single()[1]!, System.Globalization.CultureInfo.InvariantCulture) > 1);
+        // The answer is materialized, so it is bounded: a cross join of the types table five times is 1.9M rows.
+        var cross = await RunAsync("SELECT 1 FROM system.jdbc.types a, system.jdbc.types b, system.jdbc.types c, system.jdbc.types d, system.jdbc.types e");
+        Assert.Contains("more than 1,000,000 rows", cross.Error!.Value.GetProperty("message").GetString(), StringComparison.Ordinal);
+
         var missing = await RunAsync("SELECT * FROM system.jdbc.nope");
         Assert.Equal("TABLE_NOT_FOUND", missing.Error!.Value.GetProperty("errorName").GetString());
         // Only the metadata tables exist there: a query that joins an ordinary table fails, and harms nothing.
