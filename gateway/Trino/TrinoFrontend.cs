@@ -228,9 +228,11 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
     /// </summary>
     private async Task StartAsync(TrinoQuery query, Hs2Session session, IHeaderDictionary headers, CancellationToken ct)
     {
+        // Lexed once for every decision below (again only for the statement an EXECUTE names).
         var sql = query.Sql;
         var tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino);
-        if (SessionStatement(query, sql, query.DecidedHeaders) is { } handled)
+        var words = WithoutSemicolons(tokens);
+        if (SessionStatement(query, words, query.DecidedHeaders) is { } handled)
         {
             query.Decided = handled;
             return;
@@ -252,8 +254,10 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
         {
             (sql, parameters) = execute;
             query.Statement = sql;
+            tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino);
+            words = WithoutSemicolons(tokens);
         }
-        if (TrinoMetadataTables.Parse(sql) is { } metadata)
+        if (TrinoMetadataTables.Parse(sql, tokens) is { } metadata)
         {
             // system.jdbc (Trino's JDBC driver) and information_schema (SQLAlchemy, Superset, dbt-trino), built from the metadata the user may see.
             var rows = await TrinoMetadataTables.QueryAsync(session, _sessions, metadata, ct).ConfigureAwait(false);
@@ -262,7 +266,7 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
             query.Operation = op;
             return;
         }
-        if (TrinoListings.Parse(sql) is { } listing)
+        if (TrinoListings.Parse(words) is { } listing)
         {
             // Browsing (SHOW CATALOGS/SCHEMAS/TABLES/COLUMNS, DESCRIBE): answered from the metadata, in Trino's layouts.
             var batch = await listing(session, _sessions, ct).ConfigureAwait(false);
@@ -271,24 +275,23 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
             query.Operation = op;
             return;
         }
-        if (UseOfCatalog(sql) is { } use)
+        if (UseOfCatalog(words) is { } use)
         {
             query.UseCatalog = use.Catalog;
-            sql = "USE " + TrinoStatementText.ToGateway(TrinoSessionQuote(use.Schema));
+            sql = "USE `" + use.Schema.Replace("`", "``", StringComparison.Ordinal) + "`";
         }
-        else sql = TrinoStatementText.ToGateway(sql);
+        else sql = TrinoStatementText.ToGateway(sql, tokens);
         query.Operation = await _runner.StartAsync(session, new StatementRequest(sql) { RunAsync = true, Parameters = parameters }, ct).ConfigureAwait(false);
     }
 
-    private static string TrinoSessionQuote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    private static List<SqlToken> WithoutSemicolons(IReadOnlyList<SqlToken> tokens) => [.. tokens.Where(t => t.Kind != SqlTokenKind.Semicolon)];
 
     /// <summary>
     /// <c>USE catalog.schema</c> where the catalog is one of the gateway's (what SHOW CATALOGS lists): the gateway's USE
     /// takes the schema, and the client is told both. Null for anything else (a catalog the engine itself knows included).
     /// </summary>
-    private (string Catalog, string Schema)? UseOfCatalog(string sql)
+    private (string Catalog, string Schema)? UseOfCatalog(List<SqlToken> tokens)
     {
-        var tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino).Where(t => t.Kind != SqlTokenKind.Semicolon).ToList();
         if (tokens is not [var use, var catalog, { Kind: SqlTokenKind.Dot }, var schema] || !use.IsWord("USE") || !catalog.IsIdentifier || !schema.IsIdentifier) return null;
         var name = catalog.Kind == SqlTokenKind.Word ? catalog.Value.ToLowerInvariant() : catalog.Value;
         if (_sessions.Routing.Catalogs.Find(name) is not { } known) return null;
@@ -300,9 +303,8 @@ public sealed partial class TrinoFrontend : IAsyncDisposable
     /// (each query has a session of its own here, as in Trino): <c>SET SESSION name = value</c> (checked as a SET is),
     /// <c>RESET SESSION name</c>. Null for any other statement.
     /// </summary>
-    private byte[]? SessionStatement(TrinoQuery query, string sql, List<KeyValuePair<string, string>> headers)
+    private byte[]? SessionStatement(TrinoQuery query, List<SqlToken> tokens, List<KeyValuePair<string, string>> headers)
     {
-        var tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino).Where(t => t.Kind != SqlTokenKind.Semicolon).ToList();
         if (tokens.Count < 3 || !tokens[1].IsWord("SESSION")) return null;
         if (tokens[0].IsWord("SET"))
         {

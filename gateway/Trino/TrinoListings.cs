@@ -25,9 +25,12 @@ internal static class TrinoListings
     private static ResultSchema Schema(params string[] names) => new([.. names.Select(n => new ColumnInfo(n, SqlType.String))]);
 
     /// <summary>What a browsing statement asks for, or null when <paramref name="sql"/> is not one.</summary>
-    public static Func<Hs2Session, SessionManager, CancellationToken, ValueTask<ColumnBatch>>? Parse(string sql)
+    public static Func<Hs2Session, SessionManager, CancellationToken, ValueTask<ColumnBatch>>? Parse(string sql) =>
+        Parse([.. SqlLexer.Tokenize(sql, SqlDialect.Trino).Where(t => t.Kind != SqlTokenKind.Semicolon)]);
+
+    /// <summary>The same over the statement's tokens without its semicolons.</summary>
+    public static Func<Hs2Session, SessionManager, CancellationToken, ValueTask<ColumnBatch>>? Parse(IReadOnlyList<SqlToken> tokens)
     {
-        var tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino).Where(t => t.Kind != SqlTokenKind.Semicolon).ToList();
         if (tokens.Count == 0) return null;
         var i = 0;
         bool Word(string w)

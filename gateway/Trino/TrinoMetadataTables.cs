@@ -95,9 +95,11 @@ internal static class TrinoMetadataTables
     /// The query with its <c>system.jdbc.x</c>, <c>information_schema.x</c> and <c>catalog.information_schema.x</c>
     /// names rewritten to the throwaway database's; null when it names none of them.
     /// </summary>
-    public static Request? Parse(string sql)
+    public static Request? Parse(string sql) => Parse(sql, SqlLexer.Tokenize(sql, SqlDialect.Trino));
+
+    /// <summary>The same over the statement's tokens.</summary>
+    public static Request? Parse(string sql, IReadOnlyList<SqlToken> tokens)
     {
-        var tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino);
         HashSet<string>? names = null;
         var references = 0;
         var catalogs = new HashSet<string>(StringComparer.Ordinal);

@@ -11,10 +11,12 @@ namespace Gateway.Server.Trino;
 /// </summary>
 internal static class TrinoStatementText
 {
-    public static string ToGateway(string sql)
+    public static string ToGateway(string sql) => ToGateway(sql, SqlLexer.Tokenize(sql ?? throw new ArgumentNullException(nameof(sql)), SqlDialect.Trino));
+
+    /// <summary>The same over the statement's tokens (lexed once by the caller).</summary>
+    public static string ToGateway(string sql, IReadOnlyList<SqlToken> tokens)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        var tokens = SqlLexer.Tokenize(sql, SqlDialect.Trino);
         StringBuilder? sb = null;
         var copied = 0;
         foreach (var t in tokens)

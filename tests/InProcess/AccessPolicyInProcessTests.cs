@@ -159,21 +159,8 @@ public sealed class AccessPolicyInProcessTests(AccessPolicyInProcessTests.Fixtur
     /// <summary>One statement through the Trino frontend with Basic credentials: its rows, or its error's message.</summary>
     private async Task<(List<string?[]> Rows, string? Error)> TrinoAsync(string user, string sql)
     {
-        using var http = new HttpClient();
-        var auth = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{user}-pw")));
-        using var post = new HttpRequestMessage(HttpMethod.Post, new Uri(_gateway.TrinoUri, "/v1/statement")) { Content = new StringContent(sql) };
-        post.Headers.Authorization = auth;
-        post.Headers.Add("X-Trino-Schema", "demo");
-        var page = System.Text.Json.JsonDocument.Parse(await (await http.SendAsync(post)).Content.ReadAsStringAsync()).RootElement.Clone();
-        var rows = new List<string?[]>();
-        while (page.TryGetProperty("nextUri", out var next))
-        {
-            using var get = new HttpRequestMessage(HttpMethod.Get, next.GetString());
-            get.Headers.Authorization = auth;
-            page = System.Text.Json.JsonDocument.Parse(await (await http.SendAsync(get)).Content.ReadAsStringAsync()).RootElement.Clone();
-            if (page.TryGetProperty("data", out var data)) rows.AddRange(data.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.ValueKind == System.Text.Json.JsonValueKind.Null ? null : v.ToString()).ToArray()));
-        }
-        return (rows, page.TryGetProperty("error", out var error) ? error.GetProperty("message").GetString() : null);
+        var answer = await TrinoHttp.RunAsync(_gateway.TrinoUri, user, sql, $"{user}-pw", ("X-Trino-Schema", "demo"));
+        return (answer.Rows, answer.ErrorMessage);
     }
 
     [Fact]

@@ -53,19 +53,8 @@ public sealed class TrinoCatalogPolicyInProcessTests : IAsyncLifetime
 
     private async Task<(List<string?[]> Rows, string? Error)> AsAsync(string user, string sql)
     {
-        using var http = new HttpClient();
-        using var post = new HttpRequestMessage(HttpMethod.Post, new Uri(_gateway.TrinoUri, "/v1/statement")) { Content = new StringContent(sql) };
-        post.Headers.Add("X-Trino-User", user);
-        var page = System.Text.Json.JsonDocument.Parse(await (await http.SendAsync(post)).Content.ReadAsStringAsync()).RootElement.Clone();
-        var rows = new List<string?[]>();
-        while (page.TryGetProperty("nextUri", out var next))
-        {
-            using var get = new HttpRequestMessage(HttpMethod.Get, next.GetString());
-            get.Headers.Add("X-Trino-User", user);
-            page = System.Text.Json.JsonDocument.Parse(await (await http.SendAsync(get)).Content.ReadAsStringAsync()).RootElement.Clone();
-            if (page.TryGetProperty("data", out var data)) rows.AddRange(data.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.ValueKind == System.Text.Json.JsonValueKind.Null ? null : v.ToString()).ToArray()));
-        }
-        return (rows, page.TryGetProperty("error", out var error) ? error.GetProperty("errorName").GetString() : null);
+        var answer = await TrinoHttp.RunAsync(_gateway.TrinoUri, user, sql);
+        return (answer.Rows, answer.ErrorName);
     }
 
     [Fact]

@@ -103,19 +103,8 @@ public sealed class TrinoFrontendInProcessTests(TrinoFrontendInProcessTests.Gate
     /// <summary>Runs one statement as ann with extra request headers: its rows, its error, and the headers of its last page.</summary>
     private async Task<(List<string?[]> Rows, JsonElement? Error, Dictionary<string, string[]> Headers)> RunAsync(string sql, params (string Name, string Value)[] headers)
     {
-        var post = Request(HttpMethod.Post, new Uri(_open.TrinoUri, "/v1/statement"), "ann", sql);
-        foreach (var (name, value) in headers) post.Headers.TryAddWithoutValidation(name, value);
-        var page = (await SendAsync(post)).Json!.Value;
-        var rows = new List<string?[]>();
-        var last = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
-        while (page.TryGetProperty("nextUri", out var next))
-        {
-            using var response = await _http.SendAsync(Request(HttpMethod.Get, new Uri(next.GetString()!), "ann"));
-            page = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-            last = response.Headers.ToDictionary(h => h.Key, h => h.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
-            if (page.TryGetProperty("data", out var data)) rows.AddRange(data.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Null ? null : v.ToString()).ToArray()));
-        }
-        return (rows, page.TryGetProperty("error", out var error) ? error : null, last);
+        var answer = await TrinoHttp.RunAsync(_open.TrinoUri, "ann", sql, headers: headers);
+        return (answer.Rows, answer.Error, answer.Headers);
     }
 
     [Fact]
